@@ -1,0 +1,37 @@
+"""postmortem-kit: derive an incident's facts from its evidence and write the postmortem.
+
+Only the names users call are re-exported here (DESIGN.md §5). They are imported lazily so
+``import postmortem_kit`` stays fast and a notebook pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Postmortem": "postmortem_kit.document",
+    "read_events": "postmortem_kit.ingest",
+    "PostmortemKitError": "postmortem_kit.errors",
+    "DocumentError": "postmortem_kit.errors",
+    "IngestError": "postmortem_kit.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from postmortem_kit.document import Postmortem
+    from postmortem_kit.errors import DocumentError, IngestError, PostmortemKitError
+    from postmortem_kit.ingest import read_events
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'postmortem_kit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

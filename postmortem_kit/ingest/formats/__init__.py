@@ -1,0 +1,18 @@
+"""One module per evidence format; importing this package registers them all.
+
+The order is the order ``format="auto"`` reports what it tried.
+"""
+
+from postmortem_kit.ingest.formats import (  # noqa: F401  (imported to register)
+    access,
+    alertmanager,
+    csv,
+    deploys,
+    jsonl,
+    k8s_events,
+    logfmt,
+    pagerduty,
+    slack,
+    syslog,
+    text,
+)

@@ -1,0 +1,1 @@
+"""Work in progress: this format is being written (issue 3)."""

@@ -1,0 +1,173 @@
+"""The events frame: the one schema every loader returns (DESIGN.md §1).
+
+Loaders build a frame with whatever columns their source has, using the names below
+where they apply, and hand it to :func:`finalize_events`, which enforces the contract:
+dtypes, the ordered ``level`` categorical, the ``kind`` categorical, UTC microsecond
+timestamps and the column order. Nothing a source said is dropped: columns this module
+does not know are kept as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+KINDS = ("log", "request", "alert", "page", "deploy", "change", "chat", "metric", "note")
+LEVELS = ("debug", "info", "notice", "warning", "error", "critical")
+
+KIND_DTYPE = pd.CategoricalDtype(list(KINDS), ordered=False)
+LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
+TIMESTAMP_DTYPE = "datetime64[us, UTC]"
+
+CORE_COLUMNS = ("timestamp", "source", "kind", "service", "level", "message", "line")
+
+# Well-known optional columns and their dtypes; filled where a source has them.
+OPTIONAL_DTYPES: dict[str, str] = {
+    "host": "str",
+    "user": "str",
+    "status": "Int16",
+    "latency_ms": "float64",
+    "method": "str",
+    "path": "str",
+    "trace_id": "str",
+    "alert": "str",
+    "state": "str",
+}
+
+# Spellings seen in the wild, lower-cased, mapped onto LEVELS.
+LEVEL_ALIASES: dict[str, str] = {
+    "trace": "debug", "debug": "debug", "dbg": "debug", "verbose": "debug", "fine": "debug",
+    "finer": "debug", "finest": "debug", "d": "debug", "7": "debug",
+    "info": "info", "information": "info", "informational": "info", "inf": "info",
+    "i": "info", "6": "info",
+    "notice": "notice", "note": "notice", "5": "notice",
+    "warn": "warning", "warning": "warning", "wrn": "warning", "w": "warning", "4": "warning",
+    "error": "error", "err": "error", "severe": "error", "e": "error", "3": "error",
+    "critical": "critical", "crit": "critical", "fatal": "critical", "alert": "critical",
+    "emerg": "critical", "emergency": "critical", "panic": "critical", "f": "critical",
+    "c": "critical", "2": "critical", "1": "critical", "0": "critical",
+}
+
+
+def normalize_levels(values: pd.Series) -> pd.Series:
+    """Map free-form level spellings (``WARN``, ``Err``, ``FATAL``...) onto the ordered levels.
+
+    Unknown spellings become NA; the caller keeps the raw value in its own column if it
+    matters (``finalize_events`` stores it as ``level_raw``).
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.dtype == LEVEL_DTYPE:
+        return values
+    # Work on the distinct values only: a million rows have a handful of levels.
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = [LEVEL_ALIASES.get(str(u).strip().lower()) for u in uniques]
+    cat_codes = [LEVELS.index(m) if m is not None else -1 for m in mapped]
+    lookup = pd.array(cat_codes + [-1], dtype="int8")  # index -1 picks the NA sentinel
+    return pd.Series(
+        pd.Categorical.from_codes(lookup[codes].to_numpy(), dtype=LEVEL_DTYPE),
+        index=values.index,
+        name="level",
+    )
+
+
+_OFFSET_AT_END = r"(?:Z|[+-]\d\d:?\d\d)\s*$"
+
+
+def to_utc(values: pd.Series, tz: str = "UTC") -> pd.Series:
+    """Return ``values`` as ``datetime64[us, UTC]``; naive values are read in ``tz``."""
+    s = values
+    if not isinstance(s.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(s):
+        text = s.astype("str")
+        # Rows with their own offset keep it; naive rows are read in ``tz``. One source may
+        # mix both (a logger reconfigured mid-incident), so split rather than fail.
+        aware = text.str.contains(_OFFSET_AT_END, regex=True, na=False)
+        if aware.all() or not aware.any():
+            s = pd.to_datetime(text, format="ISO8601", utc=bool(aware.any()))
+        else:
+            out = pd.Series(pd.NaT, index=s.index, dtype=TIMESTAMP_DTYPE)
+            out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True)
+            out[~aware] = to_utc(pd.to_datetime(text[~aware], format="ISO8601"), tz)
+            return out
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert("UTC")
+    else:
+        s = s.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+    return s.astype(TIMESTAMP_DTYPE)
+
+
+def empty_events() -> pd.DataFrame:
+    """An events frame with no rows and the core columns, correctly typed."""
+    return finalize_events(
+        pd.DataFrame({c: pd.Series([], dtype="object") for c in CORE_COLUMNS}),
+        source="",
+        kind="log",
+    )
+
+
+def finalize_events(
+    df: pd.DataFrame,
+    *,
+    source: str,
+    kind: str | None = None,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """Coerce a loader's frame to the events schema.
+
+    Parameters
+    ----------
+    df
+        Must have ``timestamp`` and ``message``; may have any other column.
+    source
+        Evidence source name, used where ``df`` has no ``source`` column.
+    kind
+        Default kind where ``df`` has no ``kind`` column (or it is NA).
+    tz
+        Zone in which naive timestamps are read.
+    """
+    out = df.copy(deep=False)
+    out["timestamp"] = to_utc(out["timestamp"], tz)
+    if "source" not in out:
+        out["source"] = source
+    if "kind" not in out:
+        out["kind"] = kind or "log"
+    elif kind is not None:
+        out["kind"] = out["kind"].fillna(kind)
+    out["kind"] = out["kind"].astype(KIND_DTYPE)
+    for col in ("service", "message"):
+        if col not in out:
+            out[col] = pd.Series(pd.NA, index=out.index, dtype="str")
+    if "level" in out:
+        raw = out["level"]
+        levels = normalize_levels(raw)
+        unknown = levels.isna() & raw.notna()
+        if unknown.any() and "level_raw" not in out:
+            out["level_raw"] = raw.astype("str").where(unknown)
+        out["level"] = levels
+    else:
+        out["level"] = pd.Categorical([None] * len(out), dtype=LEVEL_DTYPE)
+    if "line" not in out:
+        out["line"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out["line"] = out["line"].astype("Int64")
+    for col in ("source", "service", "message"):
+        out[col] = out[col].astype("str")
+    for col, dtype in OPTIONAL_DTYPES.items():
+        if col in out and str(out[col].dtype) != dtype:
+            if dtype == "Int16":
+                out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int16")
+            else:
+                out[col] = out[col].astype(dtype)
+    ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
+    return out[ordered]
+
+
+def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate events frames and sort them by time (stable), keeping the schema."""
+    frames = [f for f in frames if len(f.columns)]
+    if not frames:
+        return empty_events()
+    out = pd.concat(frames, ignore_index=True, sort=False)
+    # concat of differing categories falls back to object: restore the contract dtypes.
+    out["kind"] = out["kind"].astype(KIND_DTYPE)
+    out["level"] = out["level"].astype(LEVEL_DTYPE)
+    out = out.sort_values("timestamp", kind="stable", ignore_index=True)
+    return out

@@ -19,7 +19,7 @@ _EXPORTS = {
     "IngestError": "postmortem_kit.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["DocumentError", "IngestError", "Postmortem", "PostmortemKitError", "read_events"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from postmortem_kit.document import Postmortem

@@ -1,0 +1,39 @@
+"""The postmortem document: the template's model, its JSON file, Markdown and HTML forms."""
+
+from postmortem_kit.document.model import (
+    DEFAULT_TITLE,
+    SCHEMA_VERSION,
+    ActionItems,
+    Assessment,
+    Detection,
+    FollowUp,
+    ImmediateAction,
+    Impact,
+    KeyEvent,
+    Link,
+    LongTermImprovement,
+    Overview,
+    Postmortem,
+    Prevention,
+    Resolution,
+    RootCause,
+)
+
+__all__ = [
+    "DEFAULT_TITLE",
+    "SCHEMA_VERSION",
+    "ActionItems",
+    "Assessment",
+    "Detection",
+    "FollowUp",
+    "ImmediateAction",
+    "Impact",
+    "KeyEvent",
+    "Link",
+    "LongTermImprovement",
+    "Overview",
+    "Postmortem",
+    "Prevention",
+    "Resolution",
+    "RootCause",
+]

@@ -1,0 +1,108 @@
+"""Render a :class:`Postmortem` in the template's exact Markdown layout.
+
+Same headings in the same order, the same bold labels and tables, values in place of the
+placeholders; an empty field keeps its placeholder so it stays visibly unfilled. A blank
+document renders as the template itself. The display time zone, when it is not UTC, is
+recorded in an HTML comment under the title (invisible when the Markdown is viewed) so the
+file parses back to the same document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from postmortem_kit.document import layout as L
+from postmortem_kit.document.markdown_inline import escape, table_row
+from postmortem_kit.document.model import Postmortem
+from postmortem_kit.document.times import format_date, format_duration, format_time
+
+EMPTY_CELL = "—"
+META_PREFIX = "<!-- postmortem-kit:"
+
+
+def render_markdown(pm: Postmortem) -> str:
+    """The document as Markdown in the template's layout (ends with a newline)."""
+    lines = [f"# {escape(pm.title, extra='#')}"]  # a closing "#" would be eaten
+    if pm.timezone != "UTC":
+        lines += ["", f"{META_PREFIX} timezone={pm.timezone} -->"]
+    for section in L.LAYOUT:
+        lines += ["", "#" * section.level + " " + section.heading]
+        for block in section.blocks:
+            lines += _render_block(pm, block)
+    return "\n".join(lines) + "\n"
+
+
+def _render_block(pm: Postmortem, block: L.Block) -> list[str]:
+    if isinstance(block, L.Labeled):
+        return [f"- **{block.label}**: {_labeled_value(pm, block)}"]
+    if isinstance(block, L.NumberedList):
+        items = L.get_path(pm, block.path) or [None] * block.count
+        return [f"{n}. {escape(item) if item else block.placeholder}"
+                for n, item in enumerate(items, 1)]
+    if isinstance(block, L.LinkList):
+        links = L.get_path(pm, block.path)
+        if not links:
+            return [f"- {p}" for p in block.placeholders]
+        return [f"- {_link(link.title, link.url)}" for link in links]
+    rows = L.get_path(pm, block.path)
+    body = ([table_row([_cell(pm, row, col) for col in block.columns]) for row in rows]
+            or [block.placeholder_row] * block.placeholder_count)
+    return [block.header, block.separator, *body]
+
+
+def _labeled_value(pm: Postmortem, block: L.Labeled) -> str:
+    if block.kind == "duration":
+        return _duration(pm, block)
+    value = L.get_path(pm, block.path)
+    if value is None or value == "" or value == []:
+        return block.placeholder
+    if block.kind == "date":
+        return format_date(value)
+    if block.kind == "time":
+        return format_time(value, pm.zone, day=pm.overview.date, with_zone=True)
+    if block.kind == "names":
+        return ", ".join(escape(name, extra=",") for name in value)
+    return escape(str(value))
+
+
+def _duration(pm: Postmortem, block: L.Labeled) -> str:
+    start_ph, end_ph = (p.strip() for p in block.placeholder.split(" to "))
+    ov = pm.overview
+    start = (format_time(ov.start, pm.zone, day=ov.date, with_zone=True)
+             if ov.start else start_ph)
+    # An end before the start is written with its date: as a time of day it would read as
+    # "the next day" (see the parser), hiding the inconsistency `postmortem check` reports.
+    end_day = None if ov.start and ov.end and ov.end < ov.start else ov.date
+    end = format_time(ov.end, pm.zone, day=end_day, with_zone=True) if ov.end else end_ph
+    text = f"{start} to {end}"
+    if ov.duration is not None:
+        text += f" ({format_duration(ov.duration)})"
+    return text
+
+
+def _cell(pm: Postmortem, row: Any, column: str) -> str:
+    value = getattr(row, column)
+    if column == "time":
+        return format_time(value, pm.zone, day=pm.overview.date, with_zone=False)
+    if column == "event":
+        # Provenance rides along in <sub> tags: visible to readers, and unambiguous to the
+        # parser because user text never contains an unescaped "<".
+        text = escape(value)
+        if row.source:
+            text += f" <sub>source: {escape(row.source)}</sub>"
+        if row.provenance:
+            text += f" <sub>provenance: {escape(row.provenance)}</sub>"
+        return text
+    if value is None or value == "":
+        return EMPTY_CELL
+    if column == "due":
+        return format_date(value)
+    return escape(str(value))
+
+
+def _link(title: str, url: str) -> str:
+    if not url:
+        return escape(title)
+    # Parentheses would end the destination early; spaces are rejected by the model.
+    dest = url.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    return f"[{escape(title)}]({dest})"

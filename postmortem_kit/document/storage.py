@@ -1,0 +1,155 @@
+"""``postmortem.json``: reading it with errors that name every bad field, writing it atomically.
+
+A save never leaves a broken file: the new text goes to a temporary file in the same folder,
+is fsynced, and replaces the old file with one ``os.replace`` (atomic on POSIX and Windows).
+The previous version is kept as ``postmortem.json.bak`` so one bad edit is one step from undo.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from postmortem_kit.document.model import SCHEMA_VERSION, Postmortem
+from postmortem_kit.errors import DocumentError
+
+BACKUP_SUFFIX = ".bak"
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic error location into a JSON path: ``key_events[2].time``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(document)"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        if error["loc"] and error["loc"][-1] == "duration":
+            return "duration is derived from start and end; remove it"
+        return "unknown field (not part of the postmortem template)"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if "input" in error and not isinstance(error["input"], dict | list):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """Every problem of a ``ValidationError`` as ``(json_path, what was expected)``."""
+    problems = []
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        problems.append((json_path(loc), _describe(error)))
+    return problems
+
+
+def from_dict(data: Any, source: str | None = None) -> Postmortem:
+    """Validate a decoded JSON document; raises DocumentError listing every bad field."""
+    if not isinstance(data, dict):
+        raise DocumentError([("(document)", "expected a JSON object")], source)
+    version = data.get("schema_version")
+    if version is None:
+        raise DocumentError([("schema_version", "required field is missing (expected 1)")],
+                            source)
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise DocumentError(
+            [("schema_version", f"written by a newer postmortem-kit (version {version}); "
+              f"this one reads version {SCHEMA_VERSION}: upgrade postmortem-kit")],
+            source,
+        )
+    try:
+        return Postmortem.model_validate(data)
+    except ValidationError as exc:
+        raise DocumentError(validation_problems(exc), source) from None
+
+
+def from_json(text: str, source: str | None = None) -> Postmortem:
+    """Parse the JSON text of a postmortem file."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise DocumentError([(where, f"invalid JSON: {exc.msg}")], source) from None
+    return from_dict(data, source)
+
+
+def to_json(pm: Postmortem) -> str:
+    """The document as the JSON text written to ``postmortem.json`` (UTF-8, stable order)."""
+    return pm.model_dump_json(indent=2) + "\n"
+
+
+def load(path: str | os.PathLike[str]) -> Postmortem:
+    """Read ``path``; raises DocumentError naming the file and every bad field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError([(f"byte {exc.start}", "not valid UTF-8")], str(path)) from None
+    return from_json(text, source=str(path))
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, backup: bool = True) -> None:
+    """Replace ``path`` with ``text`` so that a crash at any moment leaves a whole file.
+
+    With ``backup``, the file being replaced is first copied (also atomically) to
+    ``<path>.bak``.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if backup and path.exists():
+        _write_then_rename(path.with_name(path.name + BACKUP_SUFFIX), path.read_bytes(), folder)
+    _write_then_rename(path, text.encode("utf-8"), folder)
+
+
+def _write_then_rename(target: Path, data: bytes, folder: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o777)
+        else:
+            # mkstemp creates 0600; a document is an ordinary file, readable as umask allows.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is only durable once the directory entry is; not possible on Windows.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save(pm: Postmortem, path: str | os.PathLike[str]) -> None:
+    """Write ``pm`` to ``path`` atomically, keeping the previous version as ``path.bak``."""
+    atomic_write_text(path, to_json(pm))

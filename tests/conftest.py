@@ -1,0 +1,28 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# ../shared/ beside the repository holds the template and real sample logs; a user's clone
+# does not have it, so tests that need it skip with a reason.
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def example_json() -> Path:
+    return REPO / "data" / "example-postmortem.json"
+
+
+@pytest.fixture(scope="session")
+def template_md() -> str:
+    """The postmortem template, as shipped in docs/ (kept identical to ../shared's copy)."""
+    return (REPO / "docs" / "postmortem-template.md").read_text(encoding="utf-8")

@@ -1,0 +1,5 @@
+"""The incident's facts from the evidence: phases, metrics, impact, key events, signatures."""
+
+from postmortem_kit.timeline.model import METRICS, PHASES, Timeline, compute_metrics
+
+__all__ = ["METRICS", "PHASES", "Timeline", "compute_metrics"]

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel
+
 from postmortem_kit.document import layout as L
 from postmortem_kit.document.model import Postmortem
 
@@ -93,7 +95,7 @@ def _text_fields(pm: Postmortem):
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 yield from walk(item, f"{path}[{i}]")
-        elif hasattr(value, "model_fields"):
+        elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 yield from walk(getattr(value, name), f"{path}.{name}" if path else name)
 

@@ -34,7 +34,7 @@ from postmortem_kit.document.storage import validation_problems
 from postmortem_kit.document.times import parse_date, parse_time
 from postmortem_kit.errors import DocumentError
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")  # CommonMark closing "#"s
 _LABELED = re.compile(
     r"^(?:[-*+]\s+)?\*\*(?P<label>[^*]+?)(?::\*\*|\*\*\s*:)\s*(?P<value>.*)$")
 _ITEM = re.compile(r"^(?:\d+[.)]|[-*+])\s+(?P<value>.*)$")
@@ -114,14 +114,16 @@ def parse_markdown(text: str, source: str | None = None) -> ParseResult:
     data["timezone"] = zone_name if not problems or zone_name == "UTC" else "UTC"
     if title:
         data["title"] = title
-    if problems:
-        raise DocumentError(problems, source)
     try:
         result.document = Postmortem.model_validate(data)
     except ValidationError as exc:
-        located = [(_locate(path, lines_by_path), what)
-                   for path, what in validation_problems(exc)]
-        raise DocumentError(located, source) from None
+        # One report for everything: a value the parser could not read is not repeated.
+        seen = {where for where, _ in problems}
+        problems += [(where, what) for where, what in
+                     ((_locate(path, lines_by_path), what)
+                      for path, what in validation_problems(exc)) if where not in seen]
+    if problems:
+        raise DocumentError(problems, source)
     return result
 
 

@@ -14,17 +14,31 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Postmortem": "postmortem_kit.document",
     "read_events": "postmortem_kit.ingest",
+    "derive_timeline": "postmortem_kit.timeline",
+    "Timeline": "postmortem_kit.timeline",
+    "mine_signatures": "postmortem_kit.timeline.signatures",
     "PostmortemKitError": "postmortem_kit.errors",
     "DocumentError": "postmortem_kit.errors",
     "IngestError": "postmortem_kit.errors",
 }
 
-__all__ = ["DocumentError", "IngestError", "Postmortem", "PostmortemKitError", "read_events"]
+__all__ = [
+    "DocumentError",
+    "IngestError",
+    "Postmortem",
+    "PostmortemKitError",
+    "Timeline",
+    "derive_timeline",
+    "mine_signatures",
+    "read_events",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from postmortem_kit.document import Postmortem
     from postmortem_kit.errors import DocumentError, IngestError, PostmortemKitError
     from postmortem_kit.ingest import read_events
+    from postmortem_kit.timeline import Timeline, derive_timeline
+    from postmortem_kit.timeline.signatures import mine_signatures
 
 
 def __getattr__(name: str) -> Any:

@@ -312,6 +312,15 @@ class Postmortem(_Part):
 
         return parse_markdown(text, source=source).document
 
+    def prefill(self, timeline: Any, *, key_events: Any = None, charts: Any = ()) -> list[str]:
+        """Fill empty fields from a Timeline, never overwriting the author's text.
+
+        See :func:`postmortem_kit.document.prefill.prefill`; returns the paths filled.
+        """
+        from postmortem_kit.document.prefill import prefill
+
+        return prefill(self, timeline, key_events=key_events, charts=charts)
+
     def to_html(self) -> str:
         """Render a standalone, offline, printable HTML page."""
         from postmortem_kit.document.html import render_html

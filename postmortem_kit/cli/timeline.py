@@ -1,0 +1,158 @@
+"""``postmortem timeline FILE... [--json]``: phases with their evidence, metrics, impact and
+the top key events, derived from evidence files (or a Parquet frame from ``ingest -o``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+from typing import Any
+
+TOP_EVENTS = 12
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "timeline", help="derive phases, metrics, impact and key events from evidence",
+        description="Derive the incident's timeline from evidence files (any format "
+                    "`postmortem ingest` reads, or its Parquet output).")
+    p.add_argument("files", nargs="+", metavar="FILE", help="evidence files, folders or globs")
+    p.add_argument("--year", type=int, help="year of syslog lines that carry none")
+    p.add_argument("--tz", default="UTC", help="zone of timestamps without an offset (UTC)")
+    p.add_argument("--display-tz", default="UTC", help="zone to print times in (UTC)")
+    p.add_argument("--freq", default="1min", help="error-ratio bin width (1min)")
+    p.add_argument("--baseline", nargs=2, metavar=("START", "END"),
+                   help="normal operation to compare against (default: automatic)")
+    p.add_argument("--latency-ms", type=float,
+                   help="also count requests slower than this as failures")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return p
+
+
+def load(files: list[str], *, year: int | None, tz: str):
+    import pandas as pd
+
+    from postmortem_kit.errors import IngestWarning
+    from postmortem_kit.ingest import read_events
+
+    if len(files) == 1 and files[0].endswith(".parquet"):
+        return pd.read_parquet(files[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IngestWarning)
+        return read_events(files, year=year, tz=tz)
+
+
+def run(args: argparse.Namespace) -> int:
+    from postmortem_kit.timeline import derive_timeline
+
+    events = load(args.files, year=args.year, tz=args.tz)
+    tl = derive_timeline(events, freq=args.freq,
+                         baseline=tuple(args.baseline) if args.baseline else None,
+                         latency_threshold_ms=args.latency_ms)
+    rejected = events.attrs.get("rejected")
+    if args.json:
+        print(json.dumps(to_json(tl, rejected=0 if rejected is None else len(rejected)),
+                         indent=2, ensure_ascii=False))
+    else:
+        print(to_text(tl, args.display_tz))
+        if rejected is not None and len(rejected):
+            print(f"\nnote: {len(rejected):,} evidence line(s) were rejected "
+                  "(`postmortem ingest` lists them)")
+    return 0
+
+
+def _iso(value: Any) -> str | None:
+    import pandas as pd
+
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+
+
+def _plain(value: Any) -> Any:
+    import pandas as pd
+
+    if isinstance(value, pd.Series):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def to_json(tl, *, rejected: int = 0) -> dict[str, Any]:
+    """The timeline as plain JSON-able data (times ISO 8601 UTC, durations in seconds)."""
+    import pandas as pd
+
+    phases = {
+        name: {"time": _iso(row["time"]), "source": _plain(row["source"]),
+               "line": _plain(row["line"]), "rule": _plain(row["rule"]),
+               "note": _plain(row["note"])}
+        for name, row in tl.phases.iterrows()}
+    metrics = {
+        name: {"seconds": None if pd.isna(row["value"]) else row["value"].total_seconds(),
+               "definition": row["definition"]}
+        for name, row in tl.metrics.iterrows()}
+    events = [{"time": _iso(r["time"]), "event": r["event"], "action_taken": r["action_taken"],
+               "source": _plain(r["source"]), "kind": r["kind"], "why": r["why"]}
+              for _, r in tl.key_events.head(TOP_EVENTS).iterrows()]
+    return {"phases": phases, "metrics": metrics,
+            "impact": {k: _plain(v) for k, v in tl.impact.items()},
+            "key_events": events,
+            "episodes": [{"start": _iso(r["start"]), "end": _iso(r["end"]),
+                          "peak_ratio": r["peak_ratio"]} for _, r in tl.episodes.iterrows()],
+            "clock_offsets": tl.settings.get("clock_offsets", {}),
+            "rejected_lines": rejected}
+
+
+def _fmt_time(value, tz: str) -> str:
+    import pandas as pd
+
+    if value is None or pd.isna(value):
+        return "—"
+    return pd.Timestamp(value).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _fmt_delta(value) -> str:
+    import pandas as pd
+
+    from postmortem_kit.document.times import format_duration
+
+    return "—" if pd.isna(value) else format_duration(pd.Timedelta(value).to_pytimedelta())
+
+
+def to_text(tl, tz: str = "UTC") -> str:
+    """The timeline as the human-readable text ``postmortem timeline`` prints."""
+    import pandas as pd
+
+    lines = ["Phases"]
+    for name, row in tl.phases.iterrows():
+        where = ""
+        if not pd.isna(row["source"]):
+            where = f"  [{row['source']}" + (f":{int(row['line'])}" if not pd.isna(row["line"])
+                                             else "") + "]"
+        lines.append(f"  {name:<13} {_fmt_time(row['time'], tz):<24} {row['note']}{where}")
+        lines.append(f"  {'':<13} rule: {row['rule']}")
+    lines += ["", "Metrics"]
+    for name, row in tl.metrics.iterrows():
+        lines.append(f"  {name.upper():<9} {_fmt_delta(row['value']):>10}   {row['definition']}")
+    impact = tl.impact
+    lines += ["", "Impact"]
+    for key in ("users_affected", "users_active", "failed_requests", "total_requests"):
+        value = impact.get(key)
+        lines.append(f"  {key.replace('_', ' '):<22} "
+                     f"{'—' if value is None or pd.isna(value) else f'{int(value):,}'}")
+    peak = impact.get("peak_error_ratio")
+    if peak is not None and not pd.isna(peak):
+        lines.append(f"  {'peak error ratio':<22} {peak:.1%}")
+    budget = impact.get("error_budget_consumed")
+    if budget is not None and not pd.isna(budget):
+        lines.append(f"  {'error budget consumed':<22} {budget:.1%} of {impact['slo']:.3%} "
+                     "over 30 days")
+    offsets = tl.settings.get("clock_offsets") or {}
+    for source, offset in offsets.items():
+        lines.append(f"  clock of {source!r} corrected by {offset}")
+    lines += ["", f"Key events (top {TOP_EVENTS})"]
+    top = tl.key_events.head(TOP_EVENTS).sort_values("time", kind="stable")
+    for _, row in top.iterrows():
+        lines.append(f"  {_fmt_time(row['time'], tz)[11:19]}  {row['event'][:70]}")
+    return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""``derive_timeline``: from an events frame to the incident's facts, with their evidence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import pandas as pd
+
+from postmortem_kit.errors import PostmortemKitError
+from postmortem_kit.timeline import phases as rules
+from postmortem_kit.timeline.clocks import estimate_clock_offsets
+from postmortem_kit.timeline.conventions import conventions
+from postmortem_kit.timeline.impact import failed_rows, measure_impact
+from postmortem_kit.timeline.key_events import candidates
+from postmortem_kit.timeline.model import PHASES, Timeline, compute_metrics, empty_phases
+from postmortem_kit.timeline.ratio import FailureRule, error_ratio, latency_failure
+from postmortem_kit.timeline.window import WindowSettings, detect_window
+
+
+@dataclass(frozen=True)
+class TimelineSettings:
+    """Every knob of :func:`derive_timeline`, recorded on the Timeline it produced."""
+
+    freq: pd.Timedelta = pd.Timedelta("1min")
+    window: WindowSettings = field(default_factory=WindowSettings)
+    detection_lookback: pd.Timedelta = pd.Timedelta("15min")
+    key_event_lookback: pd.Timedelta = pd.Timedelta("30min")
+    slo: float = 0.999
+    slo_window: pd.Timedelta = pd.Timedelta("30D")
+
+
+REQUIRED = ("timestamp", "kind", "message")
+
+
+def derive_timeline(
+    events: pd.DataFrame,
+    *,
+    freq: str | pd.Timedelta = "1min",
+    baseline: tuple[str | pd.Timestamp, str | pd.Timestamp] | None = None,
+    failure: FailureRule | None = None,
+    latency_threshold_ms: float | None = None,
+    min_excess: float = 0.01,
+    merge_gap: str | pd.Timedelta = "10min",
+    slo: float = 0.999,
+    slo_window: str | pd.Timedelta = "30D",
+    clock_offsets: dict[str, str | pd.Timedelta] | str | None = "auto",
+    reference_source: str | None = None,
+    signatures: bool = True,
+) -> Timeline:
+    """Derive the incident's timeline from an events frame (DESIGN.md §1 schema).
+
+    Parameters
+    ----------
+    events
+        What :func:`~postmortem_kit.read_events` returns.
+    freq
+        Bin width of the error-ratio series.
+    baseline
+        ``(start, end)`` of normal operation; automatic when None.
+    failure, latency_threshold_ms
+        What counts as a failed request: ``failure(requests) -> bool Series``, or 5xx or
+        slower than ``latency_threshold_ms``; default 5xx.
+    min_excess
+        How far above the baseline median the error ratio must rise to count as impact.
+    merge_gap
+        Bursts closer than this are one episode.
+    slo, slo_window
+        The SLO whose error budget the impact is measured against (99.9% over 30 days).
+    clock_offsets, reference_source
+        Per-source corrections for skewed clocks, added to that source's timestamps
+        (``{"access": "-3min"}``); ``"auto"`` (the default) estimates them from failures
+        two sources both saw, against ``reference_source`` (default: the source with the
+        most error-level log records); None trusts every clock.
+    signatures
+        Mine error signatures (the slowest step on very large inputs).
+
+    Returns
+    -------
+    Timeline
+        Phases with provenance, metrics, impact, key-event candidates, signatures and the
+        error-ratio series. A phase without evidence is missing (NaT) and its note says why.
+
+    Examples
+    --------
+    >>> tl = derive_timeline(events)                                  # doctest: +SKIP
+    >>> tl.metrics.loc["ttd", "value"]                                # doctest: +SKIP
+    """
+    missing = [c for c in REQUIRED if c not in events]
+    if missing:
+        raise PostmortemKitError(f"events frame lacks column(s) {missing}: pass what "
+                                 "read_events returns")
+    settings = TimelineSettings(
+        freq=pd.Timedelta(freq),
+        window=WindowSettings(min_excess=min_excess, merge_gap=pd.Timedelta(merge_gap)),
+        slo=slo, slo_window=pd.Timedelta(slo_window))
+    if latency_threshold_ms is not None:
+        if failure is not None:
+            raise PostmortemKitError("give failure= or latency_threshold_ms=, not both")
+        failure = latency_failure(latency_threshold_ms)
+    # Work on a shallow view without attrs: they carry the load report, which pandas would
+    # copy (and compare) on every intermediate frame.
+    events = events.copy(deep=False)
+    events.attrs = {}
+    if isinstance(clock_offsets, str):
+        if clock_offsets != "auto":
+            raise PostmortemKitError(f"clock_offsets={clock_offsets!r}: expected 'auto', a "
+                                     "dict of source -> offset, or None")
+        clock_offsets = estimate_clock_offsets(events, reference=reference_source,
+                                               failure=failure, freq=freq)
+    events = _apply_offsets(events, clock_offsets)
+    if not len(events):
+        return Timeline(phases=_missing_all("no events"), settings=asdict(settings))
+
+    span = (events["timestamp"].min(), events["timestamp"].max())
+    series = error_ratio(events, freq=settings.freq, failure=failure, span=span)
+    window = detect_window(series.frame, settings.window, baseline=_as_window(baseline))
+    table = empty_phases()
+    episodes = window.episodes
+    if len(episodes):
+        start, end = episodes["start"].iloc[0], episodes["end"].iloc[-1]
+        basis = series.basis
+        _put(table, "started", _edge_marker(events, start, end, basis, failure, first=True))
+        _put(table, "resolved", _edge_marker(events, start, end, basis, failure, first=False))
+    else:
+        start = end = None
+        if series.basis == "none":
+            _put(table, "started", rules.started_from_alerts(events))
+            start = table.at["started", "time"]
+            start = None if pd.isna(start) else start
+            _put(table, "resolved", rules.resolved_from_alerts(events, start))
+            end = table.at["resolved", "time"]
+            end = None if pd.isna(end) else end
+        else:
+            why = (f"no incident: the error ratio never left its baseline (median "
+                   f"{window.baseline.median:.2%}, threshold {window.baseline.threshold:.2%})")
+            for phase in ("started", "resolved"):
+                _put(table, phase, rules.Marker.missing("error ratio leaves its baseline", why))
+    det = rules.detected(events, start, end, settings.detection_lookback)
+    _put(table, "detected", det)
+    _put(table, "acknowledged", rules.acknowledged(events, det.time))
+    last = episodes["start"].iloc[-1] if len(episodes) else None
+    _put(table, "mitigated", rules.mitigated(events, start, end, last))
+
+    sig = _signatures(events, start, end, window) if signatures and start is not None else None
+    peak = float(episodes["peak_ratio"].max()) if len(episodes) else None
+    tl = Timeline(
+        phases=table,
+        metrics=compute_metrics(table),
+        impact=measure_impact(events, start, end, failure=failure, peak_ratio=peak,
+                              slo=slo, slo_window=settings.slo_window),
+        error_ratio=series.frame,
+        episodes=episodes,
+        settings={**asdict(settings), "ratio_basis": series.basis, "failure_rule": series.rule,
+                  "baseline": asdict(window.baseline), "clock_offsets": {k: str(pd.Timedelta(v))
+                                                     for k, v in (clock_offsets or {}).items()}},
+        **({"signatures": sig} if sig is not None else {}),
+    )
+    keys = candidates(events, table, tl.signatures, lookback=settings.key_event_lookback)
+    tl = replace(tl, key_events=keys)
+    return replace(tl, conventions=conventions(tl, events))
+
+
+def _as_window(baseline):
+    if baseline is None:
+        return None
+    return tuple(pd.Timestamp(b) if pd.Timestamp(b).tzinfo else
+                 pd.Timestamp(b).tz_localize("UTC") for b in baseline)
+
+
+def _apply_offsets(events: pd.DataFrame, offsets: dict | None) -> pd.DataFrame:
+    if not offsets:
+        return events
+    events = events.copy()
+    for source, offset in offsets.items():
+        mask = events["source"] == source
+        if not mask.any():
+            raise PostmortemKitError(f"clock_offsets: no source named {source!r} in the "
+                                     f"events (sources: {sorted(events['source'].unique())})")
+        events.loc[mask, "timestamp"] = events.loc[mask, "timestamp"] + pd.Timedelta(offset)
+    return events.sort_values("timestamp", kind="stable", ignore_index=True)
+
+
+def _missing_all(why: str) -> pd.DataFrame:
+    table = empty_phases()
+    for phase in PHASES:
+        table.loc[phase, "note"] = why
+    return table
+
+
+def _put(table: pd.DataFrame, phase: str, marker: rules.Marker) -> None:
+    table.loc[phase, "time"] = marker.time if marker.time is not None else pd.NaT
+    table.loc[phase, "source"] = marker.source if marker.source is not None else pd.NA
+    table.loc[phase, "line"] = marker.line if marker.line is not None else pd.NA
+    table.loc[phase, "rule"] = marker.rule
+    table.loc[phase, "note"] = marker.note
+
+
+def _edge_marker(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, basis: str,
+                 failure: FailureRule | None, *, first: bool) -> rules.Marker:
+    """The impact edge at bin precision, with the failed row that proves it as provenance."""
+    kind = "request" if basis == "requests" else "log"
+    inside = events[(events["kind"] == kind) & (events["timestamp"] >= start)
+                    & (events["timestamp"] < end)]
+    failed = inside[failed_rows(inside, failure).to_numpy()]
+    if first:
+        rule = "first interval where the error ratio leaves its baseline"
+        row = failed.iloc[0] if len(failed) else None
+        note = "error ratio leaves its baseline"
+        time = start
+    else:
+        rule = "error ratio back at baseline and held"
+        row = failed.iloc[-1] if len(failed) else None
+        note = "error ratio back at baseline (last failure in the impact window as evidence)"
+        time = end
+    source = None if row is None else str(row["source"])
+    line = None if row is None or pd.isna(row.get("line")) else int(row["line"])
+    return rules.Marker(time, rule, note, source, line)
+
+
+def _signatures(events, start, end, window) -> pd.DataFrame:
+    from postmortem_kit.timeline.signatures import compare_signatures
+
+    base = window.baseline
+    before_start = base.start if base.start is not None else events["timestamp"].min()
+    before_end = min(start, base.end) if base.end is not None else start
+    if before_end <= before_start:
+        before_end = start
+    return compare_signatures(events, baseline=(before_start, before_end), impact=(start, end))
+

@@ -1,0 +1,90 @@
+"""Who and what the incident hurt: users, requests, worst services and endpoints, error budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from postmortem_kit.timeline.ratio import FailureRule, default_request_failure, ratio_by
+
+# Where a user's identity is found, best first; the client address is the last resort.
+USER_COLUMNS = ("user", "user_id", "user.id", "usr.id", "customer_id", "client", "client_ip",
+                "remote_addr", "clientip")
+
+
+def user_identity(events: pd.DataFrame) -> pd.Series:
+    """One identity per row: the first non-empty of :data:`USER_COLUMNS` (NA when none)."""
+    out = pd.Series(pd.NA, index=events.index, dtype="str")
+    for column in USER_COLUMNS:
+        if column in events:
+            values = events[column].astype("str")
+            values = values.where(~values.isin(["-", ""]))
+            out = out.fillna(values)
+    return out
+
+
+def failed_rows(events: pd.DataFrame, failure: FailureRule | None) -> pd.Series:
+    """Failed requests and error-level records, as a boolean mask."""
+    mask = pd.Series(False, index=events.index)
+    requests = events["kind"] == "request"
+    if requests.any():
+        mask[requests] = np.asarray((failure or default_request_failure)(events[requests]),
+                                    dtype=bool)
+    logs = events["kind"] == "log"
+    if logs.any():
+        mask[logs] = (events.loc[logs, "level"] >= "error").fillna(False).to_numpy(dtype=bool)
+    return mask
+
+
+def measure_impact(
+    events: pd.DataFrame,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    *,
+    failure: FailureRule | None = None,
+    peak_ratio: float | None = None,
+    slo: float = 0.999,
+    slo_window: pd.Timedelta = pd.Timedelta("30D"),
+) -> pd.Series:
+    """Impact of the window ``[start, end)``.
+
+    ``users_affected`` counts distinct users (falling back to client address) with a failed
+    request or an error-level record in the window, out of ``users_active`` seen in it.
+    ``error_budget_consumed`` is the window's failed requests as a fraction of the whole
+    ``slo_window``'s budget, the request rate taken from the evidence.
+    """
+    if start is None or end is None:
+        return pd.Series({"users_affected": pd.NA, "users_active": pd.NA,
+                          "failed_requests": pd.NA, "total_requests": pd.NA,
+                          "peak_error_ratio": pd.NA}, dtype="object")
+    times = events["timestamp"]
+    inside = events[(times >= start) & (times < end)]
+    identity = user_identity(inside)
+    failed = failed_rows(inside, failure)
+    requests = inside["kind"] == "request"
+    failed_requests = int((failed & requests).sum())
+    total_requests = int(requests.sum())
+    all_requests = int((events["kind"] == "request").sum())
+    span = times.max() - times.min()
+    budget = np.nan
+    if all_requests and span > pd.Timedelta(0):
+        expected = all_requests * (slo_window / span)
+        budget = failed_requests / (expected * (1 - slo))
+    return pd.Series({
+        "users_affected": int(identity[failed].nunique()),
+        "users_active": int(identity.nunique()),
+        "failed_requests": failed_requests,
+        "total_requests": total_requests,
+        "error_records": int((failed & ~requests).sum()),
+        "peak_error_ratio": peak_ratio if peak_ratio is not None else np.nan,
+        "worst_services": _worst(events, "service", start, end, failure),
+        "worst_endpoints": _worst(events, "path", start, end, failure),
+        "slo": slo,
+        "error_budget_consumed": budget,
+    }, dtype="object")
+
+
+def _worst(events: pd.DataFrame, column: str, start, end, failure) -> pd.Series:
+    table = ratio_by(events, column, start=start, end=end, failure=failure)
+    return table["failures"][table["failures"] > 0].head(5) if len(table) else \
+        pd.Series(dtype="int64")

@@ -1,0 +1,133 @@
+"""Error ratio per time bin: from requests (failures / requests) or, failing that, from logs.
+
+Binning is done on integer microseconds with ``numpy.bincount``, not ``resample``: it is
+the hot path on tens of millions of events and needs no sort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from postmortem_kit.errors import PostmortemKitError
+
+FailureRule = Callable[[pd.DataFrame], pd.Series]
+
+
+@dataclass(frozen=True)
+class RatioSeries:
+    """Per-bin counts of one signal, with what it was computed from."""
+
+    frame: pd.DataFrame  # index: bin start (UTC); columns requests, failures, ratio
+    basis: str  # "requests" or "logs"
+    rule: str  # what counted as a failure, in words
+
+
+def default_request_failure(events: pd.DataFrame) -> pd.Series:
+    """A request fails when its status is 5xx."""
+    return events["status"].fillna(0).astype("int32") >= 500
+
+
+def latency_failure(threshold_ms: float) -> FailureRule:
+    """A failure rule: 5xx, or slower than ``threshold_ms``."""
+
+    def rule(events: pd.DataFrame) -> pd.Series:
+        if "latency_ms" not in events:
+            raise PostmortemKitError(
+                "a latency threshold needs request latencies (the latency_ms column: an "
+                "access log with $request_time or %D), and these requests have none")
+        slow = events["latency_ms"].fillna(0).to_numpy() > threshold_ms
+        return default_request_failure(events) | slow
+
+    rule.__doc__ = f"status >= 500 or latency > {threshold_ms:g} ms"
+    return rule
+
+
+def log_failure(events: pd.DataFrame) -> pd.Series:
+    """A log record counts as a failure at level error or critical."""
+    return events["level"] >= "error"
+
+
+def bin_edges(times: pd.Series, freq: pd.Timedelta) -> tuple[np.ndarray, int, int]:
+    """Bin number of every time, plus the first bin's start and the bin width (microseconds)."""
+    micros = times.astype("datetime64[us, UTC]").array.asi8
+    width = int(freq / pd.Timedelta(microseconds=1))
+    first = (micros.min() // width) * width
+    return (micros - first) // width, first, width
+
+
+def count_bins(bins: np.ndarray, failures: np.ndarray, first: int, width: int,
+               nbins: int) -> pd.DataFrame:
+    """Requests, failures and ratio per bin (bins with no traffic have ratio NaN)."""
+    requests = np.bincount(bins, minlength=nbins)
+    failed = np.bincount(bins, weights=failures.astype("float64"), minlength=nbins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(requests > 0, failed / np.maximum(requests, 1), np.nan)
+    index = pd.DatetimeIndex(
+        (first + np.arange(nbins, dtype="int64") * width).astype("datetime64[us]"),
+        name="bin").tz_localize("UTC")
+    return pd.DataFrame({"requests": requests.astype("int64"),
+                         "failures": failed.astype("int64"), "ratio": ratio}, index=index)
+
+
+def error_ratio(
+    events: pd.DataFrame,
+    *,
+    freq: str | pd.Timedelta = "1min",
+    failure: FailureRule | None = None,
+    span: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+) -> RatioSeries:
+    """Per-bin error ratio of the incident's main signal.
+
+    Requests (``kind == "request"``) are the signal when there are any, a failure being a
+    5xx unless ``failure`` says otherwise; otherwise log records, a failure being a record
+    at level error or critical. ``span`` fixes the bins to cover (so different signals line
+    up); by default they cover the chosen records.
+    """
+    freq = pd.Timedelta(freq)
+    kind = events["kind"]
+    requests = events[kind == "request"]
+    if len(requests):
+        rows, basis = requests, "requests"
+        rule = failure or default_request_failure
+    else:
+        rows = events[(kind == "log") & events["level"].notna()]
+        basis, rule = "logs", failure or log_failure
+    if not len(rows):
+        empty = pd.DataFrame({"requests": pd.Series([], dtype="int64"),
+                              "failures": pd.Series([], dtype="int64"),
+                              "ratio": pd.Series([], dtype="float64")},
+                             index=pd.DatetimeIndex([], tz="UTC", name="bin"))
+        return RatioSeries(empty, "none", "no requests or leveled logs")
+    failed = np.asarray(rule(rows), dtype=bool)
+    times = rows["timestamp"]
+    if span is not None:
+        times = pd.concat([pd.Series([span[0]], dtype=times.dtype), times])
+        failed = np.concatenate([[False], failed])
+    bins, first, width = bin_edges(times, freq)
+    if span is not None:
+        bins, failed = bins[1:], failed[1:]
+        last = int((pd.Timestamp(span[1]).value // 1000 - first) // width) + 1
+    else:
+        last = int(bins.max()) + 1
+    keep = (bins >= 0) & (bins < last)
+    frame = count_bins(bins[keep], failed[keep], first, width, max(last, 1))
+    return RatioSeries(frame, basis, (rule.__doc__ or "custom rule").strip().split("\n")[0])
+
+
+def ratio_by(events: pd.DataFrame, column: str, *, start: pd.Timestamp, end: pd.Timestamp,
+             failure: FailureRule | None = None) -> pd.DataFrame:
+    """Requests, failures and ratio per value of ``column`` (service, path) in [start, end]."""
+    rows = events[(events["kind"] == "request") & (events["timestamp"] >= start)
+                  & (events["timestamp"] <= end)]
+    if not len(rows) or column not in rows:
+        return pd.DataFrame(columns=["requests", "failures", "ratio"])
+    failed = np.asarray((failure or default_request_failure)(rows), dtype=bool)
+    grouped = pd.DataFrame({"key": rows[column].to_numpy(), "failed": failed}).groupby(
+        "key", dropna=True)["failed"].agg(["size", "sum"])
+    out = pd.DataFrame({"requests": grouped["size"], "failures": grouped["sum"].astype("int64")})
+    out["ratio"] = out["failures"] / out["requests"]
+    return out.sort_values(["failures", "ratio"], ascending=False)

@@ -1,0 +1,368 @@
+"""Error signatures: group log messages by the event that printed them.
+
+:func:`mine_signatures` gives every message a ``signature_id`` and a ``template``
+(``"connection from <IP> (<*>) at <TIME>"``); :func:`compare_signatures` counts each
+signature before and during the impact, so that the new and surging ones, the
+"initial symptoms" of a postmortem, come first.
+
+How messages are grouped
+------------------------
+1. Each distinct message is masked once (:mod:`postmortem_kit.timeline.masking`): ids,
+   addresses, paths, numbers... become typed placeholders. Identical masked texts are
+   mined once: real logs repeat a few hundred templates millions of times.
+2. A Drain-style pass (He et al., ICWS 2017) routes each masked text by its first token
+   and the shape of each of its tokens (see below), then joins the most similar group in
+   that leaf (the share of equal tokens at least ``similarity``), turning the differing
+   tokens into ``<*>``.
+3. Two refinements over plain Drain, both aimed at not hiding a different event inside a
+   familiar one (a wrong merge costs an investigator more than an extra signature):
+
+   - *shape*: tokens can only be generalised into one ``<*>`` when they have the same
+     shape: two bare words or ids (``cyrus`` / ``news``, ``rdd_2`` / ``broadcast_0``),
+     or structured tokens that differ only in their masked values (``rhost=<IP>`` /
+     ``rhost=<HOST>``). A structured token with no variable in it (``user=root``,
+     ``LOGIN(uid=<NUM>)`` against ``(uid=<NUM>)``) is a constant, as is its key.
+   - *variety*: a position where only plain words were seen, and fewer than
+     ``min_variety`` of them, is an either/or (``started`` / ``stopped``, ``bytes`` /
+     ``values``), not a variable, and the group is split on it.
+
+This is a compact implementation of Drain rather than a use of drain3: both refinements
+change how the tree is keyed and how groups are formed, which drain3's API does not let a
+caller change, and drain3's online tree, persistence and profiling are of no use on a
+frame held in memory. ``benchmarks/signatures.py`` compares the two, in speed and in
+grouping accuracy on the LogHub samples.
+
+``signature_id`` is 8 hex digits of a hash of the template, not a running number, so the
+same template has the same id in every call, notebook and report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from postmortem_kit.timeline.masking import mask_message
+
+WILDCARD = "<*>"
+_TAIL = re.compile(r"[.,;:!?]+$")
+_ATOM = re.compile(r"^[\w.<>*@+-]*$")
+_VARIABLE_RUN = re.compile(r"[\w.<>*@+-]*(?:<|\d)[\w.<>*@+-]*")
+_EMPTY = re.compile(r"(?<=[(\[{=])(?=[)\]},;&]|$)|(?<=')(?=')|(?<=\")(?=\")")
+
+
+@lru_cache(maxsize=1 << 16)
+def _shape(token: str) -> str:
+    """What a token must share with another to be generalised with it into ``<*>``."""
+    tail_match = _TAIL.search(token)
+    tail = tail_match.group(0) if tail_match else ""
+    core = token[: len(token) - len(tail)]
+    if _ATOM.match(core):
+        return WILDCARD + tail
+    # Structured: each run holding a variable becomes <*>, the rest is constant; an empty
+    # value ("()", "key=") is a variable that happened to be empty.
+    return _EMPTY.sub(WILDCARD, _VARIABLE_RUN.sub(WILDCARD, core)) + tail
+
+
+def _is_plain_word(token: str) -> bool:
+    return token.rstrip(".,;:!?").isalpha()
+
+
+def _route(token: str) -> str:
+    return WILDCARD if "<" in token or any(c.isdigit() for c in token) else token
+
+
+@dataclass
+class _Group:
+    template: list[str]
+    members: list[int] = field(default_factory=list)
+
+
+def _similarity(template: list[str], tokens: list[str]) -> float:
+    """Share of equal tokens (Drain's simSeq; a ``<*>`` in the template is not equal)."""
+    equal = sum(1 for a, b in zip(template, tokens, strict=True) if a == b)
+    return equal / len(tokens) if tokens else 1.0
+
+
+def _drain(texts: list[str], similarity: float) -> list[_Group]:
+    # Tokens may only be generalised into <*> when their shapes are equal, and equal tokens
+    # have equal shapes: so two texts can share a group only when their whole shape
+    # sequences are equal. Keying the leaves by it (with Drain's first-token routing) makes
+    # the shape rule free, and keeps a leaf small even when a structured constant such as
+    # "user=alice" takes thousands of values.
+    leaves: dict[tuple[str, tuple[str, ...]], list[_Group]] = {}
+    groups: list[_Group] = []
+    for i, text in enumerate(texts):
+        tokens = text.split()
+        key = (_route(tokens[0]) if tokens else "", tuple(map(_shape, tokens)))
+        leaf = leaves.setdefault(key, [])
+        best, best_sim = None, similarity
+        for g in leaf:
+            sim = _similarity(g.template, tokens)
+            if sim > best_sim or (best is None and sim == best_sim):
+                best, best_sim = g, sim
+        if best is None:
+            best = _Group(template=list(tokens))
+            leaf.append(best)
+            groups.append(best)
+        else:
+            best.template = [g if g == t else WILDCARD for g, t in zip(best.template, tokens,
+                                                                        strict=True)]
+        best.members.append(i)
+    return groups
+
+
+def _split_either_or(members: list[list[str]], min_variety: int) -> list[list[int]]:
+    """Split a group (token lists) on positions holding only a few plain words."""
+    n = len(members[0]) if members else 0
+    best_pos, best_values = -1, None
+    for p in range(n):
+        values = {m[p] for m in members}
+        if 1 < len(values) < min_variety and all(map(_is_plain_word, values)) and (
+            best_values is None or len(values) < len(best_values)
+        ):
+            best_pos, best_values = p, values
+    if best_values is None:
+        return [list(range(len(members)))]
+    parts: dict[str, list[int]] = {}
+    for i, m in enumerate(members):
+        parts.setdefault(m[best_pos], []).append(i)
+    out = []
+    for idx in parts.values():
+        for sub in _split_either_or([members[i] for i in idx], min_variety):
+            out.append([idx[j] for j in sub])
+    return out
+
+
+def _template(token_lists: list[list[str]]) -> str:
+    first = token_lists[0]
+    return " ".join(
+        t if all(m[p] == t for m in token_lists) else WILDCARD for p, t in enumerate(first)
+    )
+
+
+def signature_id(template: str) -> str:
+    """The id of a template: 8 hex digits of its BLAKE2b hash, stable across runs."""
+    return hashlib.blake2b(template.encode("utf-8"), digest_size=4).hexdigest()
+
+
+def headline(message: str) -> str:
+    """The line of a multi-line message that names the event.
+
+    The first non-blank line (a log call's own text, or a Java exception before its
+    ``at ...`` frames), except for a bare Python traceback, whose last line
+    (``ValueError: ...``) is the one that says what went wrong.
+    """
+    if "\n" not in message:
+        return message
+    lines = [line for line in message.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1] if lines[0].startswith("Traceback (most recent call last)") else lines[0]
+
+
+def mine_templates(
+    messages: Sequence[str], *, similarity: float = 0.5, min_variety: int = 3,
+    headline_only: bool = True,
+) -> list[str]:
+    """The template of each of ``messages`` (distinct or not); see :func:`mine_signatures`."""
+    masked_of: dict[str, str] = {}
+    for m in messages:
+        if m not in masked_of:
+            masked_of[m] = mask_message(headline(m) if headline_only else m)
+    distinct = list(dict.fromkeys(masked_of.values()))
+    template_of: dict[str, str] = {}
+    for group in _drain(distinct, similarity):
+        token_lists = [distinct[i].split() for i in group.members]
+        for part in _split_either_or(token_lists, min_variety):
+            text = _template([token_lists[i] for i in part])
+            for i in part:
+                template_of[distinct[group.members[i]]] = text
+    return [template_of[masked_of[m]] for m in messages]
+
+
+def mine_signatures(
+    messages: pd.Series | Sequence[str], *, similarity: float = 0.5, min_variety: int = 3,
+    headline_only: bool = True,
+) -> pd.DataFrame:
+    """Group messages by the event that printed them.
+
+    Parameters
+    ----------
+    messages
+        Log messages; a Series keeps its index, any other sequence gets 0..n-1. Missing
+        values (NA) get NA signatures.
+    similarity
+        Share of equal tokens (masked values count as equal) a message needs with a
+        group's template to join it; Drain's ``st``.
+    min_variety
+        Distinct plain words a position needs before it is taken for a variable; with
+        fewer, the words are alternatives (``started`` / ``stopped``) and are kept apart.
+    headline_only
+        Mine multi-line messages (stack traces) on their :func:`headline` only, so that
+        one exception thrown from different call paths is one signature. ``False`` mines
+        the whole text.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned with ``messages`` (same index): ``signature_id``, 8 hex digits derived
+        from the template, so one template has one id in every run and every notebook;
+        ``template``, the masked text with ``<*>`` where the grouped messages differ.
+
+    Examples
+    --------
+    >>> sig = mine_signatures(["disk /dev/sda1 full", "disk /dev/sdb2 full", "boot ok"])
+    >>> sig["template"].tolist()
+    ['disk <PATH> full', 'disk <PATH> full', 'boot ok']
+    """
+    series = messages if isinstance(messages, pd.Series) else pd.Series(list(messages),
+                                                                         dtype="str")
+    # Mine each distinct text once: the same message repeated is common in an incident.
+    codes, uniques = pd.factorize(series.astype("str"), use_na_sentinel=True)
+    distinct = mine_templates([str(u) for u in uniques], similarity=similarity,
+                              min_variety=min_variety, headline_only=headline_only)
+    ids = {t: signature_id(t) for t in set(distinct)}
+    templates = np.array([*distinct, None], dtype=object)
+    id_of = np.array([*(ids[t] for t in distinct), None], dtype=object)
+    # codes == -1 (a missing message) picks the trailing None: an NA signature.
+    return pd.DataFrame(
+        {"signature_id": pd.array(id_of[codes], dtype="str"),
+         "template": pd.array(templates[codes], dtype="str")},
+        index=series.index,
+    )
+
+
+SIGNATURE_COMPARISON_COLUMNS = ("signature_id", "template", "count_before", "count_during",
+                                "first_seen", "example", "new", "surge")
+Window = tuple[pd.Timestamp | str | None, pd.Timestamp | str | None]
+
+
+def _utc(value: pd.Timestamp | str | None, default: pd.Timestamp) -> pd.Timestamp:
+    if value is None or value is pd.NaT:
+        return default
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _bounds(window: Window, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start = _utc(window[0], pd.Timestamp.min.tz_localize("UTC"))
+    end = _utc(window[1], pd.Timestamp.max.tz_localize("UTC"))
+    if end < start:
+        raise ValueError(f"{name} window ends ({end}) before it starts ({start})")
+    return start, end
+
+
+def compare_signatures(
+    events: pd.DataFrame,
+    *,
+    baseline: Window,
+    impact: Window,
+    levels: Sequence[str] = ("error", "critical"),
+    similarity: float = 0.5,
+    min_variety: int = 3,
+    headline_only: bool = True,
+) -> pd.DataFrame:
+    """Error signatures counted before and during the impact, new and surging ones first.
+
+    Parameters
+    ----------
+    events
+        An events frame (DESIGN.md §1): ``timestamp`` (UTC), ``message``, ``level``.
+    baseline, impact
+        ``(start, end)`` of each window, half-open ``[start, end)``; naive times are UTC,
+        ``None`` leaves that side open.
+    levels
+        The levels whose messages are mined. When no message in either window has one of
+        them, every message in the windows is mined instead, and
+        ``result.attrs["levels"]`` says ``"all"``.
+    similarity, min_variety, headline_only
+        Passed to :func:`mine_signatures`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per signature seen in either window: ``signature_id``, ``template``,
+        ``count_before`` and ``count_during`` (messages in each window), ``first_seen``
+        (its earliest message in the windows), ``example`` (its first message during the
+        impact, or before it when it has none there), ``new`` (absent from the baseline,
+        present during the impact) and ``surge`` (its rate during the impact over its
+        rate in the baseline, per unit of time; ``inf`` when new; counts instead of rates
+        when a window is open-ended). Ranked: new signatures first, then by ``surge``,
+        then by ``count_during``.
+
+    Examples
+    --------
+    >>> sig = compare_signatures(events, baseline=("10:00", "10:30"),  # doctest: +SKIP
+    ...                          impact=("10:30", "11:00"))
+    >>> sig.loc[sig["new"], ["template", "count_during", "first_seen"]]  # doctest: +SKIP
+    """
+    b_start, b_end = _bounds(baseline, "baseline")
+    i_start, i_end = _bounds(impact, "impact")
+    ts = events["timestamp"]
+    before = ((ts >= b_start) & (ts < b_end)).fillna(False).to_numpy(dtype=bool)
+    during = ((ts >= i_start) & (ts < i_end)).fillna(False).to_numpy(dtype=bool)
+    in_windows = (before | during) & events["message"].notna().to_numpy(dtype=bool)
+    wanted = events["level"].isin(list(levels)).to_numpy(dtype=bool) & in_windows
+    used_levels: tuple[str, ...] | str = tuple(levels)
+    if not wanted.any():
+        wanted, used_levels = in_windows, "all"
+
+    rows = events.loc[wanted, ["timestamp", "message"]].reset_index(drop=True)
+    sig = mine_signatures(rows["message"], similarity=similarity, min_variety=min_variety,
+                          headline_only=headline_only)
+    rows = rows.assign(signature_id=sig["signature_id"], template=sig["template"],
+                       before=before[wanted], during=during[wanted])
+    if rows.empty:
+        out = _empty_comparison()
+        out.attrs["levels"] = used_levels
+        return out
+    # The example is the first message during the impact: sorting puts those first.
+    ordered = rows.sort_values(["during", "timestamp"], ascending=[False, True], kind="stable")
+    grouped = rows.groupby("signature_id", sort=False)
+    out = pd.DataFrame({
+        "template": grouped["template"].first(),
+        "count_before": grouped["before"].sum().astype("int64"),
+        "count_during": grouped["during"].sum().astype("int64"),
+        "first_seen": grouped["timestamp"].min(),
+        "example": ordered.groupby("signature_id", sort=False)["message"].first(),
+    })
+    out["new"] = (out["count_before"] == 0) & (out["count_during"] > 0)
+    out["surge"] = _surge(out["count_before"], out["count_during"], (b_start, b_end),
+                          (i_start, i_end))
+    out = out.rename_axis("signature_id").reset_index()
+    out = out.sort_values(["new", "surge", "count_during", "first_seen", "signature_id"],
+                          ascending=[False, False, False, True, True], kind="stable")
+    out = out.reset_index(drop=True)[list(SIGNATURE_COMPARISON_COLUMNS)]
+    out.attrs["levels"] = used_levels
+    return out
+
+
+def _surge(before: pd.Series, during: pd.Series, b: tuple[pd.Timestamp, pd.Timestamp],
+           i: tuple[pd.Timestamp, pd.Timestamp]) -> pd.Series:
+    """Rate during over rate before; windows of different lengths compare fairly."""
+    b_len, i_len = b[1] - b[0], i[1] - i[0]
+    bounded = pd.Timestamp.min.tz_localize("UTC") not in (b[0], i[0]) and \
+        pd.Timestamp.max.tz_localize("UTC") not in (b[1], i[1])
+    scale = b_len / i_len if bounded and b_len > pd.Timedelta(0) and i_len > pd.Timedelta(0) \
+        else 1.0
+    before_f = before.astype("float64")
+    during_f = during.astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = during_f * scale / before_f
+    ratio[before_f == 0] = np.where(during_f[before_f == 0] > 0, np.inf, 0.0)
+    return ratio
+
+
+def _empty_comparison() -> pd.DataFrame:
+    return pd.DataFrame({
+        "signature_id": pd.Series(dtype="str"), "template": pd.Series(dtype="str"),
+        "count_before": pd.Series(dtype="int64"), "count_during": pd.Series(dtype="int64"),
+        "first_seen": pd.Series(dtype="datetime64[us, UTC]"), "example": pd.Series(dtype="str"),
+        "new": pd.Series(dtype="bool"), "surge": pd.Series(dtype="float64"),
+    })

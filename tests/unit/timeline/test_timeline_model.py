@@ -1,0 +1,87 @@
+"""Timeline phases, metric definitions and manual overrides."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from postmortem_kit.errors import PostmortemKitError
+from postmortem_kit.sample.suite import build
+from postmortem_kit.timeline import Timeline, derive_timeline
+
+
+@pytest.fixture(scope="module")
+def timeline() -> Timeline:
+    return derive_timeline(build("sample_like").events, signatures=False)
+
+
+def test_metrics_follow_the_design_definitions(timeline):
+    t = timeline.phases["time"]
+    m = timeline.metrics["value"]
+    assert m["ttd"] == t["detected"] - t["started"] == pd.Timedelta("5min")
+    assert m["tta"] == t["acknowledged"] - t["detected"] == pd.Timedelta("3min")
+    assert m["ttm"] == t["mitigated"] - t["started"] == pd.Timedelta("28min")
+    assert m["ttr"] == m["duration"] == t["resolved"] - t["started"] == pd.Timedelta("35min")
+    assert timeline.metrics.at["ttd", "definition"] == "time to detect: detected − started"
+
+
+def test_every_phase_names_its_evidence(timeline):
+    phases = timeline.phases
+    assert phases.at["started", "source"] == "access"
+    assert phases.at["started", "line"] > 0
+    assert phases.at["detected", "source"] == "alertmanager"
+    assert phases.at["acknowledged", "note"] == "page acknowledged by Priya Raman"
+    assert phases.at["mitigated", "source"] == "deploys"
+    assert (phases["rule"].str.len() > 0).all()
+
+
+def test_override_sets_a_phase_by_hand_and_metrics_follow(timeline):
+    later = timeline.override(detected=pd.Timestamp("2026-05-04 10:15", tz="UTC"),
+                              note="customer ticket predates the alert")
+    assert later.phases.at["detected", "rule"] == "manual"
+    assert later.phases.at["detected", "note"] == "customer ticket predates the alert"
+    assert pd.isna(later.phases.at["detected", "source"])
+    assert later.metrics.at["ttd", "value"] == pd.Timedelta("15min")
+    assert later.metrics.at["tta", "value"] == pd.Timedelta("-7min")
+    assert timeline.metrics.at["ttd", "value"] == pd.Timedelta("5min")  # original untouched
+
+
+def test_override_to_none_makes_a_phase_missing(timeline):
+    tl = timeline.override(acknowledged=None, note="nobody acknowledged")
+    assert pd.isna(tl.metrics.at["tta", "value"])
+
+
+def test_override_refuses_unknown_phases_and_naive_times(timeline):
+    with pytest.raises(ValueError, match="unknown phase"):
+        timeline.override(fixed="2026-05-04 10:00Z")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        timeline.override(detected="2026-05-04 10:00")
+
+
+def test_key_events_put_the_phase_evidence_first(timeline):
+    top = timeline.key_events.head(12)
+    kinds = set(top["kind"])
+    assert {"deploy", "alert", "page", "phase"} <= kinds
+    assert top.iloc[0]["event"] == "Rollback of checkout v1"
+    assert "evidence of a phase" in top.iloc[0]["why"]
+
+
+def test_conventions_are_side_by_side(timeline):
+    conv = timeline.conventions.set_index(["convention", "metric"])["value"]
+    assert conv["PagerDuty", "MTTA"] == pd.Timedelta("2min 48s")  # ack 10:08 − page 10:05:12
+    assert conv["Datadog", "time to repair"] == pd.Timedelta("30min")  # 10:35 − 10:05
+    assert conv["Google SRE", "outage duration"] == pd.Timedelta("35min")
+
+
+def test_failure_rule_can_include_latency(timeline):
+    events = build("sample_like").events
+    slow = derive_timeline(events, signatures=False, latency_threshold_ms=200.0)
+    assert slow.settings["failure_rule"] == "status >= 500 or latency > 200 ms"
+    # the occasional slow success now counts as well: more failures than 5xx alone
+    assert slow.error_ratio["failures"].sum() > timeline.error_ratio["failures"].sum()
+
+
+def test_latency_rule_without_latencies_is_a_clear_error():
+    events = build("sample_like").events.drop(columns="latency_ms")
+    with pytest.raises(PostmortemKitError, match="needs request latencies"):
+        derive_timeline(events, signatures=False, latency_threshold_ms=200.0)

@@ -13,7 +13,12 @@ from postmortem_kit.timeline.conventions import conventions
 from postmortem_kit.timeline.impact import failed_rows, measure_impact
 from postmortem_kit.timeline.key_events import candidates
 from postmortem_kit.timeline.model import PHASES, Timeline, compute_metrics, empty_phases
-from postmortem_kit.timeline.ratio import FailureRule, error_ratio, latency_failure
+from postmortem_kit.timeline.ratio import (
+    FailureRule,
+    error_ratio,
+    latency_failure,
+    narrow_columns,
+)
 from postmortem_kit.timeline.window import WindowSettings, detect_window
 
 
@@ -199,8 +204,10 @@ def _edge_marker(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, b
                  failure: FailureRule | None, *, first: bool) -> rules.Marker:
     """The impact edge at bin precision, with the failed row that proves it as provenance."""
     kind = "request" if basis == "requests" else "log"
-    inside = events[(events["kind"] == kind) & (events["timestamp"] >= start)
-                    & (events["timestamp"] < end)]
+    cols = list(events.columns) if failure is not None else \
+        narrow_columns(events, "source", "line")
+    inside = events.loc[(events["kind"] == kind) & (events["timestamp"] >= start)
+                        & (events["timestamp"] < end), cols]
     failed = inside[failed_rows(inside, failure).to_numpy()]
     if first:
         rule = "first interval where the error ratio leaves its baseline"

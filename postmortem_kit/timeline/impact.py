@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from postmortem_kit.timeline.ratio import FailureRule, default_request_failure, ratio_by
+from postmortem_kit.timeline.ratio import (
+    FailureRule,
+    default_request_failure,
+    narrow_columns,
+    ratio_by,
+)
 
 # Where a user's identity is found, best first; the client address is the last resort.
 USER_COLUMNS = ("user", "user_id", "user.id", "usr.id", "customer_id", "client", "client_ip",
@@ -58,7 +63,9 @@ def measure_impact(
                           "failed_requests": pd.NA, "total_requests": pd.NA,
                           "peak_error_ratio": pd.NA}, dtype="object")
     times = events["timestamp"]
-    inside = events[(times >= start) & (times < end)]
+    cols = list(events.columns) if failure is not None else \
+        narrow_columns(events, *USER_COLUMNS)
+    inside = events.loc[(times >= start) & (times < end), cols]
     identity = user_identity(inside)
     failed = failed_rows(inside, failure)
     requests = inside["kind"] == "request"

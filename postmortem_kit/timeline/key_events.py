@@ -52,7 +52,9 @@ def candidates(events: pd.DataFrame, phases: pd.DataFrame, signatures: pd.DataFr
     if not len(times):
         return _frame([])
     lo, hi = times.min() - lookback, times.max() + after
-    window = events[(events["timestamp"] >= lo) & (events["timestamp"] <= hi)]
+    # Only the sparse kinds: never copy the bulk of request and log rows.
+    window = events[(events["timestamp"] >= lo) & (events["timestamp"] <= hi)
+                    & events["kind"].isin(["alert", "page", "deploy", "change", "chat"])]
     # A phase's evidence row is known by source and time (JSON sources have no line).
     evidence = {(s, t) for s, t in zip(phases["source"], phases["time"], strict=True)
                 if isinstance(s, str) and not pd.isna(t)}

@@ -10,15 +10,13 @@ Masking works token by token (whitespace-separated), because that is what makes 
 a plain word needs no regex at all, and a token seen before (a host, a status code, a
 common id) is a dictionary look-up. Values that span tokens ("5.2 KB", "160 ms",
 "Sun Jul 10 07:24:24 2005") are joined afterwards from the masked tokens. Within a token
-the masks run in a fixed order, most specific first: a URL is masked whole before its
-host, digits or path could be masked piecemeal, and a timestamp before its numbers; each
-regex is guarded by a cheap character test.
+the masks are tried in a fixed order, most specific first: a URL is masked whole before
+its host, digits or path could be masked piecemeal, and a timestamp before its numbers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 # Placeholders, in the order they are tried; templates show these names.
 PLACEHOLDERS = ("<URL>", "<UUID>", "<EMAIL>", "<TIME>", "<MAC>", "<IP>", "<HOST>", "<PATH>",
@@ -34,21 +32,30 @@ _URL_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s,;\"'<>()\[\]{}]+")
 _UUID_RE = re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b")
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _MAC_RE = re.compile(r"\b[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}\b")
-_IPV6_RE = re.compile(r"(?<![\w:.])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])")
+# IPv6: eight groups, or fewer with "::" (so "0000:00:1f" and clock times are not).
+_IPV6_RE = re.compile(
+    r"(?<![\w:.])(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
+    r"|(?=[0-9a-fA-F:]*[0-9a-fA-F])(?:[0-9a-fA-F]{1,4}:)*[0-9a-fA-F]{0,4}::"
+    r"(?:[0-9a-fA-F]{1,4}:)*[0-9a-fA-F]{0,4})(?![\w:])"
+)
 _IPV4_RE = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\w)")
 # A DNS name. Java packages and dotted config keys look the same (``org.apache.Foo``,
 # ``mapred.tip.id``), so a name counts as a host only when it ends in a common top-level
 # domain, or in a two-letter (country) one after ``co.``/``edu.``... or with a digit or
 # hyphen somewhere, as ISP host names have.
 _HOST_RE = re.compile(
-    r"(?<![\w.@/-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+([A-Za-z]{2,12})"
+    r"(?<![\w.@/-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+(?P<tld>[A-Za-z]{2,12})"
     r"(?![\w.-]|\.\w)"
 )
 _GENERIC_TLDS = frozenset(
     "com net org edu gov mil info biz io local localdomain internal arpa svc".split()
 )
 _SECOND_LEVEL = frozenset("com net org edu gov ac co ne or go".split())
-_PATH_RE = re.compile(r"(?<![\w<>/.:~-])(?:[A-Za-z]:\\|~?/)(?:[\w.@%+~=-]+[/\\]?)+")
+# A path; "/10.0.0.1:80" (ZooKeeper, Java sockets) is an address, not a path.
+_PATH_RE = re.compile(
+    r"(?<![\w<>/.:~-])(?:[A-Za-z]:\\|~?/)(?!\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\w))"
+    r"(?:[\w.@%+~=-]+[/\\]?)+"
+)
 _HEX_RE = re.compile(
     r"\b0[xX][0-9a-fA-F]+\b"
     r"|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"
@@ -83,7 +90,7 @@ _NUM_RE = re.compile(r"(?<![A-Za-z0-9])[-+]?\d+(?:\.\d+)*")
 
 
 def _host(match: re.Match[str]) -> str:
-    tld = match.group(1).lower()
+    tld = match.group("tld").lower()
     text = match.group(0)
     if tld in _GENERIC_TLDS:
         return "<HOST>"
@@ -95,45 +102,32 @@ def _host(match: re.Match[str]) -> str:
     return text
 
 
-# (needs a digit, guard, pattern, replacement): the regex runs on a token only when the
-# token has a digit (if needed) and guard(token) is true.
-_Guard = Callable[[str], bool]
-_Repl = str | Callable[[re.Match[str]], str]
-
-
-def _always(token: str) -> bool:
-    return True
-
-
-_MASKS: tuple[tuple[bool, _Guard, re.Pattern[str], _Repl], ...] = (
-    (False, lambda s: "://" in s, _URL_RE, "<URL>"),
-    (True, lambda s: "-" in s, _UUID_RE, "<UUID>"),
-    (False, lambda s: "@" in s, _EMAIL_RE, "<EMAIL>"),
-    (True, lambda s: ":" in s or "-" in s or "/" in s, _TIME_RE, "<TIME>"),
-    (True, lambda s: ":" in s, _MAC_RE, "<MAC>"),
-    (True, lambda s: "::" in s or s.count(":") >= 3, _IPV6_RE, "<IP>"),
-    (True, lambda s: "." in s, _IPV4_RE, "<IP>"),
-    (False, lambda s: "." in s, _HOST_RE, _host),
-    (False, lambda s: "/" in s or "\\" in s, _PATH_RE, "<PATH>"),
-    (True, _always, _HEX_RE, "<HEX>"),
-    (False, lambda s: "'" in s or '"' in s, _QUOTED_RE, "<STR>"),
-    (True, _always, _SIZE_RE, "<SIZE>"),
-    (True, _always, _DURATION_RE, "<DURATION>"),
-    (True, _always, _NUM_RE, "<NUM>"),
+# One regex, the masks as alternatives in priority order: at each position the first
+# alternative that matches wins (a URL before the path and numbers inside it, an IP before
+# its numbers), and a token is scanned once instead of once per mask.
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("URL", _URL_RE), ("UUID", _UUID_RE), ("EMAIL", _EMAIL_RE), ("TIME", _TIME_RE),
+    ("MAC", _MAC_RE), ("IP6", _IPV6_RE), ("IP", _IPV4_RE), ("HOST", _HOST_RE),
+    ("PATH", _PATH_RE), ("HEX", _HEX_RE), ("STR", _QUOTED_RE), ("SIZE", _SIZE_RE),
+    ("DURATION", _DURATION_RE), ("NUM", _NUM_RE),
 )
-_DIGIT = re.compile(r"\d")
+_ANY_MASK = re.compile("|".join(f"(?P<{name}>{pattern.pattern})" for name, pattern in _KINDS))
+_PLACEHOLDER = {name: f"<{name}>" for name, _ in _KINDS} | {"IP6": "<IP>"}
+# Characters without which no mask can match: a token with none of them is left alone.
+_MASKABLE = frozenset("0123456789/\\:@'\".")
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    kind = match.lastgroup or "NUM"
+    return _host(match) if kind == "HOST" else _PLACEHOLDER[kind]
 
 
 def _mask_token(token: str) -> str:
     if token.isdigit():
         return "<NUM>"
-    has_digit = _DIGIT.search(token) is not None
-    for needs_digit, guard, pattern, repl in _MASKS:
-        if (has_digit or not needs_digit) and guard(token):
-            token = pattern.sub(repl, token)
-            if needs_digit and has_digit:
-                has_digit = _DIGIT.search(token) is not None
-    return token
+    if _MASKABLE.isdisjoint(token):
+        return token
+    return _ANY_MASK.sub(_placeholder, token)
 
 
 # Distinct tokens seen, with their masked form; and those of them that may be part of a

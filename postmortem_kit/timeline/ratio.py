@@ -51,6 +51,14 @@ def log_failure(events: pd.DataFrame) -> pd.Series:
     return events["level"] >= "error"
 
 
+RULE_COLUMNS = ("timestamp", "kind", "level", "status", "latency_ms")
+
+
+def narrow_columns(events: pd.DataFrame, *extra: str) -> list[str]:
+    """The columns the default failure rules read, plus ``extra``, that ``events`` has."""
+    return [c for c in (*RULE_COLUMNS, *extra) if c in events.columns]
+
+
 def bin_edges(times: pd.Series, freq: pd.Timedelta) -> tuple[np.ndarray, int, int]:
     """Bin number of every time, plus the first bin's start and the bin width (microseconds)."""
     micros = times.astype("datetime64[us, UTC]").array.asi8
@@ -89,12 +97,15 @@ def error_ratio(
     """
     freq = pd.Timedelta(freq)
     kind = events["kind"]
-    requests = events[kind == "request"]
-    if len(requests):
-        rows, basis = requests, "requests"
+    is_request = kind == "request"
+    # The default rules need a few columns: taking only those keeps the row filter cheap
+    # on tens of millions of events. A custom rule may look at anything.
+    cols = list(events.columns) if failure is not None else narrow_columns(events)
+    if is_request.any():
+        rows, basis = events.loc[is_request, cols], "requests"
         rule = failure or default_request_failure
     else:
-        rows = events[(kind == "log") & events["level"].notna()]
+        rows = events.loc[(kind == "log") & events["level"].notna(), cols]
         basis, rule = "logs", failure or log_failure
     if not len(rows):
         empty = pd.DataFrame({"requests": pd.Series([], dtype="int64"),
@@ -121,9 +132,13 @@ def error_ratio(
 def ratio_by(events: pd.DataFrame, column: str, *, start: pd.Timestamp, end: pd.Timestamp,
              failure: FailureRule | None = None) -> pd.DataFrame:
     """Requests, failures and ratio per value of ``column`` (service, path) in [start, end]."""
-    rows = events[(events["kind"] == "request") & (events["timestamp"] >= start)
-                  & (events["timestamp"] <= end)]
-    if not len(rows) or column not in rows:
+    if column not in events:
+        return pd.DataFrame(columns=["requests", "failures", "ratio"])
+    mask = ((events["kind"] == "request") & (events["timestamp"] >= start)
+            & (events["timestamp"] <= end))
+    cols = list(events.columns) if failure is not None else narrow_columns(events, column)
+    rows = events.loc[mask, cols]
+    if not len(rows):
         return pd.DataFrame(columns=["requests", "failures", "ratio"])
     failed = np.asarray((failure or default_request_failure)(rows), dtype=bool)
     grouped = pd.DataFrame({"key": rows[column].to_numpy(), "failed": failed}).groupby(

@@ -5,32 +5,10 @@
 signature before and during the impact, so that the new and surging ones, the
 "initial symptoms" of a postmortem, come first.
 
-How messages are grouped
-------------------------
-1. Each distinct message is masked once (:mod:`postmortem_kit.timeline.masking`): ids,
-   addresses, paths, numbers... become typed placeholders. Identical masked texts are
-   mined once: real logs repeat a few hundred templates millions of times.
-2. A Drain-style pass (He et al., ICWS 2017) routes each masked text by its first token
-   and the shape of each of its tokens (see below), then joins the most similar group in
-   that leaf (the share of equal tokens at least ``similarity``), turning the differing
-   tokens into ``<*>``.
-3. Two refinements over plain Drain, both aimed at not hiding a different event inside a
-   familiar one (a wrong merge costs an investigator more than an extra signature):
-
-   - *shape*: tokens can only be generalised into one ``<*>`` when they have the same
-     shape: two bare words or ids (``cyrus`` / ``news``, ``rdd_2`` / ``broadcast_0``),
-     or structured tokens that differ only in their masked values (``rhost=<IP>`` /
-     ``rhost=<HOST>``). A structured token with no variable in it (``user=root``,
-     ``LOGIN(uid=<NUM>)`` against ``(uid=<NUM>)``) is a constant, as is its key.
-   - *variety*: a position where only plain words were seen, and fewer than
-     ``min_variety`` of them, is an either/or (``started`` / ``stopped``, ``bytes`` /
-     ``values``), not a variable, and the group is split on it.
-
-This is a compact implementation of Drain rather than a use of drain3: both refinements
-change how the tree is keyed and how groups are formed, which drain3's API does not let a
-caller change, and drain3's online tree, persistence and profiling are of no use on a
-frame held in memory. ``benchmarks/signatures.py`` compares the two, in speed and in
-grouping accuracy on the LogHub samples.
+Each distinct message is masked once (:mod:`postmortem_kit.timeline.masking`: ids,
+addresses, paths, numbers... become typed placeholders), and each distinct masked text
+is grouped once (:mod:`postmortem_kit.timeline.drain`): real logs repeat a few hundred
+templates millions of times.
 
 ``signature_id`` is 8 hex digits of a hash of the template, not a running number, so the
 same template has the same id in every call, notebook and report.
@@ -39,111 +17,13 @@ same template has the same id in every call, notebook and report.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from postmortem_kit.timeline.drain import template_texts
 from postmortem_kit.timeline.masking import mask_message
-
-WILDCARD = "<*>"
-_TAIL = re.compile(r"[.,;:!?]+$")
-_ATOM = re.compile(r"^[\w.<>*@+-]*$")
-_VARIABLE_RUN = re.compile(r"[\w.<>*@+-]*(?:<|\d)[\w.<>*@+-]*")
-_EMPTY = re.compile(r"(?<=[(\[{=])(?=[)\]},;&]|$)|(?<=')(?=')|(?<=\")(?=\")")
-
-
-@lru_cache(maxsize=1 << 16)
-def _shape(token: str) -> str:
-    """What a token must share with another to be generalised with it into ``<*>``."""
-    tail_match = _TAIL.search(token)
-    tail = tail_match.group(0) if tail_match else ""
-    core = token[: len(token) - len(tail)]
-    if _ATOM.match(core):
-        return WILDCARD + tail
-    # Structured: each run holding a variable becomes <*>, the rest is constant; an empty
-    # value ("()", "key=") is a variable that happened to be empty.
-    return _EMPTY.sub(WILDCARD, _VARIABLE_RUN.sub(WILDCARD, core)) + tail
-
-
-def _is_plain_word(token: str) -> bool:
-    return token.rstrip(".,;:!?").isalpha()
-
-
-def _route(token: str) -> str:
-    return WILDCARD if "<" in token or any(c.isdigit() for c in token) else token
-
-
-@dataclass
-class _Group:
-    template: list[str]
-    members: list[int] = field(default_factory=list)
-
-
-def _similarity(template: list[str], tokens: list[str]) -> float:
-    """Share of equal tokens (Drain's simSeq; a ``<*>`` in the template is not equal)."""
-    equal = sum(1 for a, b in zip(template, tokens, strict=True) if a == b)
-    return equal / len(tokens) if tokens else 1.0
-
-
-def _drain(texts: list[str], similarity: float) -> list[_Group]:
-    # Tokens may only be generalised into <*> when their shapes are equal, and equal tokens
-    # have equal shapes: so two texts can share a group only when their whole shape
-    # sequences are equal. Keying the leaves by it (with Drain's first-token routing) makes
-    # the shape rule free, and keeps a leaf small even when a structured constant such as
-    # "user=alice" takes thousands of values.
-    leaves: dict[tuple[str, tuple[str, ...]], list[_Group]] = {}
-    groups: list[_Group] = []
-    for i, text in enumerate(texts):
-        tokens = text.split()
-        key = (_route(tokens[0]) if tokens else "", tuple(map(_shape, tokens)))
-        leaf = leaves.setdefault(key, [])
-        best, best_sim = None, similarity
-        for g in leaf:
-            sim = _similarity(g.template, tokens)
-            if sim > best_sim or (best is None and sim == best_sim):
-                best, best_sim = g, sim
-        if best is None:
-            best = _Group(template=list(tokens))
-            leaf.append(best)
-            groups.append(best)
-        else:
-            best.template = [g if g == t else WILDCARD for g, t in zip(best.template, tokens,
-                                                                        strict=True)]
-        best.members.append(i)
-    return groups
-
-
-def _split_either_or(members: list[list[str]], min_variety: int) -> list[list[int]]:
-    """Split a group (token lists) on positions holding only a few plain words."""
-    n = len(members[0]) if members else 0
-    best_pos, best_values = -1, None
-    for p in range(n):
-        values = {m[p] for m in members}
-        if 1 < len(values) < min_variety and all(map(_is_plain_word, values)) and (
-            best_values is None or len(values) < len(best_values)
-        ):
-            best_pos, best_values = p, values
-    if best_values is None:
-        return [list(range(len(members)))]
-    parts: dict[str, list[int]] = {}
-    for i, m in enumerate(members):
-        parts.setdefault(m[best_pos], []).append(i)
-    out = []
-    for idx in parts.values():
-        for sub in _split_either_or([members[i] for i in idx], min_variety):
-            out.append([idx[j] for j in sub])
-    return out
-
-
-def _template(token_lists: list[list[str]]) -> str:
-    first = token_lists[0]
-    return " ".join(
-        t if all(m[p] == t for m in token_lists) else WILDCARD for p, t in enumerate(first)
-    )
 
 
 def signature_id(template: str) -> str:
@@ -176,13 +56,8 @@ def mine_templates(
         if m not in masked_of:
             masked_of[m] = mask_message(headline(m) if headline_only else m)
     distinct = list(dict.fromkeys(masked_of.values()))
-    template_of: dict[str, str] = {}
-    for group in _drain(distinct, similarity):
-        token_lists = [distinct[i].split() for i in group.members]
-        for part in _split_either_or(token_lists, min_variety):
-            text = _template([token_lists[i] for i in part])
-            for i in part:
-                template_of[distinct[group.members[i]]] = text
+    template_of = dict(zip(distinct, template_texts(distinct, similarity=similarity,
+                                                    min_variety=min_variety), strict=True))
     return [template_of[masked_of[m]] for m in messages]
 
 

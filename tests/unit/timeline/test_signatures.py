@@ -23,7 +23,9 @@ LEVELS = pd.CategoricalDtype(["debug", "info", "notice", "warning", "error", "cr
     [
         ("connection from 10.1.2.3 refused", "connection from <IP> refused"),
         ("connect to 10.1.2.3:5432 failed", "connect to <IP>:<NUM> failed"),
+        ("request from /10.1.2.3:45307", "request from /<IP>:<NUM>"),  # not a path
         ("listening on fe80::1ff:fe23:4567:890a", "listening on <IP>"),
+        ("bridge at 0000:00:1e.0", "bridge at <NUM>:<NUM>:<NUM>e.<NUM>"),  # not IPv6
         ("request 550e8400-e29b-41d4-a716-446655440000 done", "request <UUID> done"),
         ("session 0x14ed93111f20027 closed", "session <HEX> closed"),
         ("commit 9f86d081884c7d65 pushed", "commit <HEX> pushed"),
@@ -247,3 +249,21 @@ def test_a_stack_trace_is_grouped_by_its_headline() -> None:
     whole = mine_signatures(["boom 1\n\tat a.B.c(B.java:10)", "boom 2\n\tat x.Y.z(Y.java:3)"],
                             headline_only=False)
     assert whole["signature_id"].nunique() == 2
+
+
+def test_a_keyed_word_with_many_values_is_a_variable() -> None:
+    users = ["ann", "bob", "cyd", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim"]
+    sig = mine_signatures([f"auth failure; rhost=10.0.0.1 user={u}" for u in users])
+    assert set(sig["template"]) == {"auth failure; rhost=<IP> user=<*>"}
+
+
+def test_a_keyed_word_beside_masked_values_is_a_variable() -> None:
+    # "fceeafac" is a hex id without a digit: not masked, but span_id holds ids elsewhere.
+    sig = mine_signatures(["span_id=f8c49c39 status=ERROR", "span_id=0a1b2c3d status=ERROR",
+                           "span_id=fceeafac status=ERROR"])
+    assert sig["signature_id"].nunique() == 1
+    # Also when the other masked values of the groups differ in kind (<HEX> / <NUM>).
+    sig = mine_signatures(["trace=9f86d081884c7d65 span=f8c49c39 failed",
+                           "trace=1234567890 span=0a1b2c3d failed",
+                           "trace=3be36d56341c1283 span=eefcebbe failed"])
+    assert sig["signature_id"].nunique() == 1

@@ -17,6 +17,11 @@ _EXPORTS = {
     "derive_timeline": "postmortem_kit.timeline",
     "Timeline": "postmortem_kit.timeline",
     "mine_signatures": "postmortem_kit.timeline.signatures",
+    "plot_overview": "postmortem_kit.plots",
+    "plot_timeline": "postmortem_kit.plots",
+    "plot_phases": "postmortem_kit.plots",
+    "save_figure": "postmortem_kit.plots",
+    "PostmortemForm": "postmortem_kit.widgets",
     "PostmortemKitError": "postmortem_kit.errors",
     "DocumentError": "postmortem_kit.errors",
     "IngestError": "postmortem_kit.errors",
@@ -26,19 +31,26 @@ __all__ = [
     "DocumentError",
     "IngestError",
     "Postmortem",
+    "PostmortemForm",
     "PostmortemKitError",
     "Timeline",
     "derive_timeline",
     "mine_signatures",
+    "plot_overview",
+    "plot_phases",
+    "plot_timeline",
     "read_events",
+    "save_figure",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from postmortem_kit.document import Postmortem
     from postmortem_kit.errors import DocumentError, IngestError, PostmortemKitError
     from postmortem_kit.ingest import read_events
+    from postmortem_kit.plots import plot_overview, plot_phases, plot_timeline, save_figure
     from postmortem_kit.timeline import Timeline, derive_timeline
     from postmortem_kit.timeline.signatures import mine_signatures
+    from postmortem_kit.widgets import PostmortemForm
 
 
 def __getattr__(name: str) -> Any:

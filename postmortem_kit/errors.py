@@ -52,3 +52,11 @@ class IngestError(PostmortemKitError, ValueError):
         if file and line is not None:
             where = f"{file}:{line}"
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class PostmortemKitWarning(UserWarning):
+    """Base class of the warnings postmortem-kit issues (filter them by this type)."""
+
+
+class IngestWarning(PostmortemKitWarning):
+    """Some evidence was rejected or skipped while loading; the details are on the frame."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pandas as pd
 
@@ -15,14 +15,60 @@ ErrorPolicy = Literal["report", "raise"]
 MAX_KEPT_TEXT = 300
 
 
-@dataclass(frozen=True)
-class Rejected:
+class Rejected(NamedTuple):
     """One input record that could not be loaded."""
 
     file: str
     line: int | None
     reason: str
     text: str = ""
+
+
+class RejectedLines(tuple):
+    """The rejected records of a load, as kept in ``events.attrs["rejected"]``.
+
+    A tuple of :class:`Rejected`, because pandas treats ``attrs`` as plain data: it
+    deep-copies them into every derived frame, compares them with ``==`` in ``pd.concat``
+    and writes them as JSON in ``to_parquet``. A DataFrame there breaks all three; this
+    tuple survives them (and is never copied: it is immutable). It still reads like the
+    frame people expect: ``rejected["line"]``, ``rejected.groupby("reason")``,
+    ``rejected.empty`` and ``len(rejected)`` work, and ``.frame`` is the DataFrame.
+    """
+
+    __slots__ = ()
+    COLUMNS = ("file", "line", "reason", "text")
+
+    def __new__(cls, items=()) -> RejectedLines:
+        return super().__new__(cls, (Rejected(*item) for item in items))
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The records as a frame: ``file``, ``line``, ``reason``, ``text``."""
+        return pd.DataFrame({
+            "file": pd.Series([r[0] for r in self], dtype="str"),
+            "line": pd.Series([r[1] for r in self], dtype="Int64"),
+            "reason": pd.Series([r[2] for r in self], dtype="str"),
+            "text": pd.Series([r[3] for r in self], dtype="str"),
+        })
+
+    def __getitem__(self, key):
+        if isinstance(key, str | list):
+            return self.frame[key]
+        return super().__getitem__(key)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.frame, name)  # sort_values, groupby, to_csv, empty, columns...
+
+    def __deepcopy__(self, memo) -> RejectedLines:
+        return self
+
+    def __repr__(self) -> str:
+        return repr(self.frame)
+
+    def _repr_html_(self) -> str:
+        return self.frame._repr_html_()
 
 
 @dataclass
@@ -49,6 +95,10 @@ class RejectLog:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def lines(self) -> RejectedLines:
+        """The rejected records, as ``read_events`` keeps them in ``attrs["rejected"]``."""
+        return RejectedLines(self.items)
 
     def to_frame(self) -> pd.DataFrame:
         """The rejected records as a frame: ``file``, ``line``, ``reason``, ``text``."""

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
+
+from postmortem_kit.ingest.rejects import RejectedLines
 
 KINDS = ("log", "request", "alert", "page", "deploy", "change", "chat", "metric", "note")
 LEVELS = ("debug", "info", "notice", "warning", "error", "critical")
@@ -45,7 +48,8 @@ LEVEL_ALIASES: dict[str, str] = {
     "warn": "warning", "warning": "warning", "wrn": "warning", "w": "warning", "4": "warning",
     "error": "error", "err": "error", "severe": "error", "e": "error", "3": "error",
     "critical": "critical", "crit": "critical", "fatal": "critical", "alert": "critical",
-    "emerg": "critical", "emergency": "critical", "panic": "critical", "f": "critical",
+    "emerg": "critical", "emergency": "critical", "panic": "critical", "dpanic": "critical",
+    "f": "critical",
     "c": "critical", "2": "critical", "1": "critical", "0": "critical",
 }
 
@@ -62,7 +66,7 @@ def normalize_levels(values: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = [LEVEL_ALIASES.get(str(u).strip().lower()) for u in uniques]
     cat_codes = [LEVELS.index(m) if m is not None else -1 for m in mapped]
-    lookup = pd.array(cat_codes + [-1], dtype="int8")  # index -1 picks the NA sentinel
+    lookup = pd.array([*cat_codes, -1], dtype="int8")  # index -1 picks the NA sentinel
     return pd.Series(
         pd.Categorical.from_codes(lookup[codes].to_numpy(), dtype=LEVEL_DTYPE),
         index=values.index,
@@ -128,8 +132,14 @@ def finalize_events(
     out["timestamp"] = to_utc(out["timestamp"], tz)
     if "source" not in out:
         out["source"] = source
-    if "kind" not in out:
-        out["kind"] = kind or "log"
+    if "kind" not in out and (kind or "log") in KINDS:
+        # From codes: categorising a million equal strings would hash every one of them.
+        code = KINDS.index(kind or "log")
+        out["kind"] = pd.Categorical.from_codes(
+            np.full(len(out), code, dtype="int8"), dtype=KIND_DTYPE
+        )
+    elif "kind" not in out:
+        out["kind"] = kind
     elif kind is not None:
         out["kind"] = out["kind"].fillna(kind)
     out["kind"] = out["kind"].astype(KIND_DTYPE)
@@ -161,13 +171,33 @@ def finalize_events(
 
 
 def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate events frames and sort them by time (stable), keeping the schema."""
+    """Concatenate events frames and sort them by time (stable), keeping the schema.
+
+    The inputs' ``attrs["rejected"]`` records (and ``attrs["notes"]`` lists) are combined,
+    so rejected records survive concatenation; pandas itself drops ``attrs`` that differ.
+    """
     frames = [f for f in frames if len(f.columns)]
+    rejected = [f.attrs["rejected"] for f in frames if "rejected" in f.attrs]
+    notes = [n for f in frames for n in f.attrs.get("notes", [])]
     if not frames:
         return empty_events()
-    out = pd.concat(frames, ignore_index=True, sort=False)
+    # pandas keeps attrs only where all inputs agree: concatenate attr-less shallow copies
+    # and merge the load reports here.
+    bare = []
+    for f in frames:
+        f = f.copy(deep=False)
+        f.attrs = {}
+        bare.append(f)
+    out = pd.concat(bare, ignore_index=True, sort=False)
     # concat of differing categories falls back to object: restore the contract dtypes.
     out["kind"] = out["kind"].astype(KIND_DTYPE)
     out["level"] = out["level"].astype(LEVEL_DTYPE)
-    out = out.sort_values("timestamp", kind="stable", ignore_index=True)
+    # Logs are usually written in order: skip the sort (a full copy) when it is a no-op.
+    if not out["timestamp"].is_monotonic_increasing:
+        out = out.sort_values("timestamp", kind="stable", ignore_index=True)
+    out.attrs = {}
+    if rejected:
+        out.attrs["rejected"] = RejectedLines(r for lines in rejected for r in lines)
+    if notes:
+        out.attrs["notes"] = notes
     return out

@@ -102,10 +102,6 @@ def derive_timeline(
         if failure is not None:
             raise PostmortemKitError("give failure= or latency_threshold_ms=, not both")
         failure = latency_failure(latency_threshold_ms)
-    # Work on a shallow view without attrs: they carry the load report, which pandas would
-    # copy (and compare) on every intermediate frame.
-    events = events.copy(deep=False)
-    events.attrs = {}
     if isinstance(clock_offsets, str):
         if clock_offsets != "auto":
             raise PostmortemKitError(f"clock_offsets={clock_offsets!r}: expected 'auto', a "

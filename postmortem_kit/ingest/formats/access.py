@@ -1,1 +1,211 @@
-"""Work in progress: this format is being written (issue 3)."""
+"""``access``: nginx and Apache access logs (combined and common log formats).
+
+Recognised line shapes (the first that fits each line wins)::
+
+    combined  1.2.3.4 - alice [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 2326 "ref" "agent"
+    common    1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 2326
+    vhost     www.example.com:443 1.2.3.4 - - [...] "GET / HTTP/1.1" 200 512 "-" "curl/8"
+
+followed by anything: a number there is the latency, nginx's ``$request_time`` (seconds,
+with a decimal point: ``0.042``) or Apache's ``%D`` (whole microseconds: ``42000``), also
+as ``rt=0.042``. The unit is decided from the first latency in the file (a log has one
+format); ``latency_unit="s" | "ms" | "us"`` overrides the guess.
+What follows the known fields is kept in ``extra``.
+
+Columns: ``client`` (the remote address: ``host`` is kept for the virtual host of the
+vhost formats, the server that answered, as logged: ``www.example.com:443``), ``ident``
+(only when some line has one), ``user``, ``method``, ``path``, ``protocol``,
+``status``, ``bytes`` (``-`` means no body: 0), ``referer``, ``user_agent``,
+``latency_ms``; ``kind="request"``, ``level`` from the status (5xx error, 4xx warning,
+else info) and ``message`` the request line as logged. A request line that is not
+``METHOD PATH [PROTOCOL]`` (a TLS handshake sent to a plain-HTTP port, ``"-"``) is kept:
+it is evidence of what reached the server; its method and path are NA and
+``parse_note`` says why. Lines no shape fits are rejected with their line numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+
+from postmortem_kit.errors import IngestError
+from postmortem_kit.ingest.lineblocks import (
+    LineBlock,
+    Matches,
+    iter_matched_blocks,
+    reject_positions,
+)
+from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
+
+_Q = r'(?:[^"\\]|\\.)*'  # a quoted field, with backslash escapes (Apache writes \")
+# The request line split by the regex itself (one pass instead of two); a line whose
+# request is not METHOD PATH PROTOCOL falls through to the same shape with a raw request.
+_REQUEST = (
+    r'"(?P<request>(?P<method>[A-Z][A-Z0-9_-]*) (?P<path>[^" ]+) (?P<protocol>HTTP/[0-9.]+))"'
+)
+_RAW_REQUEST = r'"(?P<request>' + _Q + r')"'
+_VHOST = r"(?P<vhost>\S+) "
+_AGENTS = r' "(?P<referer>' + _Q + r')" "(?P<user_agent>' + _Q + r')"'
+
+
+def _pattern(vhost: bool, agents: bool, request: str) -> str:
+    return (
+        "^" + (_VHOST if vhost else "")
+        + r"(?P<client>\S+) (?P<ident>\S+) (?P<user>\S+) \[(?P<time>[^\]]*)\] "
+        + request + r" (?P<status>\d{3}) (?P<bytes>\d+|-)"
+        + (_AGENTS if agents else "") + r"(?P<tail>.*)$"
+    )
+
+
+# In priority order: when the first lines fit several equally well, the earlier wins
+# (a combined line also fits the common shape, its referer and agent in the tail).
+PATTERNS = tuple(
+    _pattern(vhost, agents, request)
+    for vhost, agents in ((False, True), (True, True), (False, False), (True, False))
+    for request in (_REQUEST, _RAW_REQUEST)
+)
+COMBINED = PATTERNS[0]
+TIME_FORMAT = "%d/%b/%Y:%H:%M:%S %z"
+_REQUEST_PARTS = (
+    r"^(?P<method>[A-Za-z][A-Za-z0-9_-]*) (?P<path>\S.*?)(?: (?P<protocol>HTTP/[\d.]+))?$"
+)
+_LATENCY = r'(?:^|\s)(?:(?:rt|request_time)=)?"?(\d+(?:\.\d+)?)"?(?:\s|$)'
+_INFO, _WARNING, _ERROR = (LEVELS.index(x) for x in ("info", "warning", "error"))
+_UNIT_TO_MS = {"s": 1000.0, "ms": 1.0, "us": 0.001}
+_NOT_A_REQUEST = "request line is not METHOD PATH [PROTOCOL]"
+
+
+def sniff(path: Path, head: str) -> float:
+    """Share of the first lines that are access-log lines, scaled to 0.95."""
+    lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
+    if not lines:
+        return 0.0
+    s = pl.Series(lines, dtype=pl.String)
+    hits = s.str.contains(PATTERNS[5]) | s.str.contains(PATTERNS[7])  # common, raw request
+    return round(0.95 * hits.sum() / len(lines), 3)
+
+
+@register("access", sniff=sniff, kind="request")
+def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
+    """Load an nginx / Apache access log; see the module docstring.
+
+    Examples
+    --------
+    >>> from postmortem_kit.ingest.rejects import RejectLog
+    >>> ctx = LoadContext(source="nginx", rejects=RejectLog())
+    >>> frame = load(Path("access.log"), ctx)  # doctest: +SKIP
+    """
+    frames: list[pd.DataFrame] = []
+    unit = ctx.options.get("latency_unit")
+    if unit is not None and unit not in _UNIT_TO_MS:
+        raise IngestError(f"latency_unit must be one of s, ms, us; got {unit!r}", file=str(path))
+    state = {"latency_unit": unit}  # what the first lines decided, for the whole file
+    for block, _, matches, unmatched in iter_matched_blocks(path, ctx, _patterns, "status"):
+        reject_positions(path, ctx, block, unmatched,
+                         "not an access-log line (combined or common log format)")
+        parts = [_frame(m, block, path, ctx, state) for m in matches]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            continue
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        if len(parts) > 1:
+            frame = frame.sort_values("line", ignore_index=True)
+        in_window = np.ones(len(frame), dtype=bool)
+        if ctx.start is not None:
+            in_window &= (frame["timestamp"] >= ctx.start).to_numpy()
+        if ctx.end is not None:
+            in_window &= (frame["timestamp"] <= ctx.end).to_numpy()
+        frames.append(frame if in_window.all() else frame.loc[in_window])
+        if ctx.end is not None and (frame["timestamp"] > ctx.end).all():
+            break  # streaming: the rest of the file is after the window
+    if not frames:
+        return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+                             "message": pd.Series([], dtype="str")})
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _patterns(sample: pa.Array) -> list[str]:
+    """The shapes, the most common in the file's first lines first (ties: priority)."""
+    lines = pl.from_arrow(sample)
+    counts = [int(lines.str.contains(rx).sum()) for rx in PATTERNS]
+    return [PATTERNS[i] for i in sorted(range(len(PATTERNS)), key=lambda i: (-counts[i], i))]
+
+
+def _latency_ms(tail: pl.Series, unit: str | None) -> tuple[pl.Series, str | None]:
+    """Latency in ms from what follows the known fields (see the module docstring), and
+    the unit it was read in (decided once per file: ``None`` until a value is seen)."""
+    raw = tail.str.strip_chars(' "')
+    value = raw.cast(pl.Float64, strict=False)
+    other = value.is_null() & (raw != "")
+    if other.any():  # not just a number: look for one (rt=0.1, "0.1" "0.09", ...)
+        found = pl.select(pl.when(other).then(tail.str.extract(_LATENCY, 1)).otherwise(raw))
+        raw = found.to_series()
+        value = raw.cast(pl.Float64, strict=False)
+    if unit is None:
+        sample = raw.drop_nulls().filter(raw.drop_nulls() != "").head(1)
+        if not len(sample):
+            return value, None
+        # nginx's $request_time always has a decimal point; Apache's %D is whole microseconds
+        unit = "s" if "." in sample[0] else "us"
+    return value * _UNIT_TO_MS[unit], unit
+
+
+def _frame(
+    m: Matches, block: LineBlock, path: Path, ctx: LoadContext, state: dict
+) -> pd.DataFrame:
+    g = m.groups
+    unit = state.get("latency_unit")
+    dash = pl.lit("-")
+    cols = [
+        pl.col("time").str.strptime(pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False)
+        .alias("timestamp"),
+        pl.col("client"),
+        pl.when(pl.col("user") == dash).then(None).otherwise(pl.col("user")).alias("user"),
+        pl.col("status").cast(pl.Int16),
+        pl.when(pl.col("bytes") == dash).then(pl.lit(0, pl.Int64))
+        .otherwise(pl.col("bytes").cast(pl.Int64, strict=False)).alias("bytes"),
+    ]
+    if "method" not in g.columns:  # the raw-request shapes: split what can be split
+        req = pl.col("request")
+        parts = req.str.extract_groups(_REQUEST_PARTS)
+        cols += [parts.struct.field(f).alias(f) for f in ("method", "path", "protocol")]
+        cols += [req.alias("message"),
+                 pl.when(parts.struct.field("method").is_null()).then(pl.lit(_NOT_A_REQUEST))
+                 .alias("parse_note")]
+    else:
+        cols += [pl.col("method"), pl.col("path"), pl.col("protocol"),
+                 pl.col("request").alias("message")]
+    if "vhost" in g.columns:
+        cols.append(pl.col("vhost").alias("host"))
+    if (g.get_column("ident") != "-").any():  # identd answers: rare, but kept when there
+        cols.append(pl.when(pl.col("ident") == dash).then(None).otherwise(pl.col("ident"))
+                    .alias("ident"))
+    if "referer" in g.columns:
+        for name in ("referer", "user_agent"):
+            col = pl.col(name)
+            cols.append(pl.when(col == dash).then(None).otherwise(col).alias(name))
+    latency, state["latency_unit"] = _latency_ms(g.get_column("tail"), unit)
+    out = g.select(cols).with_columns(latency_ms=latency)
+    # keep what follows the known fields, unless it is only the latency already parsed
+    extra = g.get_column("tail").str.strip_chars()
+    more = (extra != "") & extra.str.strip_chars('"').cast(pl.Float64, strict=False).is_null()
+    if more.any():
+        out = out.with_columns(pl.select(pl.when(more).then(extra)).to_series().alias("extra"))
+    if "parse_note" in out.columns and out.get_column("parse_note").null_count() == len(out):
+        out = out.drop("parse_note")
+    status = out.get_column("status").to_numpy()
+    codes = np.where(status >= 500, _ERROR, np.where(status >= 400, _WARNING, _INFO))
+    frame = out.to_pandas()
+    frame["level"] = pd.Categorical.from_codes(codes, dtype=LEVEL_DTYPE)
+    frame["line"] = m.positions + block.first_line
+    bad = frame["timestamp"].isna().to_numpy()
+    if bad.any():
+        reject_positions(path, ctx, block, m.positions[bad],
+                         f"access-log time is not {TIME_FORMAT!r}")
+        frame = frame.loc[~bad]
+    return frame

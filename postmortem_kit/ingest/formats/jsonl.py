@@ -1,1 +1,216 @@
-"""Work in progress: this format is being written (issue 3)."""
+"""``jsonl``: one JSON object per line (zap, logrus, structlog, Bunyan, pino, ECS, GCP...).
+
+Fast path: each 16 MiB block of whole lines goes to ``pyarrow.json`` in one call. Arrow's
+reader is strict in ways that would lose data, so a block is only taken from it when it
+provably matches the lines: the row count equals the line count (blank lines and two
+objects on one line break that), the bytes are valid UTF-8 without NULs (Arrow accepts
+invalid UTF-8 silently), and Arrow did not raise (malformed JSON, or a field whose type
+changes, which it rejects for the whole block). Otherwise the block is halved and each half
+retried, down to a few hundred lines that ``json.loads`` reads one by one, so a bad line
+costs a few bisections, not a slow read of the file, and it is rejected alone with its
+line number. Keys that first appear late are kept (Arrow infers them; blocks are unified
+afterwards); a field whose type differs between blocks becomes text.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pj
+
+from postmortem_kit.ingest.fields import CANDIDATES
+from postmortem_kit.ingest.files import (
+    Block,
+    check_line,
+    count_newlines,
+    iter_blocks,
+    split_lines,
+)
+from postmortem_kit.ingest.records import RecordTables
+from postmortem_kit.ingest.registry import LoadContext, register
+
+_SCAN_LINES = 1024  # a failing part this small is checked line by line
+_SPLIT_PARTS = 16
+
+
+def sniff(path: Path, head: str) -> float:
+    """Most of the first lines are JSON objects: up to 0.95 with a usual time key, else 0.6."""
+    lines = [ln for ln in head.splitlines()[:50] if ln.strip()]
+    if len(head) >= 60_000 and len(lines) > 1:
+        lines = lines[:-1]  # the head may cut the last line
+    if not lines:
+        return 0.0
+    good = 0
+    timed = False
+    for ln in lines:
+        try:
+            obj = json.loads(ln)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            good += 1
+            timed = timed or any(k in obj for k in CANDIDATES["timestamp"])
+    # Real files have bad lines too: half the lines being objects is already telling.
+    if good / len(lines) < 0.5 or (len(lines) == 1 and not timed):
+        return 0.0
+    return (0.95 if timed else 0.6) * (0.9 + 0.1 * good / len(lines))
+
+
+class _Reader:
+    """State of one JSONL load: the tables read so far and the chosen time field."""
+
+    def __init__(self, path: Path, ctx: LoadContext):
+        self.path = path
+        self.name = str(path)
+        self.ctx = ctx
+        self.records = RecordTables(self.name, ctx)
+        self.explicit: pa.Schema | None = None  # time fields forced to text (see _fast)
+
+    # -- parsing --------------------------------------------------------------------------
+    def block(self, data: bytes, first_line: int, nlines: int | None = None) -> None:
+        """Parse a block of whole lines; on trouble, split it and retry the parts."""
+        if nlines is None:
+            nlines = count_newlines(data) + (0 if data.endswith(b"\n") else 1)
+        table = self._fast(data, nlines)
+        if table is not None:
+            lines = first_line + np.arange(nlines, dtype="int64")
+            self.records.add_table(table, lines, _text_of(data, first_line))
+            return
+        if nlines <= _SCAN_LINES:
+            self._scan(data, first_line)
+            return
+        # Split in many parts, not two: a block with k bad lines is then re-parsed about
+        # (1 + k/16) times instead of k times, and the good parts keep the fast path.
+        line = first_line
+        for part in _split(data, _SPLIT_PARTS):
+            self.block(part, line)
+            line += count_newlines(part)
+
+    def _fast(self, data: bytes, nlines: int) -> pa.Table | None:
+        if b"\x00" in data:
+            return None
+        if not data.isascii():  # ASCII is valid UTF-8; only other text needs the check
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        opts = pj.ParseOptions(
+            explicit_schema=self.explicit, newlines_in_values=False,
+            unexpected_field_behavior="infer",
+        )
+        try:
+            table = pj.read_json(
+                io.BytesIO(data), parse_options=opts,
+                # Arrow parses its blocks on all cores; 1 MiB is its sweet spot here.
+                read_options=pj.ReadOptions(block_size=1 << 20),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if table.num_rows != nlines:
+            return None
+        table = _flatten(table)
+        if self.explicit is None and self.ctx.tz != "UTC":
+            # Arrow turns ISO strings into naive timestamps, converting any offset to UTC
+            # and forgetting it had one, so "naive means tz=" could not be applied. Read the
+            # time fields as text instead and parse them ourselves.
+            forced = [f for f in table.schema if pa.types.is_timestamp(f.type)
+                      and f.name in CANDIDATES["timestamp"]]
+            if forced:
+                self.explicit = pa.schema([(f.name, pa.string()) for f in forced])
+                return self._fast(data, nlines)
+        return table
+
+    def _scan(self, data: bytes, first_line: int) -> None:
+        """Check each line with ``json.loads``; reject the bad ones, then load the good ones
+        with one Arrow call (or, when Arrow still refuses them, a field whose type changes,
+        from the Python objects already parsed)."""
+        good: dict[int, bytes] = {}
+        rows: list[dict] = []
+        for number, raw in split_lines(Block(first_line, data)):
+            text, problem = check_line(raw)
+            if problem is None and not text.strip():
+                continue  # a blank line is not a record
+            if problem is None:
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    problem = f"malformed JSON ({exc.msg}, column {exc.colno})"
+                else:
+                    if isinstance(obj, dict):
+                        good[number] = raw
+                        rows.append(obj)
+                        continue
+                    problem = f"expected a JSON object, found {_json_kind(obj)}"
+            self.ctx.rejects.add(self.name, number, problem, raw)
+        if not good:
+            return
+        lines = np.fromiter(good, dtype="int64", count=len(good))
+        table = self._fast(b"\n".join(good.values()) + b"\n", len(good))
+        if table is not None:
+            self.records.add_table(table, lines, good.__getitem__)
+        else:
+            self.records.add_rows([_flatten_dict(r) for r in rows], lines, good.__getitem__)
+
+    def frame(self) -> pd.DataFrame:
+        return self.records.frame()
+
+
+@register("jsonl", sniff=sniff, kind="log")
+def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
+    """Read a JSON-lines file (see the module docstring for the guarantees)."""
+    reader = _Reader(path, ctx)
+    for block in iter_blocks(path, ctx):
+        reader.block(block.data, block.first_line, block.nlines)
+    return reader.frame()
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _split(data: bytes, parts: int) -> list[bytes]:
+    """``data`` cut into about ``parts`` pieces of whole lines."""
+    out, start, step = [], 0, max(1, len(data) // parts)
+    while start < len(data):
+        cut = data.find(b"\n", min(start + step, len(data)) - 1)
+        end = len(data) if cut < 0 else cut + 1
+        out.append(data[start:end])
+        start = end
+    return out
+
+
+def _text_of(data: bytes, first_line: int):
+    """Line number -> raw line of a block, split only if a line is actually rejected."""
+    cache: list[list[bytes]] = []
+
+    def text_of(number: int) -> bytes:
+        if not cache:
+            cache.append(data.split(b"\n"))
+        return cache[0][number - first_line]
+
+    return text_of
+
+
+def _json_kind(value) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _flatten(table: pa.Table) -> pa.Table:
+    """Nested objects become dotted columns (``http.status``), as many levels as there are."""
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    return table
+
+
+def _flatten_dict(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
+    out = {} if out is None else out
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            _flatten_dict(value, f"{name}.", out)
+        else:
+            out[name] = value
+    return out

@@ -1,1 +1,250 @@
-"""Work in progress: this format is being written (issue 3)."""
+"""``syslog``: RFC 3164 (BSD) and RFC 5424 syslog files.
+
+RFC 3164, as syslogd and rsyslog write it to files::
+
+    <34>Oct 11 22:14:15 mymachine su[230]: 'su root' failed for lonvick on /dev/pts/8
+    Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; ...
+    2024-05-01T10:00:00.123456+02:00 web-1 nginx[88]: ...   (rsyslog's precise format)
+
+The ``<PRI>`` is optional, the host and the ``program[pid]:`` tag too. A BSD timestamp
+has no year: ``year=`` gives it, else it is inferred (see
+:mod:`postmortem_kit.ingest.timeparts`: the file's modification date, with the December
+to January rollover handled within the file).
+
+RFC 5424::
+
+    <165>1 2003-10-11T22:14:15.003Z host app 1234 ID47 [exampleSDID@32473 iut="3"] msg
+
+``-`` (NILVALUE) fields are NA; the structured data is kept verbatim in
+``structured_data`` and its parameters as ``SD-ID.PARAM`` columns. Columns: ``host``,
+``service`` (program / APP-NAME), ``pid``, ``level`` (from the PRI severity, when there
+is a PRI), ``facility``, and for RFC 5424 ``msgid``. Lines neither grammar matches are
+rejected with their line number.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+
+from postmortem_kit.ingest.lineblocks import (
+    LineBlock,
+    Matches,
+    iter_matched_blocks,
+    match_first,
+    reject_positions,
+)
+from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
+from postmortem_kit.ingest.timeparts import MONTH_NAMES, MONTH_RX, YearState, infer_years
+
+# The timestamp is captured whole (fewer groups: a faster regex) and parsed by polars.
+_BSD_TIME = r"(?P<ts>" + MONTH_RX + r" +\d\d? \d\d:\d\d:\d\d(?:\.\d{1,6})?(?: \d{4})?)"
+_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)"
+# host, then an optional ``program[pid]:`` tag. A program name may carry a version after a
+# space (``syslogd 1.4.1: restart.``), which old sysklogd writes.
+_TAIL_3164 = (
+    r"\s+(?:(?P<host>[^\s:\[\]]+)\s+)?"
+    r"(?:(?P<service>[^\s:\[\]]+(?: \d[\w.]*)?)(?:\[(?P<pid>[^\]\s]*)\])?:(?: |$))?"
+    r"(?P<message>.*)$"
+)
+_PRI = r"^(?:<(?P<pri>\d{1,3})>)?"
+RFC3164 = _PRI + _BSD_TIME + _TAIL_3164
+RFC3164_ISO = _PRI + r"(?P<ts>" + _ISO + r")" + _TAIL_3164
+_SD_ELEMENT = r'\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\]'
+RFC5424 = (
+    r"^<(?P<pri>\d{1,3})>(?P<version>\d{1,2}) (?P<ts>-|" + _ISO + r") (?P<host>\S+) "
+    r"(?P<service>\S+) (?P<pid>\S+) (?P<msgid>\S+) "
+    # ``message`` always takes part in a match (possibly empty), which marks matched rows
+    r"(?P<structured_data>-|(?:" + _SD_ELEMENT + r")+)(?P<message>(?: .*)?)$"
+)
+# The common case, ``Mmm dd hh:mm:ss host prog[pid]: msg``, as a regex without optional
+# parts that overlap: the regex engine runs it in one pass, about a fifth faster than
+# RFC3164. Lines it does not fit (no host, no tag, a year, ...) fall through to RFC3164,
+# which gives the same fields for every line both fit.
+RFC3164_FAST = (
+    r"^(?:<(?P<pri>\d{1,3})>)?(?P<ts>" + MONTH_RX + r" [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) "
+    r"(?P<host>[^ :\[\]]+) (?P<service>[^ :\[\]]+)(?:\[(?P<pid>[^\] ]*)\])?: (?P<message>.*)$"
+)
+PATTERNS = (RFC3164, RFC3164_ISO, RFC5424)
+_MONTH_NUMBER = {name: i + 1 for i, name in enumerate(MONTH_NAMES)}
+_BSD_FORMAT = "%Y %b %e %H:%M:%S%.f"
+
+SEVERITIES = ("critical", "critical", "critical", "error", "warning", "notice", "info", "debug")
+FACILITIES = (
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+    "authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+)
+MAX_SD_COLUMNS = 50
+_SD_RX = re.compile(r'\[([^\s\]=]+)((?:\s+[^\s=\]]+="(?:[^"\\]|\\.)*")*)\s*\]')
+_SD_PARAM_RX = re.compile(r'([^\s=\]]+)="((?:[^"\\]|\\.)*)"')
+_SD_UNESCAPE = re.compile(r'\\(["\\\]])')  # RFC 5424 escapes ", \ and ] in values
+_SEVERITY_CODES = np.array([LEVELS.index(name) for name in SEVERITIES])
+
+
+def sniff(path: Path, head: str) -> float:
+    """Share of the first lines that are syslog with a ``<PRI>`` or a ``program:`` tag."""
+    lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
+    if not lines:
+        return 0.0
+    arr = pa.array(lines, pa.string())
+    matches, _ = match_first(arr, list(PATTERNS), key="message")
+    tagged = 0
+    for m in matches:
+        has_tag = pl.col("service").is_not_null() | pl.col("pri").is_not_null()
+        tagged += m.groups.select(has_tag.sum()).item()
+    # Plain timestamped app logs also fit the loose 3164 grammar: a tag or PRI is the tell.
+    return round(0.9 * tagged / len(lines), 3)
+
+
+@register("syslog", sniff=sniff, kind="log")
+def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
+    """Load an RFC 3164 / RFC 5424 syslog file; see the module docstring.
+
+    Examples
+    --------
+    >>> from postmortem_kit.ingest.rejects import RejectLog
+    >>> ctx = LoadContext(source="messages", rejects=RejectLog(), year=2024)
+    >>> frame = load(Path("/var/log/messages"), ctx)  # doctest: +SKIP
+    """
+    years = YearState()
+    frames: list[pd.DataFrame] = []
+    for block, patterns, matches, unmatched in iter_matched_blocks(
+        path, ctx, _patterns, "message"
+    ):
+        reject_positions(path, ctx, block, unmatched, "not an RFC 3164 or RFC 5424 syslog line")
+        parts = [
+            _frame(m, block, path, ctx, years, patterns[m.pattern])
+            for m in matches
+        ]
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (
+            parts[0] if parts else pd.DataFrame())
+        if len(parts) > 1:
+            frame = frame.sort_values("line", ignore_index=True)
+        if len(frame):
+            frames.append(_window(frame, ctx))
+            if ctx.end is not None and (frame["timestamp"] > ctx.end).all():
+                break  # streaming: the rest of the file is after the window
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+                             "message": pd.Series([], dtype="str")})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _patterns(sample: pa.Array) -> list[str]:
+    """The grammars, the most common in the file's first lines first (RFC 3164's fast
+    path just before RFC 3164)."""
+    lines = pl.from_arrow(sample)
+    counts = [lines.str.contains(rx).sum() for rx in PATTERNS]
+    ordered = [PATTERNS[i] for i in sorted(range(len(PATTERNS)), key=lambda i: -counts[i])]
+    at = ordered.index(RFC3164)
+    return [*ordered[:at], RFC3164_FAST, *ordered[at:]]
+
+
+def _bsd_times(ts: pl.Series, ctx: LoadContext, years: YearState, path: Path) -> pl.Series:
+    """``Jun  4 15:16:01[.123][ 2024]`` as UTC; the year from the line, else inferred."""
+    if years.base_year is None:  # the first line of the file fixes the base year
+        first = ts[0]
+        infer_years(np.array([_MONTH_NUMBER.get(first[:3].lower(), 0)]),
+                    np.array([int(first[4:6])]), ctx.year, years, path)
+        years.last_month = None
+    # Fast path: the whole block in the current year (no rollover, no year in the line).
+    year = years.base_year + years.offset
+    local = (f"{year} " + ts).str.strptime(pl.Datetime("us"), _BSD_FORMAT, strict=False)
+    months = local.dt.month().fill_null(0).to_numpy()
+    prev = np.concatenate([[years.last_month or months[0]], months[:-1]])
+    if months.all() and not (np.abs(months.astype(np.int64) - prev) > 6).any():
+        years.last_month = int(months[-1])
+    else:  # a rollover, a year in the line or an impossible date: row by row years
+        has_year = ts.str.contains(r" \d{4}$")
+        months = (ts.str.head(3).str.to_lowercase()
+                  .replace_strict(_MONTH_NUMBER, default=0, return_dtype=pl.Int64).to_numpy())
+        days = ts.str.slice(4, 2).str.strip_chars().cast(pl.Int64, strict=False).fill_null(0)
+        inferred = infer_years(months, days.to_numpy(), ctx.year, years, path)
+        text = pl.DataFrame({"ts": ts, "has_year": has_year, "year": inferred}).select(
+            pl.when(pl.col("has_year"))
+            .then(pl.concat_str([pl.col("ts").str.slice(-4), pl.col("ts").str.head(-5)],
+                                separator=" "))
+            .otherwise(pl.concat_str([pl.col("year").cast(pl.String), pl.col("ts")],
+                                     separator=" "))
+        ).to_series()
+        local = text.str.strptime(pl.Datetime("us"), _BSD_FORMAT, strict=False)
+    return local.dt.replace_time_zone(ctx.tz, ambiguous="null", non_existent="null"
+                                      ).dt.convert_time_zone("UTC")
+
+
+def _iso_times(ts: pl.Series) -> pl.Series:
+    return ts.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", time_zone="UTC",
+                              strict=False)
+
+
+def _frame(
+    m: Matches, block: LineBlock, path: Path, ctx: LoadContext, years: YearState, rx: str
+) -> pd.DataFrame:
+    g = m.groups
+    ts = g.get_column("ts")
+    bsd = rx is RFC3164 or rx is RFC3164_FAST
+    times = _bsd_times(ts, ctx, years, path) if bsd else _iso_times(ts)
+    exprs = [pl.col(c) for c in ("host", "service", "pid", "msgid", "structured_data")
+             if c in g.columns]
+    if rx is RFC5424:  # an absent field is "-"; the message follows a space (and a BOM)
+        exprs = [pl.when(e == "-").then(None).otherwise(e).name.keep() for e in exprs]
+        exprs.append(pl.col("message").str.strip_prefix(" ").str.strip_prefix("\ufeff"))
+    else:
+        exprs.append(pl.col("message"))
+    frame = g.select(exprs).with_columns(timestamp=times).to_pandas()
+    if rx is RFC5424:
+        for name, values in _sd_params(frame["structured_data"]).items():
+            if name not in frame:
+                frame[name] = pd.Series(values, index=frame.index, dtype="str")
+    pri_col = g.get_column("pri")
+    if pri_col.null_count() < len(pri_col):
+        pri = pri_col.cast(pl.Int16, strict=False).fill_null(-1).to_numpy()
+        valid = (pri >= 0) & (pri < 192)
+        frame["level"] = pd.Categorical.from_codes(
+            np.where(valid, _SEVERITY_CODES[pri % 8], -1), dtype=LEVEL_DTYPE)
+        frame["facility"] = pd.Categorical.from_codes(
+            np.where(valid, pri // 8, -1), categories=list(FACILITIES))
+    frame["line"] = m.positions + block.first_line
+    bad = frame["timestamp"].isna().to_numpy()
+    if bad.any():
+        reject_positions(path, ctx, block, m.positions[bad],
+                         "syslog line without a valid timestamp (NILVALUE or impossible date)")
+        frame = frame.loc[~bad]
+    return frame
+
+
+def _sd_params(sd: pd.Series) -> dict[str, list[str | None]]:
+    """RFC 5424 structured data as ``SD-ID.PARAM`` columns (``exampleSDID@32473.iut``).
+
+    At most :data:`MAX_SD_COLUMNS` distinct names: beyond that the data is too varied to
+    be columns, and ``structured_data`` keeps it all anyway.
+    """
+    columns: dict[str, list[str | None]] = {}
+    present = sd.notna().to_numpy()
+    for row in np.flatnonzero(present):
+        for sd_id, params in _SD_RX.findall(sd.iat[row]):
+            for key, value in _SD_PARAM_RX.findall(params):
+                name = f"{sd_id}.{key}"
+                if name not in columns:
+                    if len(columns) >= MAX_SD_COLUMNS:
+                        return {}
+                    columns[name] = [None] * len(sd)
+                columns[name][row] = _SD_UNESCAPE.sub(r"\1", value)
+    return columns
+
+
+def _window(frame: pd.DataFrame, ctx: LoadContext) -> pd.DataFrame:
+    keep = np.ones(len(frame), dtype=bool)
+    if ctx.start is not None:
+        keep &= (frame["timestamp"] >= ctx.start).to_numpy()
+    if ctx.end is not None:
+        keep &= (frame["timestamp"] <= ctx.end).to_numpy()
+    return frame if keep.all() else frame.loc[keep]

@@ -1,1 +1,244 @@
-"""Work in progress: this format is being written (issue 3)."""
+"""``text``: any timestamp-prefixed text log (log4j, logback, Python logging, Go, Apache
+error log, Zookeeper, Spark, ...).
+
+The layout (timestamp format, where the level, thread and logger sit) is detected from
+the file's first lines by :mod:`postmortem_kit.ingest.textlayout`; ``pattern=`` replaces
+detection with a regex of your own, with named groups ``timestamp`` (required),
+``message``, ``level``, ``service`` and any others (kept as columns).
+
+A line that does not start with a timestamp continues the record above it (a stack trace,
+``Caused by:``, a wrapped message): it is appended to that record's message after a
+newline, and the record's ``line`` stays its first line. Lines before the first record
+are rejected with a reason. Blank lines carry nothing and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from postmortem_kit.errors import IngestError
+from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks, parallel_map
+from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.textlayout import (
+    SAMPLE_LINES,
+    detect_layout,
+    timestamp_pattern_for,
+)
+from postmortem_kit.ingest.timeparts import YearState, assemble
+
+_NO_TIMESTAMP = ("no known timestamp format starts the first lines of this file; "
+                 "pass pattern= with a (?P<timestamp>...) group")
+
+
+def sniff(path: Path, head: str) -> float:
+    """Score a text log: at most 0.7, so the specific formats (access, syslog) win theirs.
+
+    Stack traces lower the share of timestamped lines, so a file whose first line starts
+    with a timestamp scores on that too.
+    """
+    lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
+    if not lines:
+        return 0.0
+    if sum(ln.lstrip().startswith(("{", "[{")) for ln in lines) > len(lines) / 2:
+        return 0.0  # JSON lines or a JSON document
+    layout = detect_layout(pa.array(lines, pa.string()))
+    if layout is None:
+        return 0.0
+    first = pc.match_substring_regex(pa.array(lines[:1]), layout.fallback_rx)[0].as_py()
+    score = (0.4 + 0.2 * layout.coverage) if first else 0.5 * layout.coverage
+    if layout.header != "bare":
+        score += 0.1  # a level or logger after the timestamp: an application log
+    return round(score, 3)
+
+
+class _Parser:
+    """The regexes for one file and what they capture."""
+
+    def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
+        self.path, self.ctx = path, ctx
+        self.years = YearState()
+        if ctx.pattern:
+            try:
+                re.compile(ctx.pattern)
+                pc.extract_regex(pa.array([""]), ctx.pattern)
+            except (re.error, pa.ArrowInvalid) as exc:
+                raise IngestError(f"pattern= is not a valid regex: {exc}", file=str(path)) from None
+            if "(?P<timestamp>" not in ctx.pattern:
+                raise IngestError("pattern= needs a named group (?P<timestamp>...)", file=str(path))
+            self.rx, self.fallback_rx, self.ts_rx = ctx.pattern, None, None
+            return
+        layout = detect_layout(first.lines.slice(0, SAMPLE_LINES))
+        if layout is None:
+            self.rx = None
+            return
+        self.rx, self.fallback_rx = layout.line_rx, layout.fallback_rx
+        self.ts_rx = layout.timestamp_rx
+
+    def extract(self, lines: pa.Array) -> pa.StructArray:
+        return pc.extract_regex(lines, self.rx)
+
+    def timestamps(self, raw: pa.Array) -> pd.Series:
+        ts_rx = self.ts_rx
+        if ts_rx is None:  # a user pattern: recognise its timestamps once, from the values
+            found = timestamp_pattern_for(raw.slice(0, SAMPLE_LINES))
+            if found is None:
+                return _free_form(raw)
+            self.ts_rx = ts_rx = found[1]
+        parts = pc.extract_regex(raw, "^" + ts_rx + "$").flatten()
+        names = [f.name for f in pc.extract_regex(pa.array([""], pa.string()), ts_rx).type]
+        return assemble(
+            dict(zip(names, parts, strict=True)),
+            tz=self.ctx.tz, year=self.ctx.year, state=self.years, path=self.path,
+        )
+
+
+def _free_form(raw: pa.Array) -> pd.Series:
+    values = pd.Series(raw.to_pandas(), dtype="str")
+    out = pd.to_datetime(values, format="mixed", errors="coerce", utc=True)
+    return out.astype("datetime64[us, UTC]")
+
+
+@register("text", sniff=sniff, kind="log")
+def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
+    """Load a timestamp-prefixed text log; see the module docstring.
+
+    Examples
+    --------
+    >>> from postmortem_kit.ingest.rejects import RejectLog
+    >>> ctx = LoadContext(source="app", rejects=RejectLog())
+    >>> frame = load(Path("app.log"), ctx)  # doctest: +SKIP
+    """
+    frames: list[pd.DataFrame] = []
+    parser: _Parser | None = None
+    pending: LineBlock | None = None
+    seen_record = False
+    for block in iter_line_blocks(path, ctx):
+        if pending is not None and len(pending.lines):
+            joined = pa.concat_arrays([pending.lines, block.lines.cast(pending.lines.type)])
+            block = LineBlock(joined, pending.first_line)
+        if parser is None:
+            parser = _Parser(path, ctx, block)
+        if parser.rx is None:  # no timestamp in the first lines: nothing can be a record
+            _reject_all(path, ctx, block, _NO_TIMESTAMP)
+            continue
+        frame, pending, seen_record, past_end = _parse_block(
+            block, parser, final=False, seen=seen_record)
+        frames.append(frame)
+        if past_end:  # streaming: the rest of the file is after the window
+            pending = None
+            break
+    if pending is not None and len(pending.lines) and parser is not None:
+        frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+                             "message": pd.Series([], dtype="str")})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _reject_all(path: Path, ctx: LoadContext, block: LineBlock, reason: str) -> None:
+    for i, text in enumerate(block.lines.to_pylist()):
+        if text is not None and text.strip():
+            ctx.rejects.add(str(path), block.first_line + i, reason, text)
+
+
+def _parse_block(
+    block: LineBlock, parser: _Parser, *, final: bool, seen: bool
+) -> tuple[pd.DataFrame, LineBlock | None, bool, bool]:
+    """Records of ``block``; unless ``final``, the last record is returned as the tail.
+
+    ``seen`` says whether a record started in an earlier block: until one has, lines
+    without a timestamp belong to no record and are rejected.
+
+    Returns
+    -------
+    frame, tail, seen, past_end
+        ``past_end``: every record of the block is after ``ctx.end``.
+    """
+    ctx, path = parser.ctx, parser.path
+    lines = block.lines
+    parts = pa.concat_arrays(parallel_map(parser.extract, lines))
+    if parser.fallback_rx is not None:
+        # Lines with a timestamp whose header does not fit the layout still start records.
+        loose = pc.and_(pc.invert(parts.is_valid()),
+                        pc.match_substring_regex(lines, parser.fallback_rx))
+        if pc.any(loose).as_py():
+            parts = _merge(parts, pc.extract_regex(lines, parser.fallback_rx), loose)
+    is_start = parts.is_valid().to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(is_start)
+    tail = None
+    if not final:
+        if not len(starts):  # only possible before the first record: nothing pending
+            _reject_all(path, ctx, block, "text before the first timestamped line")
+            return pd.DataFrame(), None, seen, False
+        cut = int(starts[-1])  # the last record may go on in the next block
+        tail = LineBlock(lines.slice(cut), block.first_line + cut)
+        lines, parts, is_start, starts = (
+            lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[:-1])
+    rec = np.cumsum(is_start) - 1  # record index of every line (-1: before the first)
+    nonblank = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0)
+    cont = np.flatnonzero(~is_start & pc.fill_null(nonblank, False).to_numpy(
+        zero_copy_only=False))
+    if not seen:
+        orphans = cont[rec[cont] < 0]
+        for i, line_text in zip(orphans, lines.take(orphans).to_pylist(), strict=True):
+            ctx.rejects.add(str(path), block.first_line + int(i),
+                            "text before the first timestamped line", line_text)
+        cont = cont[rec[cont] >= 0]
+    seen = seen or len(starts) > 0 or tail is not None
+    if not len(starts):
+        return pd.DataFrame(), tail, seen, False
+    records = parts.filter(pa.array(is_start))
+    fields = {f.name: records.field(i) for i, f in enumerate(records.type)}
+    frame = pd.DataFrame({k: v.to_pandas() for k, v in fields.items() if k != "timestamp"})
+    frame["timestamp"] = parser.timestamps(fields["timestamp"])
+    frame["line"] = (starts + block.first_line).astype(np.int64)
+    if "message" not in frame:  # a user pattern without one: the whole line
+        frame["message"] = lines.take(starts).to_pandas()
+    if len(cont):
+        frame = _fold(frame, rec[cont], np.array(lines.take(cont).to_pylist(), dtype=object))
+    bad = np.flatnonzero(frame["timestamp"].isna().to_numpy())
+    for i in bad:
+        ctx.rejects.add(str(path), int(frame["line"].iat[i]),
+                        f"timestamp {fields['timestamp'][i].as_py()!r} is not a valid date",
+                        lines[int(starts[i])].as_py())
+    keep = frame["timestamp"].notna()
+    past_end = False
+    if ctx.start is not None:
+        keep &= frame["timestamp"] >= ctx.start
+    if ctx.end is not None:
+        past_end = bool((frame["timestamp"] > ctx.end).all())
+        keep &= frame["timestamp"] <= ctx.end
+    return frame.loc[keep].reset_index(drop=True), tail, seen, past_end
+
+
+def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -> pa.StructArray:
+    """Row-wise: ``loose`` where ``use_loose``, else ``strict``; fields are the union."""
+    names = list(dict.fromkeys([f.name for f in strict.type] + [f.name for f in loose.type]))
+    cols = []
+    for name in names:
+        a = strict.field(name) if strict.type.get_field_index(name) >= 0 else None
+        b = loose.field(name) if loose.type.get_field_index(name) >= 0 else None
+        a = a if a is not None else pa.nulls(len(strict), pa.string())
+        b = b if b is not None else pa.nulls(len(strict), pa.string())
+        cols.append(pc.if_else(use_loose, b, pc.if_else(strict.is_valid(), a, None)))
+    mask = pc.invert(pc.or_(strict.is_valid(), use_loose))
+    return pa.StructArray.from_arrays(cols, names=names, mask=mask)
+
+
+def _fold(frame: pd.DataFrame, rec: np.ndarray, texts: np.ndarray) -> pd.DataFrame:
+    """Append continuation ``texts`` to the messages of records ``rec`` (sorted)."""
+    messages = frame["message"].astype(object).to_numpy(copy=True)
+    bounds = np.flatnonzero(np.diff(rec)) + 1
+    for group in np.split(np.arange(len(rec)), bounds):
+        r = int(rec[group[0]])
+        extra = "\n".join(texts[group]).rstrip("\n")
+        messages[r] = (messages[r] or "") + "\n" + extra if extra else messages[r]
+    frame["message"] = pd.Series(messages, index=frame.index, dtype="str")
+    return frame

@@ -1,0 +1,127 @@
+"""``postmortem ingest FILE... [--format F] [-o OUT.parquet]``: load evidence, summarise it.
+
+Prints one block per source (rows, time range, levels, rejected lines with the first few
+reasons) and can write the events frame to Parquet. Exit 1 when nothing could be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+SHOWN_REASONS = 3
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "ingest", help="load evidence files and summarise them per source",
+        description="Load evidence files (any supported format, plain or gzip/bz2) into one "
+                    "events frame; print rows, time range, levels and rejected lines per source.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="files, folders or globs")
+    p.add_argument("--format", default="auto", help="format name (default: auto-detect)")
+    p.add_argument("--source", help="source name for every row (default: the file name)")
+    p.add_argument("--tz", default="UTC", help="zone of timestamps without an offset (UTC)")
+    p.add_argument("--year", type=int, help="year of syslog lines that carry none")
+    p.add_argument("--start", help="keep events at or after this time")
+    p.add_argument("--end", help="keep events at or before this time")
+    p.add_argument("--errors", choices=("report", "raise"), default="report",
+                   help="report rejected lines (default) or stop at the first")
+    p.add_argument("-o", "--output", type=Path, metavar="OUT.parquet",
+                   help="write the events frame to this Parquet file")
+    p.add_argument("--rejected-csv", type=Path, metavar="PATH",
+                   help="write the rejected lines (file, line, reason, text) to this CSV")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from postmortem_kit.errors import IngestError, IngestWarning
+    from postmortem_kit.ingest import read_events
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IngestWarning)  # the summary below says it all
+        events = read_events(
+            args.files, args.format, source=args.source, tz=args.tz, start=args.start,
+            end=args.end, year=args.year, errors=args.errors,
+        )
+    rejected = events.attrs.get("rejected")
+    print(summarize(events))
+    if args.rejected_csv is not None and rejected is not None:
+        args.rejected_csv.parent.mkdir(parents=True, exist_ok=True)
+        rejected.to_csv(args.rejected_csv, index=False)
+        print(f"rejected lines written to {args.rejected_csv}")
+    if len(events) == 0:
+        raise IngestError("nothing could be loaded from " + ", ".join(args.files))
+    if args.output is not None:
+        write_parquet(events, args.output)
+        print(f"{len(events):,} events written to {args.output}")
+    return 0
+
+
+def write_parquet(events, path: Path) -> None:
+    """Write the frame without its attrs: pandas stores attrs as JSON, and the rejected
+    lines there are a DataFrame (write them with ``--rejected-csv``)."""
+    out = events.copy(deep=False)
+    out.attrs = {}
+    for col in out.columns:
+        if out[col].dtype == object:
+            # Sources disagree on a field's type (pid 977 here, "router" there): Parquet
+            # needs one type per column, so such a column is written as text.
+            out[col] = out[col].map(_as_text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_parquet(path, index=False)
+
+
+def _as_text(value):
+    import pandas as pd
+
+    if value is None or value is pd.NA or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value != value:  # NaN: missing, not the text "nan"
+        return None
+    return str(value)
+
+
+def summarize(events) -> str:
+    """The per-source summary the command prints (plain text, one block per source)."""
+    import pandas as pd
+
+    from postmortem_kit.ingest.reader import source_name
+
+    rejected = events.attrs.get("rejected")
+    if rejected is None:
+        rejected = pd.DataFrame(columns=["file", "line", "reason", "text"])
+    reject_source = rejected["file"].map(lambda f: source_name(Path(f)))
+    sources = list(dict.fromkeys([*events["source"].unique(), *reject_source.unique()]))
+    out: list[str] = []
+    for src in sources:
+        rows = events.loc[events["source"] == src]
+        bad = rejected.loc[reject_source == src]
+        out.append(f"{src}: {len(rows):,} events")
+        if len(rows):
+            ts = rows["timestamp"]
+            out.append(f"  time    {_fmt(ts.min())} .. {_fmt(ts.max())}")
+            counts = rows["level"].value_counts(sort=False)
+            levels = ", ".join(f"{lvl} {n:,}" for lvl, n in counts.items() if n)
+            unknown = int(rows["level"].isna().sum())
+            if unknown:
+                levels += (", " if levels else "") + f"no level {unknown:,}"
+            out.append(f"  levels  {levels}")
+        if len(bad):
+            out.append(f"  rejected {len(bad):,} line(s):")
+            for _, r in bad.head(SHOWN_REASONS).iterrows():
+                where = f"{r['file']}:{r['line']}" if pd.notna(r["line"]) else r["file"]
+                out.append(f"    {where}: {r['reason']}")
+            if len(bad) > SHOWN_REASONS:
+                out.append(f"    ... and {len(bad) - SHOWN_REASONS:,} more")
+    for note in events.attrs.get("notes", []):
+        out.append(f"note: {note}")
+    total = len(rejected)
+    out.append(f"total: {len(events):,} events from {events['source'].nunique()} source(s), "
+               f"{total:,} rejected line(s)")
+    return "\n".join(out)
+
+
+def _fmt(ts) -> str:
+    return ts.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"

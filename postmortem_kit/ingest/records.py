@@ -1,0 +1,169 @@
+"""Batches of structured records (JSONL, logfmt, CSV rows) into one events frame.
+
+Loaders of key/value formats hand this module Arrow tables (or Python dicts) batch by
+batch, each row tagged with its line number. Per batch it finds the time field, rejects
+rows whose time is missing or unparseable (with the line's text), and cuts to the
+``start``/``end`` window, so a huge file is never held whole. At the end it unifies the
+batches' schemas (a field whose type changes between batches becomes text; a key that
+appears late is kept, NA before it) and renames the usual fields to the schema's names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from postmortem_kit.ingest.fields import (
+    CANDIDATES,
+    RESERVED,
+    apply_fields,
+    check_fields_exist,
+    parse_timestamps,
+    resolve_fields,
+)
+from postmortem_kit.ingest.registry import LoadContext
+
+OTHER_FIELDS = ("level", "message", "service", "host", "trace_id", "user", "status",
+                "latency_ms", "method", "path")
+_TS_UNIT = pa.timestamp("us", tz="UTC")
+
+TextOf = Callable[[int], "bytes | str"]  # line number -> the line's text, for rejects
+
+
+class RecordTables:
+    """Collects the accepted records of one file; see the module docstring."""
+
+    def __init__(self, name: str, ctx: LoadContext):
+        self.name = name
+        self.ctx = ctx
+        self.tables: list[pa.Table] = []
+
+    def add_rows(self, rows: list[dict], lines: Iterable[int], text_of: TextOf) -> None:
+        """Add Python records (flat dicts); a column of mixed types becomes text."""
+        if rows:
+            self.add_table(rows_to_table(rows), np.asarray(list(lines), dtype="int64"), text_of)
+
+    def add_table(self, table: pa.Table, lines: np.ndarray, text_of: TextOf) -> None:
+        """Add one batch: resolve its time field, reject rows without a time, cut, keep."""
+        ctx = self.ctx
+        src = resolve_fields(table.column_names, ctx.fields, ["timestamp"]).get("timestamp")
+        if src is None:
+            looked = ctx.fields.get("timestamp") or ", ".join(CANDIDATES["timestamp"][:6])
+            for number in lines:
+                ctx.rejects.add(self.name, int(number), f"no timestamp field (looked for {looked})",
+                                text_of(int(number)))
+            return
+        raw = table.column(src)
+        ts = parse_timestamps(raw, ctx.tz)
+        missing = raw.is_null()
+        if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
+            blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw), ""), False)
+            missing = pc.or_(missing, blank)
+        if pc.any(ts.is_null()).as_py():
+            is_missing = missing.to_numpy(zero_copy_only=False)
+            for i in np.flatnonzero(ts.is_null().to_numpy(zero_copy_only=False)):
+                number = int(lines[i])
+                detail = (f"no value for {src!r}" if is_missing[i]
+                          else f"unparseable timestamp {raw[int(i)].as_py()!r}")
+                ctx.rejects.add(self.name, number, detail, text_of(number))
+        keep = ts.is_valid()
+        if ctx.start is not None:
+            keep = pc.and_(keep, pc.greater_equal(ts, pa.scalar(ctx.start, _TS_UNIT)))
+        if ctx.end is not None:
+            keep = pc.and_(keep, pc.less_equal(ts, pa.scalar(ctx.end, _TS_UNIT)))
+        table = table.drop_columns([src])
+        table = table.rename_columns(
+            [f"{c}_raw" if c in RESERVED else c for c in table.column_names]
+        )
+        table = table.append_column("timestamp", ts).append_column(
+            "line", pa.array(lines, pa.int64())
+        )
+        if not pc.all(keep).as_py():
+            table = table.filter(keep)
+        if table.num_rows:
+            self.tables.append(table)
+
+    def frame(self) -> pd.DataFrame:
+        """All kept records as one frame, usual fields renamed to the schema's names."""
+        if not self.tables:
+            return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+                                 "message": pd.Series([], dtype="str")})
+        table = concat_tables(self.tables)
+        self.tables = []
+        df = table.to_pandas(split_blocks=True, self_destruct=True)
+        fields = {k: v for k, v in self.ctx.fields.items() if k != "timestamp"}
+        check_fields_exist(fields, df.columns, self.name)
+        return apply_fields(df, resolve_fields(df.columns, fields, OTHER_FIELDS))
+
+
+def as_text(value) -> str | None:
+    """A value as text: strings unchanged, anything else as its JSON spelling."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def column(values: list) -> pa.Array:
+    """An Arrow column from Python values; a column of mixed types becomes text."""
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return pa.array([as_text(v) for v in values], pa.string())
+
+
+def rows_to_table(rows: list[dict]) -> pa.Table:
+    """A table from flat dicts; columns in order of first appearance."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    return pa.table({n: column([row.get(n) for row in rows]) for n in names})
+
+
+def _unified_type(types: set[pa.DataType]) -> pa.DataType:
+    types = {t for t in types if not pa.types.is_null(t)}
+    if not types:
+        return pa.null()
+    if len(types) == 1:
+        return next(iter(types))
+    if all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in types):
+        return pa.float64()
+    return pa.string()
+
+
+def _cast(col: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
+    if col.type == to:
+        return col
+    try:
+        return pc.cast(col, to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # lists, structs -> JSON text
+        return pa.chunked_array([pa.array([as_text(v) for v in col.to_pylist()], to)])
+
+
+def concat_tables(tables: list[pa.Table]) -> pa.Table:
+    """Concatenate batch tables whose columns and types may differ."""
+    if len(tables) == 1:
+        return tables[0]
+    try:  # Arrow's own promotion covers added columns and int -> float, in C
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    types: dict[str, set[pa.DataType]] = {}
+    for t in tables:
+        for f in t.schema:
+            types.setdefault(f.name, set()).add(f.type)
+    target = {name: _unified_type(ts) for name, ts in types.items()}
+    out = []
+    for t in tables:
+        cols = {}
+        for name, typ in target.items():
+            if name in t.column_names:
+                cols[name] = _cast(t.column(name), typ)
+            else:
+                cols[name] = pa.nulls(t.num_rows, typ)
+        out.append(pa.table(cols))
+    return pa.concat_tables(out)

@@ -56,7 +56,9 @@ def _requests(rng: np.random.Generator, minutes: int, rate: float,
         "status": np.where(failed, 503, 200), "method": "POST", "path": paths,
         # failures time out after 3 s; successes take tens of milliseconds
         "latency_ms": np.where(failed, 3000.0, rng.lognormal(3.5, 0.5, len(minute))),
-        "user": pd.Series(user).map(lambda u: f"u{u:05d}").to_numpy(),
+        "user": ("u" + pd.Series(user).astype("str").str.zfill(5)).to_numpy(),
+        # as the access-log loader levels them: 5xx error, else info
+        "level": np.where(failed, "error", "info"),
         "message": "POST " + paths + " HTTP/1.1",
         "line": np.arange(1, len(minute) + 1),
     })
@@ -108,8 +110,8 @@ def _affected(requests: pd.DataFrame, failed: np.ndarray, a: float, b: float) ->
     return int(requests.loc[inside.to_numpy() & failed, "user"].nunique())
 
 
-def build(name: str, seed: int = 0) -> Scenario:
-    """Build scenario ``name`` (one of :data:`SCENARIOS`)."""
+def build(name: str, seed: int = 0, scale: float = 1.0) -> Scenario:
+    """Build scenario ``name`` (one of :data:`SCENARIOS`); ``scale`` multiplies the traffic."""
     rng = np.random.default_rng(seed)
     parts: list[pd.DataFrame] = []
     truth: dict[str, float | None] = dict.fromkeys(
@@ -180,7 +182,7 @@ def build(name: str, seed: int = 0) -> Scenario:
     else:
         raise ValueError(f"unknown scenario {name!r}: expected one of {SCENARIOS}")
     skew = options.get("skew", pd.Timedelta(0))
-    requests, failed = _requests(rng, minutes, rate, p, users, skew=skew)
+    requests, failed = _requests(rng, minutes, rate * scale, p, users, skew=skew)
     if name == "skewed_clock":
         # The application log is on the true clock: its errors line up with the alert.
         app = requests.loc[failed, ["timestamp", "user"]].copy()

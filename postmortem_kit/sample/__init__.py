@@ -1,0 +1,12 @@
+"""A seeded, realistic sample incident (a checkout outage after a bad deploy) with its truth.
+
+``generate_incident(out_dir, seed=7, scale=1.0)`` writes the evidence files that
+``read_events`` loads (app JSON logs, nginx access log, syslog, Alertmanager webhooks,
+PagerDuty log entries, a deploy list, a Slack export) and ``truth.json``;
+``evidence_paths(folder)`` lists the evidence for ``read_events``. The bundled copy in
+``data/incident/`` is its default output; benchmarks call it with a large ``scale``.
+"""
+
+from postmortem_kit.sample.incident import evidence_paths, generate_incident
+
+__all__ = ["evidence_paths", "generate_incident"]

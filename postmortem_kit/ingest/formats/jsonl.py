@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,9 @@ from postmortem_kit.ingest.registry import LoadContext, register
 
 _SCAN_LINES = 1024  # a failing part this small is checked line by line
 _SPLIT_PARTS = 16
+
+# A line whose first non-blank character does not open an object.
+_NOT_AN_OBJECT = re.compile(rb"(?m)^[ \t\r]*[^{ \t\r\n]")
 
 
 def sniff(path: Path, head: str) -> float:
@@ -93,6 +97,10 @@ class _Reader:
 
     def _fast(self, data: bytes, nlines: int) -> pa.Table | None:
         if b"\x00" in data:
+            return None
+        if _NOT_AN_OBJECT.search(data):
+            # Lines that are not JSON objects are rejected one by one on the slow path; and
+            # pyarrow 26 segfaults (not raises) on a block whose first value is `null`.
             return None
         if not data.isascii():  # ASCII is valid UTF-8; only other text needs the check
             try:

@@ -251,3 +251,11 @@ def test_property_every_good_line_kept_verbatim_every_bad_line_rejected(
     ev = load(write_lines(path, lines))
     assert dict(zip(ev["line"], ev["message"].fillna(""), strict=True)) == expected
     assert set(ev.attrs["rejected"]["line"]) == bad_lines
+
+
+def test_a_file_starting_with_a_bare_null_is_rejected_not_a_crash(tmp_path):
+    # pyarrow's JSON reader segfaults on a block whose first value is `null`
+    path = write_lines(tmp_path / "n.jsonl", ["null", '{"ts": 1714557600, "msg": "ok"}'])
+    ev = load(path)
+    assert list(ev["message"]) == ["ok"]
+    assert list(ev.attrs["rejected"]["line"]) == [1]

@@ -41,6 +41,10 @@ class DocumentError(PostmortemKitError, ValueError):
         return "\n".join(lines)
 
 
+class NotebookError(PostmortemKitError, ValueError):
+    """A notebook could not be read, parameterised or executed; names the file and cell."""
+
+
 class IngestError(PostmortemKitError, ValueError):
     """Evidence could not be loaded: names the file, the line (when known) and the reason."""
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from postmortem_kit.errors import PostmortemKitError
 
 # Order is the order of `postmortem --help`; later issues add their verbs here.
-VERB_MODULES = ("demo", "ingest", "timeline", "render", "check")
+VERB_MODULES = ("demo", "new", "ingest", "timeline", "render", "check", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -122,7 +122,7 @@ def _field_text(pm: Postmortem, block: L.Labeled) -> str | None:
 
 
 def _time(pm: Postmortem, value: Any) -> str:
-    return format_time(value, pm.zone, day=pm.overview.date, with_zone=True)
+    return format_time(value, pm.zone, day=pm.overview.date, with_zone=True, subsecond=False)
 
 
 def _cell(pm: Postmortem, row: Any, column: str) -> dict[str, Any]:
@@ -130,7 +130,8 @@ def _cell(pm: Postmortem, row: Any, column: str) -> dict[str, Any]:
     cell = {"text": value or "—", "empty": not value, "source": "", "provenance": "",
             "short": column in _SHORT_COLUMNS}
     if column == "time":
-        cell["text"] = format_time(value, pm.zone, day=pm.overview.date, with_zone=False)
+        cell["text"] = format_time(value, pm.zone, day=pm.overview.date, with_zone=False,
+                                   subsecond=False)
     elif column == "event":
         cell.update(source=row.source, provenance=row.provenance)
     elif column == "due" and value is not None:

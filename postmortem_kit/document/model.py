@@ -321,6 +321,12 @@ class Postmortem(_Part):
 
         return prefill(self, timeline, key_events=key_events, charts=charts)
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """The document in a notebook and its exported report (charts embedded)."""
+        from postmortem_kit.exporters.display import mimebundle
+
+        return mimebundle(self)
+
     def to_html(self) -> str:
         """Render a standalone, offline, printable HTML page."""
         from postmortem_kit.document.html import render_html

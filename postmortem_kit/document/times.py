@@ -43,19 +43,23 @@ def zone_suffix(value: dt.datetime) -> str:
 
 
 def format_time(value: dt.datetime, zone: ZoneInfo, *, day: dt.date | None,
-                with_zone: bool) -> str:
+                with_zone: bool, subsecond: bool = True) -> str:
     """Write ``value`` in ``zone``: just the time of day when it falls on ``day``.
 
-    Seconds and microseconds are written only when present, so the usual case reads
-    ``14:05`` and nothing is ever rounded away.
+    Seconds and fractions are written only when present (``14:05``, ``14:05:30``,
+    ``14:05:30.412``), so the usual case reads cleanly and nothing is rounded away;
+    ``subsecond=False`` drops the fraction, for pages that are read, never parsed.
     """
     local = value.astimezone(zone)
     clock = local.strftime("%H:%M")
-    if local.second or local.microsecond:
+    fraction = local.microsecond if subsecond else 0
+    if local.second or fraction:
         clock += local.strftime(":%S")
-    if local.microsecond:
-        clock += f".{local.microsecond:06d}"
+    if fraction:
+        clock += f".{fraction:06d}".rstrip("0")
     text = clock if day == local.date() else f"{local.date().isoformat()} {clock}"
+    if not subsecond:
+        return f"{text} {zone_suffix(local)}" if with_zone else text
     if with_zone or parse_time(text, zone, day=day) != value:
         # In the hour a DST change repeats, the wall clock alone is ambiguous: add the offset.
         return f"{text} {zone_suffix(local)}"

@@ -85,3 +85,10 @@ def test_times_are_shown_in_the_display_timezone(example_json):
     html = Postmortem.load(example_json).to_html()
     assert "Europe/Berlin (UTC+01:00)" in html
     assert "14:07 +01:00 to 15:21 +01:00 (1h 14m)" in html
+
+
+def test_a_document_displays_itself_in_notebooks():
+    bundle = Postmortem(title="Checkout <outage>")._repr_mimebundle_()
+    assert "Incident Overview" in bundle["text/html"]
+    assert "Checkout &lt;outage&gt;" in bundle["text/html"]
+    assert bundle["text/markdown"].startswith("# Checkout \\<outage\\>")

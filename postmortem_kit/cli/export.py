@@ -1,0 +1,32 @@
+"""``postmortem export NOTEBOOK --to html|md [-o OUT] [--execute]``: the code-free report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "export", help="export an investigation notebook as a code-free report",
+        description="Export a notebook as the postmortem report: no code, no widgets, no "
+                    "stderr; HTML is one offline file, Markdown keeps pictures in "
+                    "<name>_files/.")
+    p.add_argument("notebook", type=Path, help="the investigation notebook (.ipynb)")
+    p.add_argument("--to", choices=("html", "md"), required=True, help="report format")
+    p.add_argument("-o", "--output", type=Path,
+                   help="report path (default: the notebook's name with .html / .md)")
+    p.add_argument("--execute", action="store_true",
+                   help="run the notebook first, in its folder (the file is not changed)")
+    p.add_argument("--embed-images", action="store_true",
+                   help="Markdown: keep pictures inside the file as data: URLs")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from postmortem_kit.exporters.run import export_notebook
+
+    path = export_notebook(args.notebook, args.to, args.output, execute=args.execute,
+                           embed_images=args.embed_images)
+    print(path)
+    return 0

@@ -1,0 +1,195 @@
+"""How a :class:`~postmortem_kit.document.model.Postmortem` shows in a notebook and its report.
+
+A live widget has no offline view, so the report notebook ends by displaying the document
+itself. :func:`mimebundle` gives the three representations the exporters pick from:
+
+- ``text/html``: the document in the template's layout as an HTML fragment with scoped CSS
+  (it sits inside JupyterLab or the exported page, so it must not restyle ``body``); charts
+  listed under supporting documentation are embedded as ``data:`` images, so the output
+  carries them wherever the notebook goes;
+- ``text/markdown``: ``pm.to_markdown()`` (the template's exact layout) followed, inside the
+  Supporting Documentation section, by the charts as ``data:`` images, which the Markdown
+  exporter moves into ``<name>_files/`` (or keeps embedded);
+- ``text/plain``: one line for consoles.
+
+All document text goes through Jinja2 autoescaping or Markdown escaping; a log line holding
+``<script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+
+from postmortem_kit.document.html import _sections, safe_href
+from postmortem_kit.document.model import Postmortem
+
+#: Supporting-documentation links with these suffixes are shown as pictures when the file
+#: exists next to the document.
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg"}
+_SUPPORTING = "## Supporting Documentation"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A local picture a supporting-documentation link points at, ready to embed."""
+
+    title: str
+    url: str
+    mime: str
+    data: bytes
+
+    @property
+    def data_uri(self) -> str:
+        """``data:<mime>;base64,...``: the picture inside the page, nothing fetched."""
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+def local_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict[str, Chart]:
+    """The supporting-documentation links that are pictures on disk, by URL.
+
+    Parameters
+    ----------
+    pm
+        The document.
+    base_dir
+        Folder relative URLs are resolved against: the folder of ``postmortem.json``, which
+        is where :func:`~postmortem_kit.plots.save_figure` makes them relative to.
+
+    Returns
+    -------
+    dict
+        ``url -> Chart`` for each link with a relative URL, an image suffix and an existing
+        file; links to anything else (web pages, missing files) stay links.
+    """
+    charts: dict[str, Chart] = {}
+    for link in pm.supporting_documentation:
+        parts = urlsplit(link.url)
+        if parts.scheme or parts.netloc or not parts.path:
+            continue
+        path = Path(base_dir) / unquote(parts.path)
+        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+            continue
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        charts[link.url] = Chart(link.title, link.url, mime, path.read_bytes())
+    return charts
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_source),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _template_source(name: str) -> str:
+    return (resources.files("postmortem_kit.exporters") / "templates" / "document" / name
+            ).read_text(encoding="utf-8")
+
+
+def to_html_fragment(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> str:
+    """The document as an HTML fragment (``<article class="pmk-report">``) with its CSS.
+
+    Parameters
+    ----------
+    pm
+        The document.
+    base_dir
+        Folder of ``postmortem.json``: local chart links are embedded from there.
+
+    Examples
+    --------
+    >>> html = to_html_fragment(Postmortem(title="Cache <outage>"))
+    >>> "Cache &lt;outage&gt;" in html and html.startswith("<style>")
+    True
+    """
+    charts = local_charts(pm, base_dir)
+    template = _environment().get_template("fragment.html.j2")
+    return template.render(pm=pm, css=_template_source("fragment.css"),
+                           sections=_sections(pm), charts=charts, safe_href=safe_href)
+
+
+def to_markdown_with_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> str:
+    """``pm.to_markdown()`` with the local charts shown under Supporting Documentation.
+
+    The template's layout is kept line for line; the pictures are added as ``data:`` image
+    paragraphs at the end of the Supporting Documentation section, after its link list.
+    """
+    text = pm.to_markdown()
+    charts = local_charts(pm, base_dir)
+    if not charts:
+        return text
+    images = "".join(f"\n![{_alt(c.title)}]({c.data_uri})\n" for c in charts.values())
+    start = text.find(f"\n{_SUPPORTING}\n")
+    if start < 0:  # pragma: no cover - the renderer always writes every heading
+        return text + images
+    end = text.find("\n## ", start + len(_SUPPORTING) + 2)
+    end = len(text) if end < 0 else end
+    return text[:end].rstrip("\n") + "\n" + images + text[end:]
+
+
+def _alt(title: str) -> str:
+    # Brackets, backslashes and line breaks would end the alt text early.
+    return re.sub(r"([\\\[\]])", r"\\\1", " ".join(title.split()))
+
+
+def mimebundle(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict[str, str]:
+    """The notebook display of ``pm``: ``text/html``, ``text/markdown`` and ``text/plain``.
+
+    This is what ``Postmortem._repr_mimebundle_`` returns (charts resolved against the
+    kernel's working folder, which is the notebook's); :class:`Report` resolves them
+    against the folder of the document's file.
+    """
+    start, end = pm.overview.start, pm.overview.end
+    window = f", {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC" if start and end else ""
+    return {
+        "text/html": to_html_fragment(pm, base_dir),
+        "text/markdown": to_markdown_with_charts(pm, base_dir),
+        "text/plain": f"Postmortem: {pm.title}{window}",
+    }
+
+
+class Report:
+    """Display a ``postmortem.json`` in the notebook and its exported report.
+
+    Parameters
+    ----------
+    document
+        The :class:`Postmortem`, or the path of its JSON file (read when displayed, so the
+        report shows what the form last saved).
+    base_dir
+        Folder chart links are relative to; by default the JSON file's folder, else ``.``.
+
+    Examples
+    --------
+    >>> Report("postmortem.json")  # doctest: +SKIP
+    """
+
+    def __init__(self, document: Postmortem | str | os.PathLike[str],
+                 base_dir: str | os.PathLike[str] | None = None) -> None:
+        self._document = document
+        if base_dir is None:
+            base_dir = "." if isinstance(document, Postmortem) else Path(document).parent
+        self.base_dir = Path(base_dir)
+
+    @property
+    def document(self) -> Postmortem:
+        """The document, loaded from its file when given a path."""
+        if isinstance(self._document, Postmortem):
+            return self._document
+        return Postmortem.load(self._document)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return mimebundle(self.document, self.base_dir)

@@ -1,0 +1,89 @@
+"""``postmortem_md``: an executed investigation notebook as a code-free Markdown report.
+
+A subclass of nbconvert's :class:`~nbconvert.exporters.MarkdownExporter` with the HTML
+report's cuts (no code, no widget views, no stderr, tags honoured) and Markdown first in the
+display priority, so the document shows in the template's exact layout rather than as HTML.
+
+Pictures go beside the report in ``<name>_files/`` (nbconvert's default, written by its
+``FilesWriter`` or ``postmortem export``); with ``embed_images=True`` they stay inside the
+file as ``data:`` URLs, one file to mail around.
+
+Examples
+--------
+>>> exporter = PostmortemMarkdownExporter(embed_images=True)  # doctest: +SKIP
+>>> text, resources = exporter.from_filename("investigation.ipynb")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nbconvert.exporters import MarkdownExporter
+from traitlets import Bool, default
+from traitlets.config import Config
+
+from postmortem_kit.exporters.html import REPORT_CONFIG, TEMPLATES, insert_before_extraction
+from postmortem_kit.exporters.preprocessors import (
+    MarkdownImagesPreprocessor,
+    ReportOutputsPreprocessor,
+)
+
+# The document's own Markdown beats its HTML; tables from pandas fall back to HTML, which
+# Markdown renderers show, before their fixed-width text.
+MARKDOWN_PRIORITY = ["text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/html",
+                     "text/latex", "text/plain"]
+
+
+class PostmortemMarkdownExporter(MarkdownExporter):
+    """Export an investigation notebook as the code-free Markdown postmortem report."""
+
+    export_from_notebook = "Postmortem report (Markdown)"
+
+    embed_images = Bool(
+        False, help="Embed pictures as data: URLs instead of writing them to <name>_files/."
+    ).tag(config=True)
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return "postmortem_md"
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self) -> list[str]:
+        return [TEMPLATES]
+
+    @default("exclude_input")
+    def _exclude_input_default(self) -> bool:
+        return True
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self) -> bool:
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self) -> bool:
+        return True
+
+    @default("default_preprocessors")
+    def _default_preprocessors_default(self) -> list[Any]:
+        nbconvert_defaults = MarkdownExporter.class_traits()["default_preprocessors"].default()
+        return insert_before_extraction(list(nbconvert_defaults), ReportOutputsPreprocessor,
+                                        MarkdownImagesPreprocessor)
+
+    @property
+    def default_config(self) -> Config:
+        """nbconvert's Markdown defaults, then the report's (user configuration wins)."""
+        c = Config({**REPORT_CONFIG,
+                    "NbConvertBase": {"display_data_priority": MARKDOWN_PRIORITY}})
+        base = super().default_config.copy()
+        base.merge(c)
+        return base
+
+    def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None,
+                           **kw: Any) -> tuple[str, dict[str, Any]]:
+        """Convert, extracting pictures to files unless ``embed_images`` is set."""
+        extract = not self.embed_images
+        for preprocessor in self._preprocessors:
+            name = type(preprocessor).__name__
+            if name in ("ExtractOutputPreprocessor", "MarkdownImagesPreprocessor"):
+                preprocessor.enabled = extract
+        return super().from_notebook_node(nb, resources, **kw)

@@ -1,0 +1,204 @@
+"""Run an investigation notebook with parameters and export it as a report.
+
+The functions behind ``postmortem export`` and ``postmortem demo``. Parameters work the
+papermill way without papermill: the notebook's cell tagged ``parameters`` holds defaults,
+and a cell tagged ``injected-parameters`` is inserted after it with the caller's values, so
+the stored notebook never changes and the executed copy shows what it ran with.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import nbformat
+from nbformat import NotebookNode
+
+from postmortem_kit.errors import NotebookError
+
+Format = Literal["html", "md"]
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
+SUFFIXES: dict[str, str] = {"html": ".html", "md": ".md"}
+
+
+def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
+    """Read a notebook file (nbformat 4), raising :class:`NotebookError` with its path."""
+    path = Path(path)
+    try:
+        return nbformat.read(path, as_version=4)
+    except FileNotFoundError:
+        raise NotebookError(f"{path}: no such notebook") from None
+    except OSError:
+        raise
+    except Exception as exc:
+        # nbformat reports a malformed file with whatever its reader tripped on
+        # (NotJSONError, AttributeError on a JSON list, KeyError, ValidationError...).
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise NotebookError(f"{path}: not a Jupyter notebook (expected nbformat 4 JSON): "
+                            f"{first}") from None
+
+
+def parameter_cell(source: Mapping[str, Any]) -> NotebookNode:
+    """A code cell assigning each parameter, tagged so reports leave it out.
+
+    Values must be Python literals (str, numbers, bool, None, lists and dicts of those):
+    the cell is their ``repr``.
+    """
+    lines = ["# Parameters injected by postmortem-kit"]
+    for name, value in source.items():
+        if not name.isidentifier():
+            raise NotebookError(f"parameter {name!r}: expected a Python identifier")
+        lines.append(f"{name} = {value!r}")
+    return nbformat.v4.new_code_cell("\n".join(lines),
+                                     metadata={"tags": [INJECTED_TAG, "remove_cell"]})
+
+
+def inject_parameters(nb: NotebookNode, parameters: Mapping[str, Any],
+                      source: str = "notebook") -> NotebookNode:
+    """Insert (or replace) the injected-parameters cell after the ``parameters`` cell.
+
+    Raises
+    ------
+    NotebookError
+        When parameters are given and no cell is tagged ``parameters``: without it the
+        values would silently be overwritten by the notebook's own assignments.
+    """
+    cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    at = next((i for i, c in enumerate(cells)
+               if PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])), None)
+    if at is None:
+        raise NotebookError(f"{source}: no cell is tagged {PARAMETERS_TAG!r}; tag the cell "
+                            "that sets the evidence and postmortem paths")
+    cells.insert(at + 1, parameter_cell(parameters))
+    nb.cells = cells
+    return nb
+
+
+def execute_notebook(nb: NotebookNode, *, cwd: str | os.PathLike[str],
+                     parameters: Mapping[str, Any] | None = None, timeout: int = 600,
+                     source: str = "notebook") -> NotebookNode:
+    """Execute ``nb`` in a fresh kernel of this Python, in folder ``cwd``.
+
+    Parameters
+    ----------
+    nb
+        The notebook; executed in place and returned.
+    cwd
+        The kernel's working folder: relative paths in the notebook resolve there.
+    parameters
+        Values for the ``parameters`` cell (see :func:`inject_parameters`).
+    timeout
+        Seconds one cell may run.
+    source
+        Name of the notebook in error messages.
+
+    Raises
+    ------
+    NotebookError
+        When a cell raises: the message names the cell and the exception.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    if parameters:
+        inject_parameters(nb, parameters, source)
+    # "python3" is this interpreter: jupyter_client swaps the spec's "python" for
+    # sys.executable, so the kernel sees the same installed postmortem_kit.
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(cwd)}})
+    try:
+        # The kernel's own process stderr carries only start-up chatter (transport
+        # warnings); what cells write to stderr still reaches their outputs.
+        client.execute(stderr=subprocess.DEVNULL)
+    except CellExecutionError as exc:
+        index = _failed_cell(nb)
+        where = f"{source}: cell {index}" if index is not None else source
+        raise NotebookError(f"{where} raised {exc.ename}: {exc.evalue}") from None
+    except DeadKernelError as exc:
+        raise NotebookError(f"{source}: the kernel died while running it ({exc})") from None
+    return nb
+
+
+def _failed_cell(nb: NotebookNode) -> int | None:
+    for index, cell in enumerate(nb.cells):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return index
+    return None
+
+
+def exporter_for(to: Format, *, embed_images: bool = False) -> Any:
+    """The report exporter for ``to`` (``html`` or ``md``)."""
+    if to == "html":
+        from postmortem_kit.exporters.html import PostmortemHTMLExporter
+
+        return PostmortemHTMLExporter()
+    if to == "md":
+        from postmortem_kit.exporters.markdown import PostmortemMarkdownExporter
+
+        return PostmortemMarkdownExporter(embed_images=embed_images)
+    raise NotebookError(f"unknown report format {to!r}: expected one of {sorted(SUFFIXES)}")
+
+
+def write_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], *,
+                 embed_images: bool = False, name: str | None = None) -> Path:
+    """Export ``nb`` to ``output``; Markdown pictures go to ``<output stem>_files/``.
+
+    ``name`` is the notebook's name the report mentions (default: the output's stem).
+    Returns the report's path. Writes what nbconvert's ``FilesWriter`` would, without its
+    application machinery.
+    """
+    output = Path(output)
+    files_dir = f"{output.stem}_files"
+    resources = {"unique_key": output.stem, "output_files_dir": files_dir,
+                 "metadata": {"name": name or output.stem, "path": str(output.parent)}}
+    body, resources = exporter_for(to, embed_images=embed_images).from_notebook_node(
+        nb, resources=resources)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    for name, data in (resources.get("outputs") or {}).items():
+        target = output.parent / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    output.write_text(body, encoding="utf-8")
+    return output
+
+
+def export_notebook(notebook: str | os.PathLike[str], to: Format,
+                    output: str | os.PathLike[str] | None = None, *, execute: bool = False,
+                    parameters: Mapping[str, Any] | None = None,
+                    embed_images: bool = False) -> Path:
+    """Export ``notebook`` as a code-free report, executing it first when asked.
+
+    Parameters
+    ----------
+    notebook
+        The ``.ipynb`` file.
+    to
+        ``"html"`` (one offline file) or ``"md"`` (pictures in ``<name>_files/``).
+    output
+        The report's path; default: the notebook's with ``.html`` / ``.md``.
+    execute
+        Run the notebook (in its own folder) before exporting; the file is not changed.
+    parameters
+        Values for the ``parameters`` cell when executing.
+    embed_images
+        Markdown only: keep pictures inside the file as ``data:`` URLs.
+
+    Examples
+    --------
+    >>> export_notebook("investigation.ipynb", "html", execute=True)  # doctest: +SKIP
+    PosixPath('investigation.html')
+    """
+    notebook = Path(notebook)
+    if to not in SUFFIXES:
+        raise NotebookError(f"unknown report format {to!r}: expected one of {sorted(SUFFIXES)}")
+    nb = read_notebook(notebook)
+    if execute:
+        execute_notebook(nb, cwd=notebook.parent, parameters=parameters, source=str(notebook))
+    elif parameters:
+        raise NotebookError(f"{notebook}: parameters only apply when executing")
+    target = Path(output) if output is not None else notebook.with_suffix(SUFFIXES[to])
+    return write_report(nb, to, target, embed_images=embed_images, name=notebook.stem)

@@ -8,6 +8,7 @@ shown as text, never made clickable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -39,9 +40,10 @@ class _Section:
     blocks: list[_Block]
 
 
-def _environment() -> jinja2.Environment:
+def report_environment(source: Callable[[str], str]) -> jinja2.Environment:
+    """The Jinja2 settings of every report template: autoescape on, undefined names fail."""
     return jinja2.Environment(
-        loader=jinja2.FunctionLoader(_template_source),
+        loader=jinja2.FunctionLoader(source),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -65,15 +67,15 @@ def safe_href(url: str) -> str | None:
 
 def render_html(pm: Postmortem) -> str:
     """The document as a complete HTML page (UTF-8 text)."""
-    template = _environment().get_template("report.html.j2")
+    template = report_environment(_template_source).get_template("report.html.j2")
     css = _template_source("report.css")
     zone_note = pm.timezone
     if pm.timezone != "UTC" and pm.overview.start is not None:
         zone_note += f" (UTC{zone_suffix(pm.to_local(pm.overview.start)).replace('UTC', '')})"
-    return template.render(pm=pm, css=css, sections=_sections(pm), zone_note=zone_note)
+    return template.render(pm=pm, css=css, sections=report_sections(pm), zone_note=zone_note)
 
 
-def _sections(pm: Postmortem) -> list[_Section]:
+def report_sections(pm: Postmortem) -> list[_Section]:
     out = []
     for section in L.LAYOUT:
         blocks: list[_Block] = []

@@ -28,9 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import jinja2
-
-from postmortem_kit.document.html import _sections, safe_href
+from postmortem_kit.document.html import report_environment, report_sections, safe_href
 from postmortem_kit.document.model import Postmortem
 
 #: Supporting-documentation links with these suffixes are shown as pictures when the file
@@ -84,16 +82,6 @@ def local_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict
     return charts
 
 
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FunctionLoader(_template_source),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def _template_source(name: str) -> str:
     return (resources.files("postmortem_kit.exporters") / "templates" / "document" / name
             ).read_text(encoding="utf-8")
@@ -116,9 +104,9 @@ def to_html_fragment(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> 
     True
     """
     charts = local_charts(pm, base_dir)
-    template = _environment().get_template("fragment.html.j2")
+    template = report_environment(_template_source).get_template("fragment.html.j2")
     return template.render(pm=pm, css=_template_source("fragment.css"),
-                           sections=_sections(pm), charts=charts, safe_href=safe_href)
+                           sections=report_sections(pm), charts=charts, safe_href=safe_href)
 
 
 def to_markdown_with_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> str:

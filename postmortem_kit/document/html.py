@@ -76,6 +76,7 @@ def render_html(pm: Postmortem) -> str:
 
 
 def report_sections(pm: Postmortem) -> list[_Section]:
+    """The template's sections with the document's values, as the report templates walk them."""
     out = []
     for section in L.LAYOUT:
         blocks: list[_Block] = []

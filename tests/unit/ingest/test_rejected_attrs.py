@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+from postmortem_kit.errors import IngestWarning
 from postmortem_kit.ingest import read_events
 
 
@@ -12,7 +14,8 @@ def _loaded(tmp_path):
     path.write_text('{"ts": "2026-01-01T00:00:00Z", "msg": "a", "level": "info"}\n'
                     "not json\n"
                     '{"ts": "2026-01-01T00:01:00Z", "msg": "b", "level": "error"}\n')
-    return read_events(path)
+    with pytest.warns(IngestWarning, match="1 rejected record"):
+        return read_events(path)
 
 
 def test_slices_of_the_events_concatenate(tmp_path):

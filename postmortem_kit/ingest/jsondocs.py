@@ -83,6 +83,12 @@ def _concatenated(path: Path, ctx: LoadContext, lines: list[tuple[int, str]],
         yield line, doc, True
 
 
+def reject_item(ctx: LoadContext, file: str | Path, line: int | None, where: str,
+                reason: str, item: Any) -> None:
+    """Reject one JSON item, named by its JSON path; RejectLog keeps (and shortens) its text."""
+    ctx.rejects.add(str(file), line, f"{where}: {reason}", json.dumps(item, default=str))
+
+
 def flatten(obj: Any, prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
     """Nested mappings as one level with dotted keys; lists become JSON text.
 

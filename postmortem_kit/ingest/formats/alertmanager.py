@@ -43,6 +43,7 @@ from postmortem_kit.ingest.jsondocs import (
     head_document,
     keep_clear,
     parse_time,
+    reject_item,
 )
 from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
 from postmortem_kit.ingest.registry import LoadContext, register
@@ -90,7 +91,7 @@ class _Events:
         self.rows: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def reject(self, line: int | None, where: str, why: str, obj: Any) -> None:
-        self.ctx.rejects.add(self.file, line, f"{where}: {why}", json.dumps(obj)[:300])
+        reject_item(self.ctx, self.file, line, where, why, obj)
 
     def add(self, alert: Any, where: str, line: int | None, payload: dict[str, Any],
             api: bool) -> None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,13 @@ import pandas as pd
 
 from postmortem_kit.ingest import csvrecords
 from postmortem_kit.ingest.files import read_head
-from postmortem_kit.ingest.jsondocs import flatten, frame, head_document, parse_time
+from postmortem_kit.ingest.jsondocs import (
+    flatten,
+    frame,
+    head_document,
+    parse_time,
+    reject_item,
+)
 from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
 from postmortem_kit.ingest.registry import LoadContext, register
 
@@ -159,12 +164,12 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
                 items = [("$", doc)]
             for where, rec in items:
                 if not isinstance(rec, dict):
-                    ctx.rejects.add(str(path), at, f"{where}: not a change record (a "
-                                    f"{type(rec).__name__})", json.dumps(rec)[:300])
+                    reject_item(ctx, path, at, where,
+                                f"not a change record (a {type(rec).__name__})", rec)
                     continue
                 row, problem = _row(rec, ctx.tz)
                 if problem:
-                    ctx.rejects.add(str(path), at, f"{where}: {problem}", json.dumps(rec)[:300])
+                    reject_item(ctx, path, at, where, problem, rec)
                 else:
                     rows.append(dict(row, line=at, json_path=where))
     else:

@@ -29,7 +29,6 @@ field flattened (the event's own ``kind`` and ``source`` as ``k8s_kind`` and
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from postmortem_kit.ingest.jsondocs import (
     head_document,
     keep_clear,
     parse_time,
+    reject_item,
 )
 from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
 from postmortem_kit.ingest.registry import LoadContext, register
@@ -142,12 +142,12 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         for where, event in _items(doc):
             if not _is_event(event):
                 found = event.get("kind") if isinstance(event, dict) else type(event).__name__
-                ctx.rejects.add(str(path), at, f"{where}: not a Kubernetes Event (found "
-                                f"{found})", json.dumps(event)[:300])
+                reject_item(ctx, path, at, where, f"not a Kubernetes Event (found {found})",
+                            event)
                 continue
             row, problem = _row(event, ctx.tz)
             if problem:
-                ctx.rejects.add(str(path), at, f"{where}: {problem}", json.dumps(event)[:300])
+                reject_item(ctx, path, at, where, problem, event)
                 continue
             rows.append(dict(row, json_path=where, line=at))
     df = frame(rows)

@@ -22,7 +22,6 @@ The export's ``status`` column (``resolved``, ``triggered``) is kept as ``incide
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from postmortem_kit.ingest.jsondocs import (
     head_document,
     keep_clear,
     parse_time,
+    reject_item,
 )
 from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
 from postmortem_kit.ingest.registry import LoadContext, register
@@ -126,12 +126,12 @@ def _load_entries(path: Path, ctx: LoadContext) -> list[dict[str, Any]]:
             if not isinstance(entry, dict) or not _is_entry(entry):
                 found = ", ".join(list(entry)[:8]) if isinstance(entry, dict) else \
                     type(entry).__name__
-                ctx.rejects.add(str(path), at, f"{where}: not a PagerDuty log entry (found "
-                                f"{found})", json.dumps(entry)[:300])
+                reject_item(ctx, path, at, where, f"not a PagerDuty log entry (found {found})",
+                            entry)
                 continue
             row, problem = _entry_row(entry, ctx.tz)
             if problem:
-                ctx.rejects.add(str(path), at, f"{where}: {problem}", json.dumps(entry)[:300])
+                reject_item(ctx, path, at, where, problem, entry)
                 continue
             found_rows.append(dict(row, json_path=where, line=at))
         # The API lists newest first; reversed, entries of the same second (a trigger and

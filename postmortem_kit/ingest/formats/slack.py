@@ -31,7 +31,14 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest.jsondocs import flatten, frame, has_keys, head_document, keep_clear
+from postmortem_kit.ingest.jsondocs import (
+    flatten,
+    frame,
+    has_keys,
+    head_document,
+    keep_clear,
+    reject_item,
+)
 from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
 from postmortem_kit.ingest.registry import LoadContext, register
 
@@ -152,7 +159,7 @@ def _messages(path: Path, channel: str | None,
                 continue
             why = (f"ts missing or not a Slack timestamp: {msg.get('ts')!r}"
                    if isinstance(msg, dict) else f"not a message (a {type(msg).__name__})")
-            ctx.rejects.add(str(path), None, f"[{i}]: {why}", json.dumps(msg)[:300])
+            reject_item(ctx, path, None, f"[{i}]", why, msg)
     return out
 
 

@@ -108,7 +108,9 @@ class _Decompressed:
             self.bar.update(n)
 
 
-def _progress_bar(path: Path, ctx: LoadContext):
+def progress_bar(path: Path, ctx: LoadContext):
+    """A tqdm bar over the file's bytes, or None when ``ctx.progress`` says no bar (see
+    the module docstring)."""
     if ctx.progress is False:
         return None
     size = path.stat().st_size
@@ -165,7 +167,7 @@ def iter_blocks(path: Path, ctx: LoadContext, block_bytes: int | None = None) ->
 
 def _iter_blocks(path: Path, ctx: LoadContext, block_bytes: int | None) -> Iterator[Block]:
     block_bytes = block_bytes or BLOCK_BYTES  # read at call time: tests shrink it
-    bar = _progress_bar(path, ctx)
+    bar = progress_bar(path, ctx)
     try:
         compression = compression_of(path)
         if compression is None:

@@ -1,10 +1,12 @@
-"""Stream a line-oriented file as blocks of Arrow strings, with line numbers.
+"""Stream a line-oriented file as blocks of strings, with line numbers.
 
 The regex-based loaders (``access``, ``syslog``, ``text``) read a file in blocks of a few
 megabytes so memory stays bounded on multi-gigabyte logs and ``start=`` / ``end=`` can
-stop early. Each block becomes one ``pyarrow.StringArray`` of lines (newlines and a
-trailing ``\\r`` removed) built from the raw bytes without a Python object per line,
-which is what lets the vectorised RE2 kernels of ``pyarrow.compute`` do the real work.
+stop early. Each block becomes one column of lines (newlines and a trailing ``\\r``
+removed) without a Python object per line: polars' multi-threaded CSV reader frames the
+common block (one column, no quoting, no separator in the data), numpy the rest. The
+``access`` and ``syslog`` loaders match it with polars, ``text`` with the RE2 kernels of
+``pyarrow.compute``; :class:`LineBlock` converts between the two on first use.
 
 Bytes come from :mod:`postmortem_kit.ingest.files` (decompression, truncation, progress);
 a line it would reject (NUL byte, invalid UTF-8) is rejected with its number and becomes
@@ -17,6 +19,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,47 +27,77 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from postmortem_kit.ingest.files import check_line, iter_blocks
+from postmortem_kit.ingest.files import Block, check_line, iter_blocks
 from postmortem_kit.ingest.registry import LoadContext
 
 # pyarrow.compute kernels release the GIL: a few threads over slices of a block scale
 # the RE2 work almost linearly, and more than 4 rarely pays off for one file.
 WORKERS = max(1, min(4, os.cpu_count() or 1))
+# polars' CSV reader frames lines when this byte, its column separator, is not in the data.
+SEPARATOR = b"\x1f"
+# One column of text per line: no header, no quoting, no comments, every value a string.
+_AS_LINES = dict(
+    has_header=False, new_columns=["line"], schema={"line": pl.String},
+    separator=SEPARATOR.decode(), quote_char=None, comment_prefix=None, raise_if_empty=False,
+)
 
 
 @dataclass(frozen=True)
 class LineBlock:
-    """Consecutive lines of one file: ``lines[i]`` is line number ``first_line + i``."""
+    """Consecutive lines of one file: line ``i`` is line number ``first_line + i``.
 
-    lines: pa.Array  # string or large_string; null where the line was rejected
+    ``data`` is an Arrow string array or a polars Series, null where the line was
+    rejected (a blank line is ``""``); :attr:`lines` and :attr:`series` give it in either
+    form, converting once.
+    """
+
+    data: pa.Array | pl.Series
     first_line: int
+
+    @cached_property
+    def lines(self) -> pa.Array:
+        """The lines as an Arrow ``string`` or ``large_string`` array."""
+        data = self.data
+        return data.to_arrow() if isinstance(data, pl.Series) else data
+
+    @cached_property
+    def series(self) -> pl.Series:
+        """The lines as a polars ``String`` Series."""
+        data = self.data
+        return data if isinstance(data, pl.Series) else pl.Series("line", data)
+
+    def __len__(self) -> int:
+        return len(self.data)
 
 
 def iter_line_blocks(path: Path, ctx: LoadContext) -> Iterator[LineBlock]:
-    """Yield the lines of ``path`` (plain, gzip or bz2) in blocks of Arrow strings.
+    """Yield the lines of ``path`` (plain, gzip or bz2) in blocks.
 
-    Decompression, truncation, the progress bar and the block size come from
-    :func:`postmortem_kit.ingest.files.iter_blocks`; a line with a NUL byte or invalid
-    UTF-8 is rejected there with the reason of :func:`~postmortem_kit.ingest.files.check_line`
-    and is null here.
+    Decompression, truncation, the progress bar, the byte-order mark and the block size
+    come from :func:`postmortem_kit.ingest.files.iter_blocks`; a line with a NUL byte or
+    invalid UTF-8 is rejected there with the reason of
+    :func:`~postmortem_kit.ingest.files.check_line` and is null here.
     """
-    first = True
     for block in iter_blocks(path, ctx):
-        data = block.data
-        if first:
-            data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
-            first = False
-        if data:
-            yield _to_block(data, block.first_line, path, ctx)
+        if block.data:
+            yield _to_block(block, path, ctx)
 
 
-def _to_block(data: bytes, line_no: int, path: Path, ctx: LoadContext) -> LineBlock:
+def _to_block(block: Block, path: Path, ctx: LoadContext) -> LineBlock:
+    data, line_no = block.data, block.first_line
+    if b"\x00" not in data and SEPARATOR not in data:
+        series = _framed_by_polars(data)
+        # The reader strips \r\n like the path below and keeps blank lines (as null); the
+        # count guards the alignment of line numbers against any other difference.
+        if series is not None and len(series) == block.nlines:
+            if series.null_count():
+                series = series.fill_null("")
+            return LineBlock(series, line_no)
     if not data.endswith(b"\n"):
         data += b"\n"
     if b"\r" in data:  # (one byte: a memchr; searching for b"\r\n" is ~20x slower)
         data = data.replace(b"\r\n", b"\n")  # a CRLF line end loses its \r too
     newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    # bytes.replace runs at memory speed: far cheaper than a boolean mask over the block
     body = np.frombuffer(data.replace(b"\n", b""), dtype=np.uint8)
     # line i ends where its newline was, minus the i newlines removed before it
     offsets = np.concatenate([[0], newlines - np.arange(len(newlines))])
@@ -91,6 +124,22 @@ def _to_block(data: bytes, line_no: int, path: Path, ctx: LoadContext) -> LineBl
     return LineBlock(pa.array(texts, type=typ), line_no)
 
 
+def _framed_by_polars(data: bytes) -> pl.Series | None:
+    """The lines of ``data`` read as a one-column CSV without quoting, or None when the
+    reader refuses it (invalid UTF-8: the caller then finds the bad lines itself)."""
+    try:
+        return pl.read_csv(data, **_AS_LINES).get_column("line")
+    except pl.exceptions.PolarsError:
+        return None
+
+
+def scan_lines(path: Path) -> pl.LazyFrame:
+    """The lines of a plain file as a lazy one-column frame (``line``), for polars'
+    streaming engine: a blank line is null; a line with invalid UTF-8 or the separator
+    byte makes the query fail."""
+    return pl.scan_csv(path, **_AS_LINES)
+
+
 def parallel_map(func: Callable[[pa.Array], Any], arr: pa.Array, min_rows: int = 50_000) -> list:
     """Apply ``func`` to consecutive slices of ``arr`` on a few threads, in order.
 
@@ -106,122 +155,6 @@ def parallel_map(func: Callable[[pa.Array], Any], arr: pa.Array, min_rows: int =
         return list(pool.map(func, slices))
 
 
-@dataclass(frozen=True)
-class Matches:
-    """The rows of a block one regex matched: their positions and captured groups."""
-
-    pattern: int  # index in the list of patterns tried
-    positions: np.ndarray  # positions in the block (add ``first_line`` for line numbers)
-    groups: pl.DataFrame  # one column per named group; null where a group did not take part
-
-
-def match_first(
-    lines: pa.Array, patterns: list[str], key: str
-) -> tuple[list[Matches], np.ndarray]:
-    """Parse each line with the first of ``patterns`` that matches it.
-
-    The first pattern runs over every line; each further pattern only over the lines
-    still unmatched, so a file of one dialect pays for one regex pass. The regex engine is
-    polars' (Rust ``regex``): on these anchored, unambiguous patterns its capture
-    extraction is several times faster than RE2's in ``pyarrow.compute.extract_regex``.
-
-    Parameters
-    ----------
-    lines
-        The lines (null where already rejected).
-    patterns
-        Regexes with named groups.
-    key
-        A group every pattern has and that takes part in every match (so it is null
-        exactly on the lines the pattern did not match).
-
-    Returns
-    -------
-    matches
-        One :class:`Matches` per pattern that matched something, in pattern order.
-    unmatched
-        Positions of the non-null lines no pattern matched.
-    """
-    remaining = np.flatnonzero(lines.is_valid().to_numpy(zero_copy_only=False))
-    subset = pl.from_arrow(lines if len(remaining) == len(lines) else lines.take(remaining))
-    out: list[Matches] = []
-    for i, rx in enumerate(patterns):
-        if not len(remaining):
-            break
-        found = _extract(subset, rx)
-        hit = found.get_column(key).is_not_null().to_numpy()
-        if hit.all():
-            out.append(Matches(i, remaining, found))
-            return out, remaining[:0]
-        if hit.any():
-            out.append(Matches(i, remaining[hit], found.filter(pl.Series(hit))))
-        remaining = remaining[~hit]
-        subset = subset.filter(pl.Series(~hit))
-    return out, remaining
-
-
-def iter_matched_blocks(
-    path: Path,
-    ctx: LoadContext,
-    choose: Callable[[pa.Array], list[str]],
-    key: str,
-) -> Iterator[tuple[LineBlock, list[str], list[Matches], np.ndarray]]:
-    """The blocks of ``path`` with :func:`match_first` already run, one block ahead.
-
-    Reading and regex matching of block ``i + 1`` happen on a worker thread while the
-    caller turns block ``i`` into a frame (both mostly outside the GIL).
-
-    Parameters
-    ----------
-    choose
-        Given the first lines of the file, the patterns to try, in order.
-    key
-        See :func:`match_first`.
-
-    Yields
-    ------
-    block, patterns, matches, unmatched
-    """
-    blocks = iter_line_blocks(path, ctx)
-    patterns: list[str] = []
-
-    def step() -> tuple[LineBlock, list[str], list[Matches], np.ndarray] | None:
-        block = next(blocks, None)
-        if block is None:
-            return None
-        if not patterns:
-            patterns.extend(choose(block.lines.slice(0, 1000)))
-        matches, unmatched = match_first(block.lines, patterns, key)
-        return block, patterns, matches, unmatched
-
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(step)
-        while (item := pending.result()) is not None:
-            pending = pool.submit(step)
-            yield item
-
-
-def _extract(lines: pl.Series, rx: str) -> pl.DataFrame:
-    """``lines.str.extract_groups(rx)`` unnested, on a few threads for large inputs.
-
-    A lazy ``collect`` releases the GIL, so slices of one block run in parallel; polars
-    runs this expression on one core by itself.
-    """
-    n = len(lines)
-    parts = max(1, min(WORKERS, n // 100_000))
-
-    def run(s: pl.Series) -> pl.DataFrame:
-        return pl.LazyFrame({"l": s}).select(pl.col("l").str.extract_groups(rx)).unnest(
-            "l").collect()
-
-    if parts == 1:
-        return run(lines)
-    step = -(-n // parts)
-    with ThreadPoolExecutor(parts) as pool:
-        chunks = list(pool.map(run, [lines.slice(i, step) for i in range(0, n, step)]))
-    return pl.concat(chunks, rechunk=False)  # a copy of every column would cost more
-
-
 def reject_positions(
     path: Path, ctx: LoadContext, block: LineBlock, positions: np.ndarray, reason: str
 ) -> None:
@@ -229,7 +162,7 @@ def reject_positions(
     they carry nothing to lose)."""
     if not len(positions):
         return
-    texts = block.lines.take(pa.array(positions)).to_pylist()
+    texts = block.series.gather(positions).to_list()
     for pos, text in zip(positions.tolist(), texts, strict=True):
         if text is not None and text.strip():
             ctx.rejects.add(str(path), block.first_line + pos, reason, text)

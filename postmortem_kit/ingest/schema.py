@@ -154,7 +154,8 @@ def finalize_events(
             out["level_raw"] = raw.astype("str").where(unknown)
         out["level"] = levels
     else:
-        out["level"] = pd.Categorical([None] * len(out), dtype=LEVEL_DTYPE)
+        out["level"] = pd.Categorical.from_codes(  # (a list of a million Nones is slow)
+            np.full(len(out), -1, dtype="int8"), dtype=LEVEL_DTYPE)
     if "line" not in out:
         out["line"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["line"] = out["line"].astype("Int64")

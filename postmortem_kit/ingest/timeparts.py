@@ -24,17 +24,23 @@ back, so a file spanning New Year gets both years right.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Factored so that no two alternatives start with the same byte (Jan/Jun/Jul, Mar/May,
+# Apr/Aug): the pattern then stays "one-pass", and the Rust regex engine behind polars
+# extracts captures with its one-pass DFA, about 3x faster than with the general engine
+# on a syslog line. The language is the same as the plain list of twelve names.
 MONTH_RX = (
-    r"(?:[Jj]an|[Ff]eb|[Mm]ar|[Aa]pr|[Mm]ay|[Jj]un|[Jj]ul|[Aa]ug|[Ss]ep|[Oo]ct|[Nn]ov|[Dd]ec)"
+    r"(?:[Jj](?:an|u[nl])|[Ff]eb|[Mm]a[ry]|[Aa](?:pr|ug)|[Ss]ep|[Oo]ct|[Nn]ov|[Dd]ec)"
 )
 _DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 US_PER_DAY = 86_400_000_000
@@ -91,6 +97,27 @@ def _offset_minutes(z: pa.Array) -> np.ndarray:
             minutes = -minutes if value[0] == "-" else minutes
         out[text == value] = minutes
     return out
+
+
+def parse_runs(values: pl.Series, parse: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """``parse(values)``, with ``parse`` run only on the first value of each run of equal
+    consecutive values.
+
+    A busy log writes many lines per second, and its timestamps (at second or millisecond
+    resolution) repeat in runs: parsing each distinct run once costs a comparison per line
+    instead of a ``strptime``. ``parse`` must map equal strings to equal results and may
+    keep state across calls in file order (year inference does), since the runs are
+    passed in order.
+    """
+    n = len(values)
+    if not n:
+        return parse(values)
+    starts = values.ne_missing(values.shift(1))  # True where a run starts
+    starts.scatter(0, True)  # (the first row starts a run even when it is null)
+    if int(starts.sum()) > n // 2:  # mostly distinct values: bookkeeping would cost more
+        return parse(values)
+    parsed = parse(values.filter(starts))
+    return parsed.gather(starts.cast(pl.UInt32).cum_sum() - 1)
 
 
 def file_year_guess(path: Path, month: int, day: int) -> int:

@@ -27,20 +27,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.lineblocks import (
-    LineBlock,
-    Matches,
-    iter_matched_blocks,
-    reject_positions,
-)
+from postmortem_kit.ingest.blockevents import EventBlocks, window
+from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
+from postmortem_kit.ingest.linematch import Matches, iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
+from postmortem_kit.ingest.timeparts import parse_runs
 
 _Q = r'(?:[^"\\]|\\.)*'  # a quoted field, with backslash escapes (Apache writes \")
 # The request line split by the regex itself (one pass instead of two); a line whose
@@ -100,73 +96,82 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> ctx = LoadContext(source="nginx", rejects=RejectLog())
     >>> frame = load(Path("access.log"), ctx)  # doctest: +SKIP
     """
-    frames: list[pd.DataFrame] = []
     unit = ctx.options.get("latency_unit")
     if unit is not None and unit not in _UNIT_TO_MS:
         raise IngestError(f"latency_unit must be one of s, ms, us; got {unit!r}", file=str(path))
     state = {"latency_unit": unit}  # what the first lines decided, for the whole file
+    events = EventBlocks({"level": LEVEL_DTYPE})
     for block, _, matches, unmatched in iter_matched_blocks(path, ctx, _patterns, "status"):
         reject_positions(path, ctx, block, unmatched,
                          "not an access-log line (combined or common log format)")
-        parts = [_frame(m, block, path, ctx, state) for m in matches]
-        parts = [p for p in parts if len(p)]
+        parts = [p for p in (_frame(m, block, path, ctx, state) for m in matches) if len(p)]
         if not parts:
             continue
-        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        if len(parts) > 1:
-            frame = frame.sort_values("line", ignore_index=True)
-        in_window = np.ones(len(frame), dtype=bool)
-        if ctx.start is not None:
-            in_window &= (frame["timestamp"] >= ctx.start).to_numpy()
-        if ctx.end is not None:
-            in_window &= (frame["timestamp"] <= ctx.end).to_numpy()
-        frames.append(frame if in_window.all() else frame.loc[in_window])
-        if ctx.end is not None and (frame["timestamp"] > ctx.end).all():
+        frame = parts[0] if len(parts) == 1 else pl.concat(
+            parts, how="diagonal_relaxed").sort("line")
+        frame, past_end = window(frame, ctx)
+        events.add(frame)
+        if past_end:
             break  # streaming: the rest of the file is after the window
-    if not frames:
-        return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
-                             "message": pd.Series([], dtype="str")})
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return events.to_pandas()
 
 
-def _patterns(sample: pa.Array) -> list[str]:
+def _patterns(lines: pl.Series) -> list[str]:
     """The shapes, the most common in the file's first lines first (ties: priority)."""
-    lines = pl.from_arrow(sample)
     counts = [int(lines.str.contains(rx).sum()) for rx in PATTERNS]
     return [PATTERNS[i] for i in sorted(range(len(PATTERNS)), key=lambda i: (-counts[i], i))]
 
 
-def _latency_ms(tail: pl.Series, unit: str | None) -> tuple[pl.Series, str | None]:
-    """Latency in ms from what follows the known fields (see the module docstring), and
-    the unit it was read in (decided once per file: ``None`` until a value is seen)."""
-    raw = tail.str.strip_chars(' "')
-    value = raw.cast(pl.Float64, strict=False)
-    other = value.is_null() & (raw != "")
-    if other.any():  # not just a number: look for one (rt=0.1, "0.1" "0.09", ...)
-        found = pl.select(pl.when(other).then(tail.str.extract(_LATENCY, 1)).otherwise(raw))
-        raw = found.to_series()
-        value = raw.cast(pl.Float64, strict=False)
+def _latency_and_extra(
+    tail: pl.Series, unit: str | None
+) -> tuple[pl.Series, pl.Series | None, str | None]:
+    """What follows the known fields: the latency in ms (see the module docstring), the
+    text to keep as ``extra`` (None when no row has any) and the unit the latency was read
+    in (decided once per file: ``None`` until a value is seen).
+
+    The common tail, one space and a number, is read with a cast; only the other rows
+    (``rt=0.1``, ``"0.1" "0.09"``, ...) pay for a regex.
+    """
+    number = tail.str.slice(1).cast(pl.Float64, strict=False)
+    plain = (tail.str.starts_with(" ") & number.is_finite() & (number >= 0)).fill_null(False)
+    latency = pl.select(pl.when(plain).then(number)).to_series()
+    text = tail.str.slice(1)  # the latency as written, for the unit
+    extra = None
+    other = ~plain & (tail != "")
+    if other.any():
+        rows = other.arg_true()
+        rest = tail.gather(rows)
+        found = rest.str.extract(_LATENCY, 1)
+        latency = latency.scatter(rows, found.cast(pl.Float64, strict=False))
+        stripped = rest.str.strip_chars()
+        only_number = stripped.str.strip_chars('"').str.contains(r"^\d+(?:\.\d+)?$")
+        kept = pl.select(pl.when(~only_number & (stripped != "")).then(stripped)).to_series()
+        if kept.null_count() < len(kept):
+            extra = pl.Series("extra", [None] * len(tail), pl.String).scatter(rows, kept)
+        text = pl.select(pl.when(plain).then(text)).to_series().scatter(rows, found)
     if unit is None:
-        sample = raw.drop_nulls().filter(raw.drop_nulls() != "").head(1)
-        if not len(sample):
-            return value, None
+        first = latency.is_not_null().arg_true().head(1)
+        if not len(first):
+            return latency, extra, None
         # nginx's $request_time always has a decimal point; Apache's %D is whole microseconds
-        unit = "s" if "." in sample[0] else "us"
-    return value * _UNIT_TO_MS[unit], unit
+        unit = "s" if "." in text[first[0]] else "us"
+    return latency * _UNIT_TO_MS[unit], extra, unit
 
 
 def _frame(
     m: Matches, block: LineBlock, path: Path, ctx: LoadContext, state: dict
-) -> pd.DataFrame:
+) -> pl.DataFrame:
     g = m.groups
+    status = pl.col("status").cast(pl.Int16)
     unit = state.get("latency_unit")
     dash = pl.lit("-")
     cols = [
-        pl.col("time").str.strptime(pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False)
-        .alias("timestamp"),
         pl.col("client"),
         pl.when(pl.col("user") == dash).then(None).otherwise(pl.col("user")).alias("user"),
-        pl.col("status").cast(pl.Int16),
+        status,
+        pl.when(status >= 500).then(pl.lit(_ERROR, pl.Int8))
+        .when(status >= 400).then(pl.lit(_WARNING, pl.Int8))
+        .otherwise(pl.lit(_INFO, pl.Int8)).alias("level"),
         pl.when(pl.col("bytes") == dash).then(pl.lit(0, pl.Int64))
         .otherwise(pl.col("bytes").cast(pl.Int64, strict=False)).alias("bytes"),
     ]
@@ -189,23 +194,18 @@ def _frame(
         for name in ("referer", "user_agent"):
             col = pl.col(name)
             cols.append(pl.when(col == dash).then(None).otherwise(col).alias(name))
-    latency, state["latency_unit"] = _latency_ms(g.get_column("tail"), unit)
-    out = g.select(cols).with_columns(latency_ms=latency)
-    # keep what follows the known fields, unless it is only the latency already parsed
-    extra = g.get_column("tail").str.strip_chars()
-    more = (extra != "") & extra.str.strip_chars('"').cast(pl.Float64, strict=False).is_null()
-    if more.any():
-        out = out.with_columns(pl.select(pl.when(more).then(extra)).to_series().alias("extra"))
+    latency, extra, state["latency_unit"] = _latency_and_extra(g.get_column("tail"), unit)
+    times = parse_runs(g.get_column("time"), lambda s: s.str.strptime(
+        pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False))
+    out = g.select(cols).with_columns(
+        timestamp=times, latency_ms=latency, line=pl.Series(m.positions + block.first_line))
+    if extra is not None:  # what follows the known fields, beyond a latency already parsed
+        out = out.with_columns(extra=extra)
     if "parse_note" in out.columns and out.get_column("parse_note").null_count() == len(out):
         out = out.drop("parse_note")
-    status = out.get_column("status").to_numpy()
-    codes = np.where(status >= 500, _ERROR, np.where(status >= 400, _WARNING, _INFO))
-    frame = out.to_pandas()
-    frame["level"] = pd.Categorical.from_codes(codes, dtype=LEVEL_DTYPE)
-    frame["line"] = m.positions + block.first_line
-    bad = frame["timestamp"].isna().to_numpy()
+    bad = out.get_column("timestamp").is_null()
     if bad.any():
-        reject_positions(path, ctx, block, m.positions[bad],
+        reject_positions(path, ctx, block, m.positions[bad.to_numpy()],
                          f"access-log time is not {TIME_FORMAT!r}")
-        frame = frame.loc[~bad]
-    return frame
+        out = out.filter(~bad)
+    return out

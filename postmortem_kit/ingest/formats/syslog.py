@@ -30,18 +30,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 
-from postmortem_kit.ingest.lineblocks import (
-    LineBlock,
-    Matches,
-    iter_matched_blocks,
-    match_first,
-    reject_positions,
-)
+from postmortem_kit.ingest.blockevents import EventBlocks, window
+from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
+from postmortem_kit.ingest.linematch import Matches, iter_matched_blocks, match_first
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
-from postmortem_kit.ingest.timeparts import MONTH_NAMES, MONTH_RX, YearState, infer_years
+from postmortem_kit.ingest.timeparts import (
+    MONTH_NAMES,
+    MONTH_RX,
+    YearState,
+    infer_years,
+    parse_runs,
+)
 
 # The timestamp is captured whole (fewer groups: a faster regex) and parsed by polars.
 _BSD_TIME = r"(?P<ts>" + MONTH_RX + r" +\d\d? \d\d:\d\d:\d\d(?:\.\d{1,6})?(?: \d{4})?)"
@@ -68,7 +69,8 @@ RFC5424 = (
 # RFC3164. Lines it does not fit (no host, no tag, a year, ...) fall through to RFC3164,
 # which gives the same fields for every line both fit.
 RFC3164_FAST = (
-    r"^(?:<(?P<pri>\d{1,3})>)?(?P<ts>" + MONTH_RX + r" [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) "
+    r"^(?:<(?P<pri>[0-9]{1,3})>)?(?P<ts>" + MONTH_RX
+    + r" [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]{1,6})?) "
     r"(?P<host>[^ :\[\]]+) (?P<service>[^ :\[\]]+)(?:\[(?P<pid>[^\] ]*)\])?: (?P<message>.*)$"
 )
 PATTERNS = (RFC3164, RFC3164_ISO, RFC5424)
@@ -85,7 +87,8 @@ MAX_SD_COLUMNS = 50
 _SD_RX = re.compile(r'\[([^\s\]=]+)((?:\s+[^\s=\]]+="(?:[^"\\]|\\.)*")*)\s*\]')
 _SD_PARAM_RX = re.compile(r'([^\s=\]]+)="((?:[^"\\]|\\.)*)"')
 _SD_UNESCAPE = re.compile(r'\\(["\\\]])')  # RFC 5424 escapes ", \ and ] in values
-_SEVERITY_CODES = np.array([LEVELS.index(name) for name in SEVERITIES])
+_SEVERITY_CODES = {i: LEVELS.index(name) for i, name in enumerate(SEVERITIES)}
+FACILITY_DTYPE = pd.CategoricalDtype(FACILITIES)
 
 
 def sniff(path: Path, head: str) -> float:
@@ -93,8 +96,7 @@ def sniff(path: Path, head: str) -> float:
     lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
     if not lines:
         return 0.0
-    arr = pa.array(lines, pa.string())
-    matches, _ = match_first(arr, list(PATTERNS), key="message")
+    matches, _ = match_first(pl.Series(lines, dtype=pl.String), list(PATTERNS), key="message")
     tagged = 0
     for m in matches:
         has_tag = pl.col("service").is_not_null() | pl.col("pri").is_not_null()
@@ -114,34 +116,27 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> frame = load(Path("/var/log/messages"), ctx)  # doctest: +SKIP
     """
     years = YearState()
-    frames: list[pd.DataFrame] = []
+    events = EventBlocks({"level": LEVEL_DTYPE, "facility": FACILITY_DTYPE})
     for block, patterns, matches, unmatched in iter_matched_blocks(
         path, ctx, _patterns, "message"
     ):
         reject_positions(path, ctx, block, unmatched, "not an RFC 3164 or RFC 5424 syslog line")
-        parts = [
-            _frame(m, block, path, ctx, years, patterns[m.pattern])
-            for m in matches
-        ]
-        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (
-            parts[0] if parts else pd.DataFrame())
-        if len(parts) > 1:
-            frame = frame.sort_values("line", ignore_index=True)
-        if len(frame):
-            frames.append(_window(frame, ctx))
-            if ctx.end is not None and (frame["timestamp"] > ctx.end).all():
-                break  # streaming: the rest of the file is after the window
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
-                             "message": pd.Series([], dtype="str")})
-    return pd.concat(frames, ignore_index=True)
+        parts = [_frame(m, block, path, ctx, years, patterns[m.pattern]) for m in matches]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            continue
+        frame = parts[0] if len(parts) == 1 else pl.concat(
+            parts, how="diagonal_relaxed").sort("line")
+        frame, past_end = window(frame, ctx)
+        events.add(frame)
+        if past_end:
+            break  # streaming: the rest of the file is after the window
+    return events.to_pandas()
 
 
-def _patterns(sample: pa.Array) -> list[str]:
+def _patterns(lines: pl.Series) -> list[str]:
     """The grammars, the most common in the file's first lines first (RFC 3164's fast
     path just before RFC 3164)."""
-    lines = pl.from_arrow(sample)
     counts = [lines.str.contains(rx).sum() for rx in PATTERNS]
     ordered = [PATTERNS[i] for i in sorted(range(len(PATTERNS)), key=lambda i: -counts[i])]
     at = ordered.index(RFC3164)
@@ -187,11 +182,11 @@ def _iso_times(ts: pl.Series) -> pl.Series:
 
 def _frame(
     m: Matches, block: LineBlock, path: Path, ctx: LoadContext, years: YearState, rx: str
-) -> pd.DataFrame:
+) -> pl.DataFrame:
     g = m.groups
     ts = g.get_column("ts")
     bsd = rx is RFC3164 or rx is RFC3164_FAST
-    times = _bsd_times(ts, ctx, years, path) if bsd else _iso_times(ts)
+    times = parse_runs(ts, (lambda s: _bsd_times(s, ctx, years, path)) if bsd else _iso_times)
     exprs = [pl.col(c) for c in ("host", "service", "pid", "msgid", "structured_data")
              if c in g.columns]
     if rx is RFC5424:  # an absent field is "-"; the message follows a space (and a BOM)
@@ -199,38 +194,39 @@ def _frame(
         exprs.append(pl.col("message").str.strip_prefix(" ").str.strip_prefix("\ufeff"))
     else:
         exprs.append(pl.col("message"))
-    frame = g.select(exprs).with_columns(timestamp=times).to_pandas()
+    if g.get_column("pri").null_count() < len(g):
+        pri = pl.col("pri").cast(pl.Int16, strict=False)
+        valid = pri.is_between(0, 191)
+        severity = (pri % 8).replace_strict(_SEVERITY_CODES, return_dtype=pl.Int8)
+        exprs += [pl.when(valid).then(severity).alias("level"),
+                  pl.when(valid).then(pri // 8).cast(pl.Int8).alias("facility")]
+    frame = g.select(exprs).with_columns(
+        timestamp=times, line=pl.Series(m.positions + block.first_line))
     if rx is RFC5424:
-        for name, values in _sd_params(frame["structured_data"]).items():
-            if name not in frame:
-                frame[name] = pd.Series(values, index=frame.index, dtype="str")
-    pri_col = g.get_column("pri")
-    if pri_col.null_count() < len(pri_col):
-        pri = pri_col.cast(pl.Int16, strict=False).fill_null(-1).to_numpy()
-        valid = (pri >= 0) & (pri < 192)
-        frame["level"] = pd.Categorical.from_codes(
-            np.where(valid, _SEVERITY_CODES[pri % 8], -1), dtype=LEVEL_DTYPE)
-        frame["facility"] = pd.Categorical.from_codes(
-            np.where(valid, pri // 8, -1), categories=list(FACILITIES))
-    frame["line"] = m.positions + block.first_line
-    bad = frame["timestamp"].isna().to_numpy()
+        sd = frame.get_column("structured_data")
+        params = [pl.Series(name, values, pl.String) for name, values in _sd_params(sd).items()
+                  if name not in frame.columns]
+        if params:
+            frame = frame.with_columns(params)
+    bad = times.is_null()
     if bad.any():
-        reject_positions(path, ctx, block, m.positions[bad],
+        reject_positions(path, ctx, block, m.positions[bad.to_numpy()],
                          "syslog line without a valid timestamp (NILVALUE or impossible date)")
-        frame = frame.loc[~bad]
+        frame = frame.filter(~bad)
     return frame
 
 
-def _sd_params(sd: pd.Series) -> dict[str, list[str | None]]:
+def _sd_params(sd: pl.Series) -> dict[str, list[str | None]]:
     """RFC 5424 structured data as ``SD-ID.PARAM`` columns (``exampleSDID@32473.iut``).
 
     At most :data:`MAX_SD_COLUMNS` distinct names: beyond that the data is too varied to
     be columns, and ``structured_data`` keeps it all anyway.
     """
     columns: dict[str, list[str | None]] = {}
-    present = sd.notna().to_numpy()
-    for row in np.flatnonzero(present):
-        for sd_id, params in _SD_RX.findall(sd.iat[row]):
+    for row, text in enumerate(sd.to_list()):
+        if text is None:
+            continue
+        for sd_id, params in _SD_RX.findall(text):
             for key, value in _SD_PARAM_RX.findall(params):
                 name = f"{sd_id}.{key}"
                 if name not in columns:
@@ -239,12 +235,3 @@ def _sd_params(sd: pd.Series) -> dict[str, list[str | None]]:
                     columns[name] = [None] * len(sd)
                 columns[name][row] = _SD_UNESCAPE.sub(r"\1", value)
     return columns
-
-
-def _window(frame: pd.DataFrame, ctx: LoadContext) -> pd.DataFrame:
-    keep = np.ones(len(frame), dtype=bool)
-    if ctx.start is not None:
-        keep &= (frame["timestamp"] >= ctx.start).to_numpy()
-    if ctx.end is not None:
-        keep &= (frame["timestamp"] <= ctx.end).to_numpy()
-    return frame if keep.all() else frame.loc[keep]

@@ -1,0 +1,69 @@
+"""Line framing: every line of a file comes out once, as written, with its number.
+
+The blocks are framed by polars' CSV reader when it can and by numpy otherwise; both
+must agree with the plain reading of the bytes below (split on ``\\n``, one ``\\r`` before
+it dropped, a line with a NUL byte or invalid UTF-8 rejected), whatever the bytes and
+wherever the block boundaries fall.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from postmortem_kit.ingest import files
+from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks
+from postmortem_kit.ingest.registry import LoadContext
+from postmortem_kit.ingest.rejects import RejectLog
+from tests.unit.ingest.reference import PIECES, expected_lines
+
+
+def read_lines(path, block_bytes: int, monkeypatch) -> tuple[list[str | None], list[int]]:
+    monkeypatch.setattr(files, "BLOCK_BYTES", block_bytes)
+    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False)
+    texts: list[str | None] = []
+    for block in iter_line_blocks(path, ctx):
+        assert block.first_line == len(texts) + 1  # blocks are consecutive
+        texts.extend(block.series.to_list())
+    return texts, [r.line for r in ctx.rejects.lines()]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(st.lists(st.sampled_from(PIECES), max_size=6).map(b"".join), max_size=40),
+    final_newline=st.booleans(),
+    block_bytes=st.sampled_from([1, 16, 64, 1 << 20]),
+)
+def test_every_line_is_framed_as_written(tmp_path, monkeypatch, lines, final_newline,
+                                         block_bytes):
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    path = tmp_path / "log"
+    path.write_bytes(data)
+    assert read_lines(path, block_bytes, monkeypatch) == expected_lines(data)
+
+
+def test_clean_blocks_are_framed_by_polars_and_blank_lines_are_empty(tmp_path, monkeypatch):
+    path = tmp_path / "log"
+    path.write_bytes(b"first\r\n\nthird, \"quoted\n")
+    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False)
+    (block,) = iter_line_blocks(path, ctx)
+    assert isinstance(block.data, pl.Series)  # the fast path was taken
+    assert block.series.to_list() == ["first", "", 'third, "quoted']
+    assert block.lines.to_pylist() == ["first", "", 'third, "quoted']
+
+
+def test_a_block_with_a_bad_line_falls_back_and_keeps_the_others(tmp_path):
+    path = tmp_path / "log"
+    path.write_bytes(b"one\ncaf\xe9\nthree\n")
+    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False)
+    (block,) = iter_line_blocks(path, ctx)
+    assert block.series.to_list() == ["one", None, "three"]
+    (reject,) = ctx.rejects.lines()
+    assert reject.line == 2 and "UTF-8" in reject.reason
+
+
+def test_a_block_converts_between_arrow_and_polars():
+    block = LineBlock(pl.Series(["a", None]), 5)
+    assert block.lines.to_pylist() == ["a", None]
+    assert len(block) == 2

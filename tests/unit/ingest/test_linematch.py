@@ -1,0 +1,115 @@
+"""Matching lines against a loader's patterns: the streaming path and the block path.
+
+Whichever path reads a file, every line must come out once with its own number: matched
+by the first pattern that fits it (with the same groups), left unmatched, or rejected
+(NUL byte, invalid UTF-8). The reference is a plain reading of the bytes and Python's
+``re`` on each line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from postmortem_kit.ingest import files, linematch
+from postmortem_kit.ingest.linematch import iter_matched_blocks
+from postmortem_kit.ingest.registry import LoadContext
+from postmortem_kit.ingest.rejects import RejectLog
+from tests.unit.ingest.reference import PIECES, expected_lines
+
+PATTERNS = [r"^(?P<word>[a-z]+) (?P<rest>.*)$", r"^(?P<rest>#.*)$"]
+
+
+def expected_matches(data: bytes) -> tuple[dict[int, tuple[int, dict]], list[int], list[int]]:
+    """Line number -> (pattern, groups) for matched lines; unmatched and rejected numbers."""
+    texts, rejected = expected_lines(data)
+    matched, unmatched = {}, []
+    for number, text in enumerate(texts, start=1):
+        if text is None:
+            continue
+        for i, rx in enumerate(PATTERNS):
+            if m := re.match(rx, text):
+                matched[number] = (i, m.groupdict())
+                break
+        else:
+            unmatched.append(number)
+    return matched, unmatched, rejected
+
+
+def run(path, **ctx_options) -> tuple[dict[int, tuple[int, dict]], list[int], list[int]]:
+    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False, **ctx_options)
+    matched, unmatched, expected_first = {}, [], 1
+    for block, patterns, matches, missed in iter_matched_blocks(
+        path, ctx, lambda _: PATTERNS, "rest"
+    ):
+        assert patterns == PATTERNS
+        assert block.first_line == expected_first  # consecutive, nothing skipped twice
+        expected_first += len(block)
+        for m in matches:
+            for pos, groups in zip(m.positions.tolist(), m.groups.to_dicts(), strict=True):
+                groups = {k: v for k, v in groups.items() if k in ("word", "rest")}
+                if m.pattern == 1:
+                    groups.pop("word", None)
+                matched[block.first_line + pos] = (m.pattern, groups)
+        unmatched += [block.first_line + pos for pos in missed.tolist()]
+    return matched, sorted(unmatched), [r.line for r in ctx.rejects.lines()]
+
+
+lines_st = st.lists(
+    st.one_of(
+        st.lists(st.sampled_from(PIECES), max_size=5).map(b"".join),
+        st.sampled_from([b"get /a b", b"# note", b"word rest of it", b"x y"]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=lines_st, rows=st.sampled_from([1, 7, 200_000]), block_bytes=st.sampled_from(
+    [16, 1 << 20]))
+def test_both_paths_match_every_line_as_the_reference_does(
+    tmp_path, monkeypatch, lines, rows, block_bytes
+):
+    monkeypatch.setattr(linematch, "STREAM_ROWS", rows)
+    monkeypatch.setattr(files, "BLOCK_BYTES", block_bytes)
+    data = b"\n".join(lines) + b"\n"
+    path = tmp_path / "log"
+    path.write_bytes(data)
+    want = expected_matches(data)
+    assert run(path) == want
+    # a window forces the block path; a window covering everything changes nothing
+    monkeypatch.setattr(linematch, "_can_stream", lambda *_: False)
+    assert run(path) == want
+
+
+def test_a_bad_line_mid_stream_hands_over_to_the_block_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(linematch, "STREAM_ROWS", 1000)
+    used = []
+    real_blockwise = linematch._blockwise
+
+    def blockwise(*args, **kwargs):
+        used.append(kwargs.get("skip", 0))
+        return real_blockwise(*args, **kwargs)
+
+    monkeypatch.setattr(linematch, "_blockwise", blockwise)
+    good = [f"line {i}".encode() for i in range(1, 300_001)]  # big enough to be streamed
+    bad = 250_001
+    data = b"\n".join([*good[:bad - 1], b"caf\xe9 au lait", *good[bad - 1:]]) + b"\n"
+    path = tmp_path / "log"
+    path.write_bytes(data)
+    matched, unmatched, rejected = run(path)
+    assert rejected == [bad]
+    assert len(matched) == 300_000 and bad not in matched and max(matched) == 300_001
+    assert matched[bad + 1] == (0, {"word": "line", "rest": str(bad)})
+    assert unmatched == []
+    assert used and 0 < used[0] < bad  # streamed first, then resumed after what it gave
+
+
+@pytest.mark.parametrize("data", [b"", b"\n", b"\n\n", b"only\n", b"a b"])
+def test_tiny_files(tmp_path, data):
+    path = tmp_path / "log"
+    path.write_bytes(data)
+    assert run(path) == expected_matches(data)

@@ -21,7 +21,6 @@ import polars as pl
 
 from postmortem_kit.ingest.files import compression_of, progress_bar, read_head
 from postmortem_kit.ingest.lineblocks import (
-    SEPARATOR,
     WORKERS,
     LineBlock,
     iter_line_blocks,
@@ -113,7 +112,9 @@ def iter_matched_blocks(
     and loads cut to a ``start=`` / ``end=`` window (which stop reading early and hold
     one block at a time) go through :func:`~postmortem_kit.ingest.lineblocks.iter_line_blocks`
     (:func:`_blockwise`), and so does the rest of a file after a line the streaming
-    reader refuses (invalid UTF-8), so that line is rejected like any other.
+    reader refuses (invalid UTF-8, the separator byte of
+    :func:`~postmortem_kit.ingest.lineblocks.scan_lines`), so that line is rejected or
+    framed like in any other file.
 
     Parameters
     ----------
@@ -147,9 +148,9 @@ def _can_stream(path: Path, ctx: LoadContext) -> bool:
         if not os.fstat(f.fileno()).st_size:
             return False
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            # NUL lines must be rejected, and the separator would split a line (a memchr
-            # each: a few ms per 100 MB)
-            return data.find(b"\x00") < 0 and data.find(SEPARATOR) < 0
+            # polars would keep a line with a NUL byte, which must be rejected (a memchr:
+            # ~10 ms per 100 MB). A line with the separator byte makes it fail instead.
+            return data.find(b"\x00") < 0
 
 
 def _streamed(

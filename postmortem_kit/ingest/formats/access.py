@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -132,12 +133,15 @@ def _latency_and_extra(
     The common tail, one space and a number, is read with a cast; only the other rows
     (``rt=0.1``, ``"0.1" "0.09"``, ...) pay for a regex.
     """
-    number = tail.str.slice(1).cast(pl.Float64, strict=False)
-    plain = (tail.str.starts_with(" ") & number.is_finite() & (number >= 0)).fill_null(False)
-    latency = pl.select(pl.when(plain).then(number)).to_series()
-    text = tail.str.slice(1)  # the latency as written, for the unit
-    extra = None
-    other = ~plain & (tail != "")
+    t, number = pl.col("tail"), pl.col("number")
+    plain = (t.str.starts_with(" ") & number.is_finite() & (number >= 0)).fill_null(False)
+    latency, plain, other = (
+        pl.DataFrame({"tail": tail})
+        .with_columns(number=t.str.slice(1).cast(pl.Float64, strict=False))  # (once)
+        .select(latency=pl.when(plain).then(number), plain=plain, other=~plain & (t != ""))
+        .get_columns()
+    )
+    extra = found = None
     if other.any():
         rows = other.arg_true()
         rest = tail.gather(rows)
@@ -148,13 +152,14 @@ def _latency_and_extra(
         kept = pl.select(pl.when(~only_number & (stripped != "")).then(stripped)).to_series()
         if kept.null_count() < len(kept):
             extra = pl.Series("extra", [None] * len(tail), pl.String).scatter(rows, kept)
-        text = pl.select(pl.when(plain).then(text)).to_series().scatter(rows, found)
     if unit is None:
-        first = latency.is_not_null().arg_true().head(1)
-        if not len(first):
+        seen = latency.is_not_null().arg_true().head(1)
+        if not len(seen):
             return latency, extra, None
+        i = seen[0]
+        written = tail[i][1:] if plain[i] else found[int(np.searchsorted(rows.to_numpy(), i))]
         # nginx's $request_time always has a decimal point; Apache's %D is whole microseconds
-        unit = "s" if "." in text[first[0]] else "us"
+        unit = "s" if "." in written else "us"
     return latency * _UNIT_TO_MS[unit], extra, unit
 
 

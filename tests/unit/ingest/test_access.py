@@ -86,6 +86,20 @@ def test_latency_extensions_become_latency_ms(tmp_path, tail, expected_ms):
     assert ev["latency_ms"][0] == pytest.approx(expected_ms)
 
 
+def test_what_follows_beyond_the_latency_is_kept_as_extra(tmp_path):
+    head = '10.0.0.1 - - [01/May/2024:10:00:0{} +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8"'
+    text = "".join(head.format(i) + tail + "\n" for i, tail in enumerate(
+        [" rt=0.075 uct=0.001", " 0.5", "", ' "0.250"', " upstream=10.1.2.3:8080"]))
+    ev = load(write(tmp_path, text))
+    # the first latency is written "0.075": seconds, for the whole file
+    assert ev["latency_ms"].tolist()[:4] == pytest.approx([75.0, 500.0, float("nan"), 250.0],
+                                                         nan_ok=True)
+    assert pd.isna(ev["latency_ms"][4])
+    assert ev["extra"].tolist()[0] == "rt=0.075 uct=0.001"
+    assert ev["extra"].isna().tolist()[1:4] == [True, True, True]
+    assert ev["extra"][4] == "upstream=10.1.2.3:8080"
+
+
 def test_latency_unit_option_overrides_the_guess(tmp_path):
     line = '10.0.0.1 - - [01/May/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8" 2\n'
     ev = load(write(tmp_path, line), latency_unit="s")

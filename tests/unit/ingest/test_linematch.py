@@ -85,7 +85,14 @@ def test_both_paths_match_every_line_as_the_reference_does(
     assert run(path) == want
 
 
-def test_a_bad_line_mid_stream_hands_over_to_the_block_path(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("odd", "rejected"),
+    [(b"caf\xe9 au lait", True),  # invalid UTF-8: rejected
+     (b"unit \x1fseparator", False)],  # the reader's separator byte: an ordinary line
+)
+def test_a_line_the_stream_refuses_hands_over_to_the_block_path(
+    tmp_path, monkeypatch, odd, rejected
+):
     monkeypatch.setattr(linematch, "STREAM_ROWS", 1000)
     used = []
     real_blockwise = linematch._blockwise
@@ -96,16 +103,18 @@ def test_a_bad_line_mid_stream_hands_over_to_the_block_path(tmp_path, monkeypatc
 
     monkeypatch.setattr(linematch, "_blockwise", blockwise)
     good = [f"line {i}".encode() for i in range(1, 300_001)]  # big enough to be streamed
-    bad = 250_001
-    data = b"\n".join([*good[:bad - 1], b"caf\xe9 au lait", *good[bad - 1:]]) + b"\n"
+    at = 250_001
+    data = b"\n".join([*good[:at - 1], odd, *good[at - 1:]]) + b"\n"
     path = tmp_path / "log"
     path.write_bytes(data)
-    matched, unmatched, rejected = run(path)
-    assert rejected == [bad]
-    assert len(matched) == 300_000 and bad not in matched and max(matched) == 300_001
-    assert matched[bad + 1] == (0, {"word": "line", "rest": str(bad)})
+    matched, unmatched, rejects = run(path)
+    assert rejects == ([at] if rejected else [])
+    assert len(matched) == 300_000 + (not rejected) and max(matched) == 300_001
     assert unmatched == []
-    assert used and 0 < used[0] < bad  # streamed first, then resumed after what it gave
+    if not rejected:
+        assert matched[at] == (0, {"word": "unit", "rest": "\x1fseparator"})
+    assert matched[at + 1] == (0, {"word": "line", "rest": str(at)})
+    assert used and 0 < used[0] < at  # streamed first, then resumed after what it gave
 
 
 @pytest.mark.parametrize("data", [b"", b"\n", b"\n\n", b"only\n", b"a b"])

@@ -32,6 +32,7 @@ SAMPLE_LINES = 1000  # the first lines, from which a loader picks the order of i
 # Lines per block on the streaming path: large enough that the per-block work in Python
 # is small, small enough that the caller's work on one block overlaps the next.
 STREAM_ROWS = 200_000
+_LINE = "__line"  # the line itself, beside the groups (no pattern has a group of that name)
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,22 @@ class Matches:
 
 
 MatchedBlock = tuple[LineBlock, list[str], list[Matches], np.ndarray]
+# Given a pattern and its groups as a lazy frame, the loader's columns (typed values, NA
+# for "-", ...); other columns must be kept. It runs where the matching runs: on all
+# cores while streaming, so the caller has little left to do in Python.
+Derive = Callable[[str, pl.LazyFrame], pl.LazyFrame]
+
+
+def _no_derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
+    return groups
 
 
 def match_first(
-    lines: pl.Series, patterns: list[str], key: str, first: pl.DataFrame | None = None
+    lines: pl.Series,
+    patterns: list[str],
+    key: str,
+    first: pl.DataFrame | None = None,
+    derive: Derive = _no_derive,
 ) -> tuple[list[Matches], np.ndarray]:
     """Parse each line with the first of ``patterns`` that matches it.
 
@@ -66,8 +79,11 @@ def match_first(
         A group every pattern has and that takes part in every match (so it is null
         exactly on the lines the pattern did not match).
     first
-        The groups of ``patterns[0]`` over all ``lines`` (which then have no nulls), when
-        they were already extracted.
+        The groups of ``patterns[0]`` over all ``lines`` (which then have no nulls), with
+        ``derive`` applied, when they were already extracted.
+    derive
+        Columns to add to each pattern's groups (see :data:`Derive`); ``key`` must stay
+        null exactly where the pattern did not match.
 
     Returns
     -------
@@ -86,13 +102,17 @@ def match_first(
     for i, rx in enumerate(patterns):
         if not len(remaining):
             break
-        found = first if i == 0 and first is not None else _extract(subset, rx)
+        derived = i == 0 and first is not None
+        found = first if derived else _extract(subset, rx)
         hit = found.get_column(key).is_not_null().to_numpy()
         if hit.all():
-            out.append(Matches(i, remaining, found))
+            out.append(Matches(i, remaining, found if derived else derive(
+                rx, found.lazy()).collect()))
             return out, remaining[:0]
         if hit.any():
-            out.append(Matches(i, remaining[hit], found.filter(pl.Series(hit))))
+            found = found.filter(pl.Series(hit))
+            out.append(Matches(i, remaining[hit], found if derived else derive(
+                rx, found.lazy()).collect()))
         remaining = remaining[~hit]
         subset = subset.filter(pl.Series(~hit))
     return out, remaining
@@ -103,6 +123,7 @@ def iter_matched_blocks(
     ctx: LoadContext,
     choose: Callable[[pl.Series], list[str]],
     key: str,
+    derive: Derive = _no_derive,
 ) -> Iterator[MatchedBlock]:
     """The lines of ``path`` in blocks, each with :func:`match_first` already run.
 
@@ -120,7 +141,7 @@ def iter_matched_blocks(
     ----------
     choose
         Given the first lines of the file, the patterns to try, in order.
-    key
+    key, derive
         See :func:`match_first`.
 
     Yields
@@ -132,13 +153,13 @@ def iter_matched_blocks(
     done = 0  # lines yielded so far
     if _can_stream(path, ctx):
         try:
-            for item in _streamed(path, ctx, patterns, key):
+            for item in _streamed(path, ctx, patterns, key, derive):
                 done += len(item[0])
                 yield item
             return
         except pl.exceptions.PolarsError:
             pass  # a line polars refuses: the block path rejects it and goes on
-    yield from _blockwise(path, ctx, patterns, key, skip=done)
+    yield from _blockwise(path, ctx, patterns, key, derive, skip=done)
 
 
 def _can_stream(path: Path, ctx: LoadContext) -> bool:
@@ -154,21 +175,23 @@ def _can_stream(path: Path, ctx: LoadContext) -> bool:
 
 
 def _streamed(
-    path: Path, ctx: LoadContext, patterns: list[str], key: str
+    path: Path, ctx: LoadContext, patterns: list[str], key: str, derive: Derive
 ) -> Iterator[MatchedBlock]:
     lines = pl.col("line")
-    query = scan_lines(path).select(lines, lines.str.extract_groups(patterns[0]).alias("g"))
+    query = derive(patterns[0], scan_lines(path).select(
+        lines.alias(_LINE), lines.str.extract_groups(patterns[0]).alias("g")).unnest("g"))
     bar = progress_bar(path, ctx)
     first_line = 1
     try:
         for batch in query.collect_batches(chunk_size=STREAM_ROWS):
-            series = batch.get_column("line")
+            series = batch.get_column(_LINE)
             if series.null_count():  # blank lines: "" as in the block path
                 series = series.fill_null("")
             block = LineBlock(series, first_line)
             first_line += len(block)
-            matches, unmatched = match_first(
-                series, patterns, key, first=batch.get_column("g").struct.unnest())
+            # (a frame from its columns: no query, which would wait for polars' threads)
+            groups = pl.DataFrame([c for c in batch.get_columns() if c.name != _LINE])
+            matches, unmatched = match_first(series, patterns, key, groups, derive)
             if bar is not None:
                 bar.update(int(series.str.len_bytes().sum()) + len(series))
             yield block, patterns, matches, unmatched
@@ -178,7 +201,7 @@ def _streamed(
 
 
 def _blockwise(
-    path: Path, ctx: LoadContext, patterns: list[str], key: str, skip: int = 0
+    path: Path, ctx: LoadContext, patterns: list[str], key: str, derive: Derive, skip: int = 0
 ) -> Iterator[MatchedBlock]:
     """The block path, one block ahead: reading and regex matching of block ``i + 1``
     happen on a worker thread while the caller turns block ``i`` into a frame (both
@@ -193,7 +216,7 @@ def _blockwise(
             if block.first_line <= skip:
                 cut = skip - block.first_line + 1
                 block = LineBlock(block.series.slice(cut), block.first_line + cut)
-            matches, unmatched = match_first(block.series, patterns, key)
+            matches, unmatched = match_first(block.series, patterns, key, derive=derive)
             return block, patterns, matches, unmatched
         return None
 

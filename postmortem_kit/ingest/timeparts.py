@@ -112,12 +112,14 @@ def parse_runs(values: pl.Series, parse: Callable[[pl.Series], pl.Series]) -> pl
     n = len(values)
     if not n:
         return parse(values)
-    starts = values.ne_missing(values.shift(1))  # True where a run starts
-    starts.scatter(0, True)  # (the first row starts a run even when it is null)
-    if int(starts.sum()) > n // 2:  # mostly distinct values: bookkeeping would cost more
+    # (numpy for the bookkeeping: each polars expression would be a query of its own)
+    starts = pl.DataFrame({"v": values}).select(
+        pl.col("v").ne_missing(pl.col("v").shift(1))).to_series().to_numpy()
+    starts[0] = True  # (the first row starts a run even when it is null)
+    runs = np.cumsum(starts) - 1
+    if runs[-1] >= n // 2:  # mostly distinct values: the bookkeeping would cost more
         return parse(values)
-    parsed = parse(values.filter(starts))
-    return parsed.gather(starts.cast(pl.UInt32).cum_sum() - 1)
+    return parse(values.filter(pl.Series(starts))).gather(runs)
 
 
 def file_year_guess(path: Path, month: int, day: int) -> int:
@@ -169,12 +171,8 @@ def assemble(
     if "f" in parts:
         frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(parts["f"], ""), 6, "0"), 0, 6)
         micros = _ints(frac).clip(min=0)
-    month_ok = (months >= 1) & (months <= 12)
     valid = (
-        month_ok
-        & (days >= 1)
-        & (days <= _DAYS_IN_MONTH[np.where(month_ok, months, 0)])
-        & ((months != 2) | (days <= 28) | _leap(years))
+        valid_dates(years, months, days)
         & (hours >= 0) & (hours < 24) & (minutes >= 0) & (minutes < 60)
         & (seconds >= 0) & (seconds <= 60)
     )
@@ -193,6 +191,18 @@ def assemble(
     result = out.dt.tz_localize("UTC")
     result[naive] = local.dt.tz_convert("UTC")
     return result
+
+
+def valid_dates(years: np.ndarray, months: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Which (year, month, day) triples are real dates (no 31 April, no 29 February in
+    a common year)."""
+    month_ok = (months >= 1) & (months <= 12)
+    return (
+        month_ok
+        & (days >= 1)
+        & (days <= _DAYS_IN_MONTH[np.where(month_ok, months, 0)])
+        & ((months != 2) | (days <= 28) | _leap(years))
+    )
 
 
 def _leap(years: np.ndarray) -> np.ndarray:

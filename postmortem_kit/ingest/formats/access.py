@@ -25,19 +25,22 @@ it is evidence of what reached the server; its method and path are NA and
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.blockevents import EventBlocks, window
+from postmortem_kit.ingest.blockevents import EventBlocks, block_table, drop_empty, window
 from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
 from postmortem_kit.ingest.linematch import Matches, iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
-from postmortem_kit.ingest.timeparts import parse_runs
 
 _Q = r'(?:[^"\\]|\\.)*'  # a quoted field, with backslash escapes (Apache writes \")
 # The request line split by the regex itself (one pass instead of two); a line whose
@@ -102,16 +105,16 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         raise IngestError(f"latency_unit must be one of s, ms, us; got {unit!r}", file=str(path))
     state = {"latency_unit": unit}  # what the first lines decided, for the whole file
     events = EventBlocks({"level": LEVEL_DTYPE})
-    for block, _, matches, unmatched in iter_matched_blocks(path, ctx, _patterns, "status"):
+    for block, _, matches, unmatched in iter_matched_blocks(
+        path, ctx, _patterns, "status", _derive
+    ):
         reject_positions(path, ctx, block, unmatched,
                          "not an access-log line (combined or common log format)")
         parts = [p for p in (_frame(m, block, path, ctx, state) for m in matches) if len(p)]
         if not parts:
             continue
-        frame = parts[0] if len(parts) == 1 else pl.concat(
-            parts, how="diagonal_relaxed").sort("line")
-        frame, past_end = window(frame, ctx)
-        events.add(frame)
+        table, past_end = window(block_table(parts), ctx)
+        events.add(table)
         if past_end:
             break  # streaming: the rest of the file is after the window
     return events.to_pandas()
@@ -123,27 +126,91 @@ def _patterns(lines: pl.Series) -> list[str]:
     return [PATTERNS[i] for i in sorted(range(len(PATTERNS)), key=lambda i: (-counts[i], i))]
 
 
-def _latency_and_extra(
-    tail: pl.Series, unit: str | None
-) -> tuple[pl.Series, pl.Series | None, str | None]:
-    """What follows the known fields: the latency in ms (see the module docstring), the
-    text to keep as ``extra`` (None when no row has any) and the unit the latency was read
-    in (decided once per file: ``None`` until a value is seen).
-
-    The common tail, one space and a number, is read with a cast; only the other rows
-    (``rt=0.1``, ``"0.1" "0.09"``, ...) pay for a regex.
-    """
-    t, number = pl.col("tail"), pl.col("number")
-    plain = (t.str.starts_with(" ") & number.is_finite() & (number >= 0)).fill_null(False)
-    latency, plain, other = (
-        pl.DataFrame({"tail": tail})
-        .with_columns(number=t.str.slice(1).cast(pl.Float64, strict=False))  # (once)
-        .select(latency=pl.when(plain).then(number), plain=plain, other=~plain & (t != ""))
-        .get_columns()
+def _derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
+    """The typed columns of one line shape from its groups (they are computed while the
+    file is streamed, on all cores)."""
+    names = set(re.compile(rx).groupindex)
+    status = pl.col("status").cast(pl.Int16)
+    typed = [
+        pl.col("time").str.strptime(pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False)
+        .alias("timestamp"),
+        _dash_is_na("user"),
+        _dash_is_na("ident"),
+        status,
+        pl.when(status >= 500).then(pl.lit(_ERROR, pl.Int8))
+        .when(status >= 400).then(pl.lit(_WARNING, pl.Int8))
+        .otherwise(pl.lit(_INFO, pl.Int8)).alias("level"),
+        pl.when(pl.col("bytes") == "-").then(pl.lit(0, pl.Int64))
+        .otherwise(pl.col("bytes").cast(pl.Int64, strict=False)).alias("bytes"),
+        pl.col("request").alias("message"),
+        pl.col("tail").str.slice(1).cast(pl.Float64, strict=False).alias("_number"),
+    ]
+    if "method" not in names:  # the raw-request shapes: split what can be split
+        parts = pl.col("request").str.extract_groups(_REQUEST_PARTS)
+        typed += [parts.struct.field(f).alias(f) for f in ("method", "path", "protocol")]
+        typed.append(pl.when(parts.struct.field("method").is_null())
+                     .then(pl.lit(_NOT_A_REQUEST)).alias("parse_note"))
+    if "vhost" in names:
+        typed.append(pl.col("vhost").alias("host"))
+    if "referer" in names:
+        typed += [_dash_is_na("referer"), _dash_is_na("user_agent")]
+    # The common tail is one space and the latency (in the file's unit, scaled later);
+    # any other tail is kept, for _latency_and_extra.
+    tail, number = pl.col("tail"), pl.col("_number")
+    plain = (tail.str.starts_with(" ") & number.is_finite() & (number >= 0)).fill_null(False)
+    other = ~plain & (tail != "")
+    return (
+        groups.with_columns(typed)
+        .with_columns(latency_ms=pl.when(plain).then(number), tail=pl.when(other).then(tail))
+        .drop("time", "request", "vhost", "_number", strict=False)
     )
-    extra = found = None
-    if other.any():
-        rows = other.arg_true()
+
+
+def _dash_is_na(name: str) -> pl.Expr:
+    col = pl.col(name)
+    return pl.when(col == "-").then(None).otherwise(col).alias(name)
+
+
+_OPTIONAL = ("ident", "parse_note")  # kept only when some line of the block has one
+
+
+def _frame(
+    m: Matches, block: LineBlock, path: Path, ctx: LoadContext, state: dict
+) -> pa.Table:
+    """The rows of one line shape in one block, as Arrow (see
+    :mod:`~postmortem_kit.ingest.blockevents` for why not polars)."""
+    g = m.groups
+    latency, extra, state["latency_unit"] = _latency_and_extra(
+        g, state.get("latency_unit"), lambda i: block.series[int(m.positions[i])])
+    table = g.to_arrow()
+    table = table.set_column(table.column_names.index("latency_ms"), "latency_ms", latency)
+    table = drop_empty(table.drop_columns(["tail"]), _OPTIONAL)
+    table = table.append_column("line", pa.array(m.positions + block.first_line))
+    if extra is not None:  # what follows the known fields, beyond a latency already parsed
+        table = table.append_column("extra", extra)
+    bad = table.column("timestamp").is_null()
+    if table.column("timestamp").null_count:
+        reject_positions(path, ctx, block, m.positions[bad.to_numpy(zero_copy_only=False)],
+                         f"access-log time is not {TIME_FORMAT!r}")
+        table = table.filter(pc.invert(bad))
+    return table
+
+
+def _latency_and_extra(
+    g: pl.DataFrame, unit: str | None, line: Callable[[int], str]
+) -> tuple[pa.Array, pa.Array | None, str | None]:
+    """The latency in ms (see the module docstring), the text to keep as ``extra`` (None
+    when no row has any) and the unit the latency was read in (decided once per file:
+    ``None`` until a value is seen; ``line(i)`` gives the text of row ``i``).
+
+    :func:`_derive` read the common tail, one space and a number, and kept the other
+    tails (``rt=0.1``, ``"0.1" "0.09"``, ...): only they pay for a regex here.
+    """
+    latency = g.get_column("latency_ms")
+    tail = g.get_column("tail")
+    extra = found = rows = None
+    if tail.null_count() < len(tail):
+        rows = tail.is_not_null().arg_true()
         rest = tail.gather(rows)
         found = rest.str.extract(_LATENCY, 1)
         latency = latency.scatter(rows, found.cast(pl.Float64, strict=False))
@@ -151,66 +218,15 @@ def _latency_and_extra(
         only_number = stripped.str.strip_chars('"').str.contains(r"^\d+(?:\.\d+)?$")
         kept = pl.select(pl.when(~only_number & (stripped != "")).then(stripped)).to_series()
         if kept.null_count() < len(kept):
-            extra = pl.Series("extra", [None] * len(tail), pl.String).scatter(rows, kept)
+            extra = pl.Series("extra", [None] * len(tail), pl.String).scatter(
+                rows, kept).to_arrow()
     if unit is None:
         seen = latency.is_not_null().arg_true().head(1)
         if not len(seen):
-            return latency, extra, None
+            return latency.to_arrow(), extra, None
         i = seen[0]
-        written = tail[i][1:] if plain[i] else found[int(np.searchsorted(rows.to_numpy(), i))]
+        written = (found[int(np.searchsorted(rows.to_numpy(), i))] if tail[i] is not None
+                   else line(i).rsplit(" ", 1)[-1])  # a plain tail ends the line
         # nginx's $request_time always has a decimal point; Apache's %D is whole microseconds
         unit = "s" if "." in written else "us"
-    return latency * _UNIT_TO_MS[unit], extra, unit
-
-
-def _frame(
-    m: Matches, block: LineBlock, path: Path, ctx: LoadContext, state: dict
-) -> pl.DataFrame:
-    g = m.groups
-    status = pl.col("status").cast(pl.Int16)
-    unit = state.get("latency_unit")
-    dash = pl.lit("-")
-    cols = [
-        pl.col("client"),
-        pl.when(pl.col("user") == dash).then(None).otherwise(pl.col("user")).alias("user"),
-        status,
-        pl.when(status >= 500).then(pl.lit(_ERROR, pl.Int8))
-        .when(status >= 400).then(pl.lit(_WARNING, pl.Int8))
-        .otherwise(pl.lit(_INFO, pl.Int8)).alias("level"),
-        pl.when(pl.col("bytes") == dash).then(pl.lit(0, pl.Int64))
-        .otherwise(pl.col("bytes").cast(pl.Int64, strict=False)).alias("bytes"),
-    ]
-    if "method" not in g.columns:  # the raw-request shapes: split what can be split
-        req = pl.col("request")
-        parts = req.str.extract_groups(_REQUEST_PARTS)
-        cols += [parts.struct.field(f).alias(f) for f in ("method", "path", "protocol")]
-        cols += [req.alias("message"),
-                 pl.when(parts.struct.field("method").is_null()).then(pl.lit(_NOT_A_REQUEST))
-                 .alias("parse_note")]
-    else:
-        cols += [pl.col("method"), pl.col("path"), pl.col("protocol"),
-                 pl.col("request").alias("message")]
-    if "vhost" in g.columns:
-        cols.append(pl.col("vhost").alias("host"))
-    if (g.get_column("ident") != "-").any():  # identd answers: rare, but kept when there
-        cols.append(pl.when(pl.col("ident") == dash).then(None).otherwise(pl.col("ident"))
-                    .alias("ident"))
-    if "referer" in g.columns:
-        for name in ("referer", "user_agent"):
-            col = pl.col(name)
-            cols.append(pl.when(col == dash).then(None).otherwise(col).alias(name))
-    latency, extra, state["latency_unit"] = _latency_and_extra(g.get_column("tail"), unit)
-    times = parse_runs(g.get_column("time"), lambda s: s.str.strptime(
-        pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False))
-    out = g.select(cols).with_columns(
-        timestamp=times, latency_ms=latency, line=pl.Series(m.positions + block.first_line))
-    if extra is not None:  # what follows the known fields, beyond a latency already parsed
-        out = out.with_columns(extra=extra)
-    if "parse_note" in out.columns and out.get_column("parse_note").null_count() == len(out):
-        out = out.drop("parse_note")
-    bad = out.get_column("timestamp").is_null()
-    if bad.any():
-        reject_positions(path, ctx, block, m.positions[bad.to_numpy()],
-                         f"access-log time is not {TIME_FORMAT!r}")
-        out = out.filter(~bad)
-    return out
+    return pc.multiply(latency.to_arrow(), _UNIT_TO_MS[unit]), extra, unit

@@ -30,8 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from postmortem_kit.ingest.blockevents import EventBlocks, window
+from postmortem_kit.ingest.blockevents import EventBlocks, block_table, window
 from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
 from postmortem_kit.ingest.linematch import Matches, iter_matched_blocks, match_first
 from postmortem_kit.ingest.registry import LoadContext, register
@@ -87,7 +89,7 @@ MAX_SD_COLUMNS = 50
 _SD_RX = re.compile(r'\[([^\s\]=]+)((?:\s+[^\s=\]]+="(?:[^"\\]|\\.)*")*)\s*\]')
 _SD_PARAM_RX = re.compile(r'([^\s=\]]+)="((?:[^"\\]|\\.)*)"')
 _SD_UNESCAPE = re.compile(r'\\(["\\\]])')  # RFC 5424 escapes ", \ and ] in values
-_SEVERITY_CODES = {i: LEVELS.index(name) for i, name in enumerate(SEVERITIES)}
+_SEVERITY_CODES = np.array([LEVELS.index(name) for name in SEVERITIES], dtype=np.int8)
 FACILITY_DTYPE = pd.CategoricalDtype(FACILITIES)
 
 
@@ -118,17 +120,15 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     years = YearState()
     events = EventBlocks({"level": LEVEL_DTYPE, "facility": FACILITY_DTYPE})
     for block, patterns, matches, unmatched in iter_matched_blocks(
-        path, ctx, _patterns, "message"
+        path, ctx, _patterns, "message", _derive
     ):
         reject_positions(path, ctx, block, unmatched, "not an RFC 3164 or RFC 5424 syslog line")
         parts = [_frame(m, block, path, ctx, years, patterns[m.pattern]) for m in matches]
         parts = [p for p in parts if len(p)]
         if not parts:
             continue
-        frame = parts[0] if len(parts) == 1 else pl.concat(
-            parts, how="diagonal_relaxed").sort("line")
-        frame, past_end = window(frame, ctx)
-        events.add(frame)
+        table, past_end = window(block_table(parts), ctx)
+        events.add(table)
         if past_end:
             break  # streaming: the rest of the file is after the window
     return events.to_pandas()
@@ -150,10 +150,15 @@ def _bsd_times(ts: pl.Series, ctx: LoadContext, years: YearState, path: Path) ->
         infer_years(np.array([_MONTH_NUMBER.get(first[:3].lower(), 0)]),
                     np.array([int(first[4:6])]), ctx.year, years, path)
         years.last_month = None
-    # Fast path: the whole block in the current year (no rollover, no year in the line).
+    # Fast path: the whole block in the current year (no rollover, no year in the line),
+    # in one query.
     year = years.base_year + years.offset
-    local = (f"{year} " + ts).str.strptime(pl.Datetime("us"), _BSD_FORMAT, strict=False)
-    months = local.dt.month().fill_null(0).to_numpy()
+    zone = "UTC" if ctx.tz == "UTC" else None  # (UTC: no conversion afterwards)
+    local = (pl.lit(f"{year} ") + pl.col("ts")).str.strptime(
+        pl.Datetime("us", zone), _BSD_FORMAT, strict=False)
+    local, months = pl.DataFrame({"ts": ts}).select(
+        local.alias("local"), local.dt.month().fill_null(0).alias("month")).get_columns()
+    months = months.to_numpy()
     prev = np.concatenate([[years.last_month or months[0]], months[:-1]])
     if months.all() and not (np.abs(months.astype(np.int64) - prev) > 6).any():
         years.last_month = int(months[-1])
@@ -170,50 +175,66 @@ def _bsd_times(ts: pl.Series, ctx: LoadContext, years: YearState, path: Path) ->
             .otherwise(pl.concat_str([pl.col("year").cast(pl.String), pl.col("ts")],
                                      separator=" "))
         ).to_series()
-        local = text.str.strptime(pl.Datetime("us"), _BSD_FORMAT, strict=False)
+        local = text.str.strptime(pl.Datetime("us", zone), _BSD_FORMAT, strict=False)
+    if zone == "UTC":
+        return local
     return local.dt.replace_time_zone(ctx.tz, ambiguous="null", non_existent="null"
                                       ).dt.convert_time_zone("UTC")
 
 
-def _iso_times(ts: pl.Series) -> pl.Series:
-    return ts.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", time_zone="UTC",
-                              strict=False)
+def _derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
+    """The columns of one grammar that need nothing from earlier lines, from its groups
+    (computed while the file is streamed, on all cores). BSD timestamps have no year:
+    :func:`_bsd_times` reads them, in file order."""
+    if rx is RFC3164 or rx is RFC3164_FAST:
+        return groups
+    out = [pl.col("ts").str.to_datetime(  # RFC 5424 and rsyslog's precise format
+        "%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", time_zone="UTC", strict=False
+    ).alias("timestamp")]
+    if rx is RFC5424:  # an absent field is "-"; the message follows a space (and a BOM)
+        out += [_dash_is_na(c) for c in ("host", "service", "pid", "msgid", "structured_data")]
+        out.append(pl.col("message").str.strip_prefix(" ").str.strip_prefix("\ufeff"))
+    return groups.with_columns(out)
+
+
+def _dash_is_na(name: str) -> pl.Expr:
+    col = pl.col(name)
+    return pl.when(col == "-").then(None).otherwise(col).alias(name)
+
+
+_HELPERS = ("pri", "ts", "version")
 
 
 def _frame(
     m: Matches, block: LineBlock, path: Path, ctx: LoadContext, years: YearState, rx: str
-) -> pl.DataFrame:
+) -> pa.Table:
+    """The rows of one grammar in one block, as Arrow (see
+    :mod:`~postmortem_kit.ingest.blockevents` for why not polars)."""
     g = m.groups
-    ts = g.get_column("ts")
-    bsd = rx is RFC3164 or rx is RFC3164_FAST
-    times = parse_runs(ts, (lambda s: _bsd_times(s, ctx, years, path)) if bsd else _iso_times)
-    exprs = [pl.col(c) for c in ("host", "service", "pid", "msgid", "structured_data")
-             if c in g.columns]
-    if rx is RFC5424:  # an absent field is "-"; the message follows a space (and a BOM)
-        exprs = [pl.when(e == "-").then(None).otherwise(e).name.keep() for e in exprs]
-        exprs.append(pl.col("message").str.strip_prefix(" ").str.strip_prefix("\ufeff"))
-    else:
-        exprs.append(pl.col("message"))
-    if g.get_column("pri").null_count() < len(g):
-        pri = pl.col("pri").cast(pl.Int16, strict=False)
-        valid = pri.is_between(0, 191)
-        severity = (pri % 8).replace_strict(_SEVERITY_CODES, return_dtype=pl.Int8)
-        exprs += [pl.when(valid).then(severity).alias("level"),
-                  pl.when(valid).then(pri // 8).cast(pl.Int8).alias("facility")]
-    frame = g.select(exprs).with_columns(
-        timestamp=times, line=pl.Series(m.positions + block.first_line))
+    # a frame from its columns (no query, which would wait for polars' busy threads)
+    table = pl.DataFrame([c for c in g.get_columns() if c.name not in _HELPERS]).to_arrow()
+    if "timestamp" not in table.column_names:
+        times = parse_runs(g.get_column("ts"), lambda s: _bsd_times(s, ctx, years, path))
+        table = table.append_column("timestamp", times.to_arrow())
+    pri = g.get_column("pri")
+    if pri.null_count() < len(pri):
+        codes = pri.cast(pl.Int16, strict=False).fill_null(-1).to_numpy()
+        valid = (codes >= 0) & (codes < 192)
+        table = table.append_column("level", pa.array(
+            _SEVERITY_CODES[codes % 8], pa.int8(), mask=~valid))
+        table = table.append_column("facility", pa.array(codes // 8, pa.int8(), mask=~valid))
+    table = table.append_column("line", pa.array(m.positions + block.first_line))
     if rx is RFC5424:
-        sd = frame.get_column("structured_data")
-        params = [pl.Series(name, values, pl.String) for name, values in _sd_params(sd).items()
-                  if name not in frame.columns]
-        if params:
-            frame = frame.with_columns(params)
-    bad = times.is_null()
-    if bad.any():
-        reject_positions(path, ctx, block, m.positions[bad.to_numpy()],
+        params = _sd_params(g.get_column("structured_data"))
+        for name, values in params.items():
+            if name not in table.column_names:
+                table = table.append_column(name, pa.array(values, pa.large_string()))
+    bad = table.column("timestamp").is_null()
+    if table.column("timestamp").null_count:
+        reject_positions(path, ctx, block, m.positions[bad.to_numpy(zero_copy_only=False)],
                          "syslog line without a valid timestamp (NILVALUE or impossible date)")
-        frame = frame.filter(~bad)
-    return frame
+        table = table.filter(pc.invert(bad))
+    return table
 
 
 def _sd_params(sd: pl.Series) -> dict[str, list[str | None]]:

@@ -39,11 +39,17 @@ _PATHS = ("/", "/api/v1/cart", "/api/v1/checkout", "/static/app.3f9a.js", "/logi
 _AGENTS = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/124.0 Safari/537.36", "curl/8.4.0", "kube-probe/1.29",
            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148")
-_PROGRAMS = (("sshd", "Accepted publickey for deploy from 10.1.2.3 port 52144 ssh2"),
-             ("kernel", "TCP: request_sock_TCP: Possible SYN flooding on port 443."),
-             ("checkout", "payment provider timeout after 2000 ms order=81723"),
-             ("CRON", "(root) CMD (/usr/local/bin/rotate-logs)"),
-             ("systemd", "Started Session 4212 of user deploy."))
+# Messages as real servers write them (the issue's reference file: ~130 bytes a line).
+_PROGRAMS = (
+    ("sshd", "Accepted publickey for deploy from 10.1.2.3 port 52144 ssh2: ED25519 "
+             "SHA256:Vq3Kz0uVb1sC9mJ0aQYxR2lT8wE5nP4dF7gH6jK1LzM"),
+    ("kernel", "[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=203.0.113.7 "
+               "DST=10.0.0.5 LEN=60 TTL=52 PROTO=TCP SPT=51432 DPT=22 SYN"),
+    ("checkout", "payment provider timeout after 2000 ms order=81723 "
+                 "provider=acme-pay attempt=2 trace_id=4bf92f3577b34da6"),
+    ("CRON", "(root) CMD (/usr/local/bin/rotate-logs --config /etc/rotate.d/app.conf)"),
+    ("systemd", "Started Session 4212 of user deploy."),
+)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -52,7 +58,7 @@ def generate(lines: int, folder: Path = DATA) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ".gitignore").write_text("*\n")  # generated data never enters the repository
     rng = random.Random(42)
-    acc, sys_ = folder / f"access-{lines}.log", folder / f"syslog-{lines}.log"
+    acc, sys_ = folder / f"access-{lines}.log", folder / f"syslog-v2-{lines}.log"
     if not acc.exists():
         with open(acc, "w") as f:
             for i in range(lines):

@@ -5,8 +5,9 @@ megabytes so memory stays bounded on multi-gigabyte logs and ``start=`` / ``end=
 stop early. Each block becomes one column of lines (newlines and a trailing ``\\r``
 removed) without a Python object per line: polars' multi-threaded CSV reader frames the
 common block (one column, no quoting, no separator in the data), numpy the rest. The
-``access`` and ``syslog`` loaders match it with polars, ``text`` with the RE2 kernels of
-``pyarrow.compute``; :class:`LineBlock` converts between the two on first use.
+``access`` and ``syslog`` loaders match blocks with polars (and read plain files through
+polars' streaming engine instead: :mod:`postmortem_kit.ingest.linematch`), ``text`` with
+the RE2 kernels of ``pyarrow.compute``; :class:`LineBlock` converts between the two.
 
 Bytes come from :mod:`postmortem_kit.ingest.files` (decompression, truncation, progress);
 a line it would reject (NUL byte, invalid UTF-8) is rejected with its number and becomes

@@ -231,7 +231,8 @@ def _extract(lines: pl.Series, rx: str) -> pl.DataFrame:
     """``lines.str.extract_groups(rx)`` unnested, on a few threads for large inputs.
 
     A lazy ``collect`` releases the GIL, so slices of one block run in parallel; polars
-    runs this expression on one core by itself.
+    runs this expression on one core by itself when the block is one chunk (numpy's
+    framing makes one).
     """
     n = len(lines)
     parts = max(1, min(WORKERS, n // 100_000))

@@ -149,7 +149,8 @@ def iter_matched_blocks(
     block, patterns, matches, unmatched
         ``matches`` and ``unmatched`` as :func:`match_first` returns them for the block.
     """
-    patterns = choose(pl.Series(read_head(path).splitlines()[:SAMPLE_LINES], dtype=pl.String))
+    head = [line.removesuffix("\r") for line in read_head(path).split("\n")[:SAMPLE_LINES]]
+    patterns = choose(pl.Series(head, dtype=pl.String))
     done = 0  # lines yielded so far
     if _can_stream(path, ctx):
         try:

@@ -9,8 +9,6 @@ several times faster than RE2 in ``pyarrow.compute``.
 
 from __future__ import annotations
 
-import mmap
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +31,11 @@ SAMPLE_LINES = 1000  # the first lines, from which a loader picks the order of i
 # is small, small enough that the caller's work on one block overlaps the next.
 STREAM_ROWS = 200_000
 _LINE = "__line"  # the line itself, beside the groups (no pattern has a group of that name)
+_NUL = "__nul"  # whether the line holds a NUL byte
+
+
+class _HandOver(Exception):
+    """The streaming path stops here: the block path takes the rest of the file."""
 
 
 @dataclass(frozen=True)
@@ -127,15 +130,15 @@ def iter_matched_blocks(
 ) -> Iterator[MatchedBlock]:
     """The lines of ``path`` in blocks, each with :func:`match_first` already run.
 
-    A plain file without NUL bytes is read and matched with the first pattern by polars'
-    streaming engine (:func:`_streamed`): reading, framing and the regex run on all cores
-    while the caller works on the previous block. Compressed files, files with NUL bytes,
-    and loads cut to a ``start=`` / ``end=`` window (which stop reading early and hold
-    one block at a time) go through :func:`~postmortem_kit.ingest.lineblocks.iter_line_blocks`
-    (:func:`_blockwise`), and so does the rest of a file after a line the streaming
-    reader refuses (invalid UTF-8, the separator byte of
-    :func:`~postmortem_kit.ingest.lineblocks.scan_lines`), so that line is rejected or
-    framed like in any other file.
+    A plain file is read and matched with the first pattern by polars' streaming engine
+    (:func:`_streamed`): reading, framing and the regex run on all cores while the caller
+    works on the previous block. Compressed files and loads cut to a ``start=`` / ``end=``
+    window (which stop reading early and hold one block at a time) go through
+    :func:`~postmortem_kit.ingest.lineblocks.iter_line_blocks` (:func:`_blockwise`), and so
+    does the rest of a file from a block with a line the streaming reader refuses (invalid
+    UTF-8, the separator byte of :func:`~postmortem_kit.ingest.lineblocks.scan_lines`) or
+    would keep though it must be rejected (a NUL byte), so that line is rejected or framed
+    like in any other file.
 
     Parameters
     ----------
@@ -158,21 +161,14 @@ def iter_matched_blocks(
                 done += len(item[0])
                 yield item
             return
-        except pl.exceptions.PolarsError:
-            pass  # a line polars refuses: the block path rejects it and goes on
+        except (pl.exceptions.PolarsError, _HandOver):
+            pass  # a line the block path must see: it rejects it (or not) and goes on
     yield from _blockwise(path, ctx, patterns, key, derive, skip=done)
 
 
 def _can_stream(path: Path, ctx: LoadContext) -> bool:
-    if ctx.start is not None or ctx.end is not None or compression_of(path) is not None:
-        return False
-    with open(path, "rb") as f:
-        if not os.fstat(f.fileno()).st_size:
-            return False
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            # polars would keep a line with a NUL byte, which must be rejected (a memchr:
-            # ~10 ms per 100 MB). A line with the separator byte makes it fail instead.
-            return data.find(b"\x00") < 0
+    return (ctx.start is None and ctx.end is None and path.stat().st_size > 0
+            and compression_of(path) is None)
 
 
 def _streamed(
@@ -180,18 +176,23 @@ def _streamed(
 ) -> Iterator[MatchedBlock]:
     lines = pl.col("line")
     query = derive(patterns[0], scan_lines(path).select(
-        lines.alias(_LINE), lines.str.extract_groups(patterns[0]).alias("g")).unnest("g"))
+        lines.alias(_LINE), lines.str.contains("\x00", literal=True).alias(_NUL),
+        lines.str.extract_groups(patterns[0]).alias("g"),
+    ).unnest("g"))
     bar = progress_bar(path, ctx)
     first_line = 1
     try:
         for batch in query.collect_batches(chunk_size=STREAM_ROWS):
+            if batch.get_column(_NUL).any():
+                raise _HandOver
             series = batch.get_column(_LINE)
             if series.null_count():  # blank lines: "" as in the block path
                 series = series.fill_null("")
             block = LineBlock(series, first_line)
             first_line += len(block)
             # (a frame from its columns: no query, which would wait for polars' threads)
-            groups = pl.DataFrame([c for c in batch.get_columns() if c.name != _LINE])
+            groups = pl.DataFrame([c for c in batch.get_columns()
+                                   if c.name not in (_LINE, _NUL)])
             matches, unmatched = match_first(series, patterns, key, groups, derive)
             if bar is not None:
                 bar.update(int(series.str.len_bytes().sum()) + len(series))

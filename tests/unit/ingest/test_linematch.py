@@ -98,7 +98,8 @@ def test_both_paths_match_every_line_as_the_reference_does(
 @pytest.mark.parametrize(
     ("odd", "rejected"),
     [(b"caf\xe9 au lait", True),  # invalid UTF-8: rejected
-     (b"unit \x1fseparator", False)],  # the reader's separator byte: an ordinary line
+     (b"unit \x1fseparator", False),  # the reader's separator byte: an ordinary line
+     (b"nul \x00 byte", True)],  # kept by the reader, rejected by the block path
 )
 def test_a_line_the_stream_refuses_hands_over_to_the_block_path(
     tmp_path, monkeypatch, odd, rejected

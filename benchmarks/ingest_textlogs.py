@@ -10,7 +10,8 @@ Generates an nginx access log and an RFC 3164 syslog file of ``--lines`` lines e
   ``str.extract_groups`` with our regex.
 
 The baselines only extract strings; ours also builds typed columns and UTC timestamps.
-Targets (issue 3): ours at least 6x faster than pandas and at most 1.3x polars.
+Targets (issue 3): ours at least 6x faster than pandas and at most 1.3x polars, with the
+same regex.
 
 Run it alone::
 
@@ -122,21 +123,22 @@ def _ours(path: Path, fmt: str) -> pd.DataFrame:
 def run(lines: int, repeat: int = 3, pandas_repeat: int = 1) -> list[str]:
     """Generate the files, time the contenders, return the report lines.
 
-    The baselines use the format's grammar (``access.COMBINED``, ``syslog.RFC3164``). For
-    syslog the loader first tries a stricter one-pass regex (``syslog.RFC3164_FAST``) and
-    keeps the grammar for the lines it does not fit; polars with that regex is timed too,
-    so the comparison can be read either way.
+    The baselines run the regex our loader runs on these lines: ``access.COMBINED``; for
+    syslog the one-pass ``syslog.RFC3164_FAST`` (the loader keeps the full grammar,
+    ``syslog.RFC3164``, for lines it does not fit), and the grammar too, for comparison.
     """
     acc, sys_ = generate(lines)
     out = [f"text logs, {lines:,} lines each (median of {repeat}; pandas {pandas_repeat})"]
     cases = (("access", acc, {"grammar": access.COMBINED}),
-             ("syslog", sys_, {"grammar": syslog.RFC3164, "fast path": syslog.RFC3164_FAST}))
+             ("syslog", sys_, {"fast path": syslog.RFC3164_FAST, "grammar": syslog.RFC3164}))
     for name, path, regexes in cases:
         rows = len(_ours(path, name))  # also warms up imports and caches
         timed = _time([lambda p=path, n=name: _ours(p, n)]
                       + [lambda p=path, r=rx: _polars(p, r) for rx in regexes.values()], repeat)
         ours, polars = timed[0], dict(zip(regexes, timed[1:], strict=True))
-        (pandas,) = _time([lambda p=path, r=regexes["grammar"]: _pandas(p, r)], pandas_repeat)
+        pandas = dict(zip(regexes, _time([lambda p=path, r=rx: _pandas(p, r)
+                                          for rx in regexes.values()], pandas_repeat),
+                          strict=True))
         size = path.stat().st_size / 1e6
         out += [f"{name}: {size:.0f} MB, {rows:,} rows loaded          wall s   CPU s",
                 f"  ours (read_events)              {ours[0]:7.2f} {ours[1]:7.2f}"]
@@ -144,9 +146,10 @@ def run(lines: int, repeat: int = 3, pandas_repeat: int = 1) -> list[str]:
             out.append(f"  polars extract_groups, {label:9s}{wall:7.2f} {cpu:7.2f}"
                        f"   ours/polars = {ours[0] / wall:4.2f} wall, {ours[1] / cpu:4.2f} CPU"
                        "  (target <= 1.30)")
-        out.append(f"  pandas str.extract, grammar     {pandas[0]:7.2f} {pandas[1]:7.2f}"
-                   f"   pandas/ours = {pandas[0] / ours[0]:4.1f} wall, {pandas[1] / ours[1]:4.1f}"
-                   " CPU  (target >= 6)")
+        for label, (wall, cpu) in pandas.items():
+            out.append(f"  pandas str.extract, {label:9s}   {wall:7.2f} {cpu:7.2f}"
+                       f"   pandas/ours = {wall / ours[0]:4.1f} wall, {cpu / ours[1]:4.1f}"
+                       " CPU  (target >= 6)")
     return out
 
 

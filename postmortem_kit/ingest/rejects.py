@@ -97,8 +97,12 @@ class RejectLog:
         return len(self.items)
 
     def lines(self) -> RejectedLines:
-        """The rejected records, as ``read_events`` keeps them in ``attrs["rejected"]``."""
-        return RejectedLines(self.items)
+        """The rejected records, as ``read_events`` keeps them in ``attrs["rejected"]``:
+        files in load order, each in line order (whole-file problems last). Loaders find
+        bad lines in more than one pass, and on more than one thread."""
+        files = {name: i for i, name in enumerate(dict.fromkeys(r.file for r in self.items))}
+        return RejectedLines(sorted(self.items, key=lambda r: (
+            files[r.file], r.line is None, r.line or 0)))
 
     def to_frame(self) -> pd.DataFrame:
         """The rejected records as a frame: ``file``, ``line``, ``reason``, ``text``."""

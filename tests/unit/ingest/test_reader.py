@@ -114,6 +114,18 @@ def test_rejects_warn_exactly_once_with_the_count(tmp_path):
     assert list(ev.attrs["rejected"]["line"]) == [4, 7, 8]
 
 
+def test_rejects_are_listed_in_line_order_whichever_pass_found_them(tmp_path):
+    # the NUL line is rejected while the file is framed, the other while it is matched
+    good = b'10.0.0.1 - - [01/May/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8"\n'
+    path = tmp_path / "access.log"
+    path.write_bytes(good + b"not a request line\n" + good + b"n\x00l\n" + good)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IngestWarning)
+        ev = read_events(path, format="access")
+    assert len(ev) == 3
+    assert list(ev.attrs["rejected"]["line"]) == [2, 4]
+
+
 def test_errors_raise_stops_at_the_first_reject_with_its_location(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_bytes(records(3) + b"oops\n" + b"[]\n")

@@ -1,22 +1,83 @@
 """Assemble the events frame of a line-oriented file from its blocks.
 
-The ``access`` and ``syslog`` loaders turn each block of matched lines into an Arrow
-table; :func:`window` cuts it to ``start=`` / ``end=`` and says when the rest of the file
-can be skipped, and :class:`EventBlocks` collects the blocks into one pandas frame.
+The ``access`` and ``syslog`` loaders give :func:`load_matched` their line shapes and a
+function that turns one shape's matches in one block into an Arrow table; it rejects
+the lines no shape fits and those without a valid time, cuts each block to ``start=`` /
+``end=`` (:func:`window`, which also says when the rest of the file can be skipped), and
+collects the blocks into one pandas frame (:class:`EventBlocks`).
 Arrow, not polars, for the work on each block: a polars query run beside the streaming
 reader waits for polars' busy threads, an Arrow kernel does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
+from postmortem_kit.ingest.linematch import Derive, Matches, iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
+
+# One line shape's matches in one block -> its rows as Arrow, in the order of the matches.
+FrameOf = Callable[[Matches, LineBlock, str], pa.Table]
+
+
+def load_matched(
+    path: Path,
+    ctx: LoadContext,
+    *,
+    choose: Callable[[pl.Series], list[str]],
+    key: str,
+    derive: Derive,
+    frame: FrameOf,
+    categories: Mapping[str, pd.CategoricalDtype],
+    unmatched: str,
+    bad_time: str,
+) -> pd.DataFrame:
+    """Load a line-oriented file whose lines one of a few regexes parses.
+
+    Parameters
+    ----------
+    choose, key, derive
+        See :func:`~postmortem_kit.ingest.linematch.iter_matched_blocks`.
+    frame
+        A pattern's matches in a block (and the pattern) to the table of their rows,
+        with a ``timestamp`` column (null where the time is not valid).
+    categories
+        See :class:`EventBlocks`.
+    unmatched, bad_time
+        The reasons given for the lines no pattern matched, and for those whose time is
+        not valid.
+    """
+    events = EventBlocks(categories)
+    for block, patterns, matches, missed in iter_matched_blocks(
+        path, ctx, choose, key, derive
+    ):
+        reject_positions(path, ctx, block, missed, unmatched)
+        parts = []
+        for m in matches:
+            table = frame(m, block, patterns[m.pattern]).append_column(
+                "line", pa.array(m.positions + block.first_line))
+            bad = table.column("timestamp").is_null()
+            if table.column("timestamp").null_count:
+                reject_positions(path, ctx, block,
+                                 m.positions[bad.to_numpy(zero_copy_only=False)], bad_time)
+                table = table.filter(pc.invert(bad))
+            if len(table):
+                parts.append(table)
+        if not parts:
+            continue
+        table, past_end = window(block_table(parts), ctx)
+        events.add(table)
+        if past_end:
+            break  # streaming: the rest of the file is after the window
+    return events.to_pandas()
 
 
 def window(table: pa.Table, ctx: LoadContext) -> tuple[pa.Table, bool]:

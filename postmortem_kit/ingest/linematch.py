@@ -58,6 +58,12 @@ def _no_derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
     return groups
 
 
+def dash_is_na(name: str) -> pl.Expr:
+    """Column ``name`` with ``-`` (how access logs and syslog write "no value") as null."""
+    col = pl.col(name)
+    return pl.when(col == "-").then(None).otherwise(col).alias(name)
+
+
 def match_first(
     lines: pl.Series,
     patterns: list[str],

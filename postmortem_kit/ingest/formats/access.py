@@ -36,9 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.blockevents import EventBlocks, block_table, drop_empty, window
-from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
-from postmortem_kit.ingest.linematch import Matches, iter_matched_blocks
+from postmortem_kit.ingest.blockevents import drop_empty, load_matched
+from postmortem_kit.ingest.lineblocks import LineBlock
+from postmortem_kit.ingest.linematch import Matches, dash_is_na
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
 
@@ -104,20 +104,12 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     if unit is not None and unit not in _UNIT_TO_MS:
         raise IngestError(f"latency_unit must be one of s, ms, us; got {unit!r}", file=str(path))
     state = {"latency_unit": unit}  # what the first lines decided, for the whole file
-    events = EventBlocks({"level": LEVEL_DTYPE})
-    for block, _, matches, unmatched in iter_matched_blocks(
-        path, ctx, _patterns, "status", _derive
-    ):
-        reject_positions(path, ctx, block, unmatched,
-                         "not an access-log line (combined or common log format)")
-        parts = [p for p in (_frame(m, block, path, ctx, state) for m in matches) if len(p)]
-        if not parts:
-            continue
-        table, past_end = window(block_table(parts), ctx)
-        events.add(table)
-        if past_end:
-            break  # streaming: the rest of the file is after the window
-    return events.to_pandas()
+    return load_matched(
+        path, ctx, choose=_patterns, key="status", derive=_derive,
+        frame=lambda m, block, rx: _frame(m, block, state), categories={"level": LEVEL_DTYPE},
+        unmatched="not an access-log line (combined or common log format)",
+        bad_time=f"access-log time is not {TIME_FORMAT!r}",
+    )
 
 
 def _patterns(lines: pl.Series) -> list[str]:
@@ -134,8 +126,8 @@ def _derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
     typed = [
         pl.col("time").str.strptime(pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False)
         .alias("timestamp"),
-        _dash_is_na("user"),
-        _dash_is_na("ident"),
+        dash_is_na("user"),
+        dash_is_na("ident"),
         status,
         pl.when(status >= 500).then(pl.lit(_ERROR, pl.Int8))
         .when(status >= 400).then(pl.lit(_WARNING, pl.Int8))
@@ -153,7 +145,7 @@ def _derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
     if "vhost" in names:
         typed.append(pl.col("vhost").alias("host"))
     if "referer" in names:
-        typed += [_dash_is_na("referer"), _dash_is_na("user_agent")]
+        typed += [dash_is_na("referer"), dash_is_na("user_agent")]
     # The common tail is one space and the latency (in the file's unit, scaled later);
     # any other tail is kept, for _latency_and_extra.
     tail, number = pl.col("tail"), pl.col("_number")
@@ -166,17 +158,11 @@ def _derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _dash_is_na(name: str) -> pl.Expr:
-    col = pl.col(name)
-    return pl.when(col == "-").then(None).otherwise(col).alias(name)
-
 
 _OPTIONAL = ("ident", "parse_note")  # kept only when some line of the block has one
 
 
-def _frame(
-    m: Matches, block: LineBlock, path: Path, ctx: LoadContext, state: dict
-) -> pa.Table:
+def _frame(m: Matches, block: LineBlock, state: dict) -> pa.Table:
     """The rows of one line shape in one block, as Arrow (see
     :mod:`~postmortem_kit.ingest.blockevents` for why not polars)."""
     g = m.groups
@@ -185,14 +171,8 @@ def _frame(
     table = g.to_arrow()
     table = table.set_column(table.column_names.index("latency_ms"), "latency_ms", latency)
     table = drop_empty(table.drop_columns(["tail"]), _OPTIONAL)
-    table = table.append_column("line", pa.array(m.positions + block.first_line))
     if extra is not None:  # what follows the known fields, beyond a latency already parsed
         table = table.append_column("extra", extra)
-    bad = table.column("timestamp").is_null()
-    if table.column("timestamp").null_count:
-        reject_positions(path, ctx, block, m.positions[bad.to_numpy(zero_copy_only=False)],
-                         f"access-log time is not {TIME_FORMAT!r}")
-        table = table.filter(pc.invert(bad))
     return table
 
 

@@ -31,11 +31,9 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from postmortem_kit.ingest.blockevents import EventBlocks, block_table, window
-from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
-from postmortem_kit.ingest.linematch import Matches, iter_matched_blocks, match_first
+from postmortem_kit.ingest.blockevents import load_matched
+from postmortem_kit.ingest.linematch import Matches, dash_is_na, match_first
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
 from postmortem_kit.ingest.timeparts import (
@@ -118,20 +116,13 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> frame = load(Path("/var/log/messages"), ctx)  # doctest: +SKIP
     """
     years = YearState()
-    events = EventBlocks({"level": LEVEL_DTYPE, "facility": FACILITY_DTYPE})
-    for block, patterns, matches, unmatched in iter_matched_blocks(
-        path, ctx, _patterns, "message", _derive
-    ):
-        reject_positions(path, ctx, block, unmatched, "not an RFC 3164 or RFC 5424 syslog line")
-        parts = [_frame(m, block, path, ctx, years, patterns[m.pattern]) for m in matches]
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            continue
-        table, past_end = window(block_table(parts), ctx)
-        events.add(table)
-        if past_end:
-            break  # streaming: the rest of the file is after the window
-    return events.to_pandas()
+    return load_matched(
+        path, ctx, choose=_patterns, key="message", derive=_derive,
+        frame=lambda m, block, rx: _frame(m, rx, ctx, years, path),
+        categories={"level": LEVEL_DTYPE, "facility": FACILITY_DTYPE},
+        unmatched="not an RFC 3164 or RFC 5424 syslog line",
+        bad_time="syslog line without a valid timestamp (NILVALUE or impossible date)",
+    )
 
 
 def _patterns(lines: pl.Series) -> list[str]:
@@ -192,22 +183,16 @@ def _derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
         "%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", time_zone="UTC", strict=False
     ).alias("timestamp")]
     if rx is RFC5424:  # an absent field is "-"; the message follows a space (and a BOM)
-        out += [_dash_is_na(c) for c in ("host", "service", "pid", "msgid", "structured_data")]
+        out += [dash_is_na(c) for c in ("host", "service", "pid", "msgid", "structured_data")]
         out.append(pl.col("message").str.strip_prefix(" ").str.strip_prefix("\ufeff"))
     return groups.with_columns(out)
 
-
-def _dash_is_na(name: str) -> pl.Expr:
-    col = pl.col(name)
-    return pl.when(col == "-").then(None).otherwise(col).alias(name)
 
 
 _HELPERS = ("pri", "ts", "version")
 
 
-def _frame(
-    m: Matches, block: LineBlock, path: Path, ctx: LoadContext, years: YearState, rx: str
-) -> pa.Table:
+def _frame(m: Matches, rx: str, ctx: LoadContext, years: YearState, path: Path) -> pa.Table:
     """The rows of one grammar in one block, as Arrow (see
     :mod:`~postmortem_kit.ingest.blockevents` for why not polars)."""
     g = m.groups
@@ -223,17 +208,11 @@ def _frame(
         table = table.append_column("level", pa.array(
             _SEVERITY_CODES[codes % 8], pa.int8(), mask=~valid))
         table = table.append_column("facility", pa.array(codes // 8, pa.int8(), mask=~valid))
-    table = table.append_column("line", pa.array(m.positions + block.first_line))
     if rx is RFC5424:
         params = _sd_params(g.get_column("structured_data"))
         for name, values in params.items():
             if name not in table.column_names:
                 table = table.append_column(name, pa.array(values, pa.large_string()))
-    bad = table.column("timestamp").is_null()
-    if table.column("timestamp").null_count:
-        reject_positions(path, ctx, block, m.positions[bad.to_numpy(zero_copy_only=False)],
-                         "syslog line without a valid timestamp (NILVALUE or impossible date)")
-        table = table.filter(pc.invert(bad))
     return table
 
 

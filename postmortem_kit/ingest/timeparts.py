@@ -171,8 +171,12 @@ def assemble(
     if "f" in parts:
         frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(parts["f"], ""), 6, "0"), 0, 6)
         micros = _ints(frac).clip(min=0)
+    month_ok = (months >= 1) & (months <= 12)
     valid = (
-        valid_dates(years, months, days)
+        month_ok
+        & (days >= 1)
+        & (days <= _DAYS_IN_MONTH[np.where(month_ok, months, 0)])
+        & ((months != 2) | (days <= 28) | _leap(years))
         & (hours >= 0) & (hours < 24) & (minutes >= 0) & (minutes < 60)
         & (seconds >= 0) & (seconds <= 60)
     )
@@ -191,18 +195,6 @@ def assemble(
     result = out.dt.tz_localize("UTC")
     result[naive] = local.dt.tz_convert("UTC")
     return result
-
-
-def valid_dates(years: np.ndarray, months: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Which (year, month, day) triples are real dates (no 31 April, no 29 February in
-    a common year)."""
-    month_ok = (months >= 1) & (months <= 12)
-    return (
-        month_ok
-        & (days >= 1)
-        & (days <= _DAYS_IN_MONTH[np.where(month_ok, months, 0)])
-        & ((months != 2) | (days <= 28) | _leap(years))
-    )
 
 
 def _leap(years: np.ndarray) -> np.ndarray:

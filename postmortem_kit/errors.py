@@ -10,7 +10,28 @@ from collections.abc import Iterable
 
 
 class PostmortemKitError(Exception):
-    """Base class of every error postmortem-kit raises on purpose."""
+    """Base class of every error postmortem-kit raises on purpose.
+
+    ``exit_code`` is what the command line exits with when this error ends a verb
+    (DESIGN.md §4): 1 for a run that failed on what its input holds, 2 for a usage error
+    or input that cannot be used at all.
+    """
+
+    exit_code: int = 1
+
+
+class UsageError(PostmortemKitError, ValueError):
+    """A value or option the caller gave cannot be used: a time zone that does not exist, a
+    frequency of zero, an output path that would overwrite an input. Exit code 2."""
+
+    exit_code = 2
+
+
+class InputError(PostmortemKitError, OSError):
+    """Input that cannot be used at all: missing, unreadable, a special file that cannot be
+    read as evidence, a document that is not JSON or Markdown. Exit code 2."""
+
+    exit_code = 2
 
 
 class DocumentError(PostmortemKitError, ValueError):
@@ -48,10 +69,14 @@ class NotebookError(PostmortemKitError, ValueError):
 class IngestError(PostmortemKitError, ValueError):
     """Evidence could not be loaded: names the file, the line (when known) and the reason."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 unusable: bool = False):
         self.file = file
         self.line = line
         self.reason = message
+        # A file that is missing, unreadable or in no format we know cannot be used at all:
+        # the CLI exits 2 for it, 1 for a load that failed on what the file holds.
+        self.exit_code = 2 if unusable else 1
         where = file or ""
         if file and line is not None:
             where = f"{file}:{line}"

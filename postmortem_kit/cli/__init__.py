@@ -2,7 +2,8 @@
 
 A verb module defines ``add_parser(subparsers)`` and ``run(args) -> int``; heavy imports
 stay inside ``run`` so ``postmortem --help`` is instant. Exit codes (DESIGN.md §4):
-0 success, 1 problems found or the job failed, 2 usage error.
+0 success, 1 problems found or the job failed on what its input holds, 2 usage error
+or input that cannot be used at all (``PostmortemKitError.exit_code``).
 """
 
 from __future__ import annotations
@@ -45,12 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"postmortem {args.verb}: error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     except (OSError, UnicodeDecodeError) as exc:
+        # Unreadable input (permissions, a folder where a file was expected): cannot be used.
         if args.debug:
             traceback.print_exc()
         print(f"postmortem {args.verb}: error: {exc}", file=sys.stderr)
-        return 1
+        return 2
     except KeyboardInterrupt:
         print(f"postmortem {args.verb}: interrupted", file=sys.stderr)
         return 130

@@ -12,6 +12,7 @@ from, never by parsing the files back.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,26 +95,40 @@ def generate_incident(
     out = Path(out_dir)
     (out / "slack").mkdir(parents=True, exist_ok=True)
     scen = Scenario(to_ms(start))
+    traffic = write_traffic(out, scen, seed=seed, scale=scale)
+    counts = {**traffic.counts, **write_responders(out, scen)}
+    truth = incident_truth(scen, traffic, seed=seed, scale=scale, counts=counts)
+    (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    return truth
+
+
+@dataclass
+class Traffic:
+    """What :func:`write_traffic` wrote and counted inside the impact window."""
+
+    counts: dict[str, int] = field(default_factory=dict)  # lines per file
+    total: int = 0
+    failed: int = 0
+    affected: list[np.ndarray] = field(default_factory=list)  # user ids, per chunk
+    active: list[np.ndarray] = field(default_factory=list)
+
+
+def write_traffic(out: Path, scen: Scenario, *, seed: int, scale: float) -> Traffic:
+    """Write ``access.log``, ``app.jsonl`` and ``syslog.log`` ten minutes at a time (memory
+    bounded at any scale) and count the impact window's requests and users as written."""
     users = Users.make(max(200, int(3000 * scale)))
     app_fixed = applogs.fixed_lines(scen)
     sys_fixed = syslog.fixed_lines(scen)
     hosts = applogs.Hosts(scen)
-    counts = dict.fromkeys(("app.jsonl", "access.log", "syslog.log"), 0)
-    total = failed = 0
-    affected, active = [], []
+    traffic = Traffic(counts=dict.fromkeys(("app.jsonl", "access.log", "syslog.log"), 0))
+    counts = traffic.counts
     with (open(out / "access.log", "wb") as f_access, open(out / "app.jsonl", "wb") as f_app,
           open(out / "syslog.log", "wb") as f_sys):
         for k, t0 in enumerate(range(scen.start, scen.end, CHUNK_MS)):
             t1 = min(t0 + CHUNK_MS, scen.end)
             req = make_requests(rng_for(seed, 1, k), t0, t1, scen, scale, len(users.ids))
             counts["access.log"] += write_lines(f_access, access_lines(req, users))
-
-            win = scen.in_impact(req.t)
-            fail = win & (req.status >= 500)
-            total += int(win.sum())
-            failed += int(fail.sum())
-            affected.append(np.unique(req.user[fail & (req.user >= 0)]))
-            active.append(np.unique(req.user[win & (req.user >= 0)]))
+            _count_impact(traffic, req, scen)
 
             times, lines = applogs.request_lines(rng_for(seed, 2, k), req, users.ids, hosts)
             bt, bl = applogs.background_lines(rng_for(seed, 3, k), t0, t1, scen, hosts)
@@ -135,7 +150,22 @@ def generate_incident(
                 sys_l.append(syslog.lines(np.array(ft), np.array(pri), pa.array(host),
                                           pa.array(tag), np.array(pid), pa.array(msg)))
             counts["syslog.log"] += write_lines(f_sys, _merge(sys_t, sys_l))
+    return traffic
 
+
+def _count_impact(traffic: Traffic, req: Any, scen: Scenario) -> None:
+    win = scen.in_impact(req.t)
+    fail = win & (req.status >= 500)
+    traffic.total += int(win.sum())
+    traffic.failed += int(fail.sum())
+    traffic.affected.append(np.unique(req.user[fail & (req.user >= 0)]))
+    traffic.active.append(np.unique(req.user[win & (req.user >= 0)]))
+
+
+def write_responders(out: Path, scen: Scenario) -> dict[str, int]:
+    """Write what people and tools recorded (alerts, the page, deploys, the Slack channel);
+    returns the number of records per file."""
+    counts: dict[str, int] = {}
     notes = responders.alert_notifications(scen)
     with open(out / "alertmanager.jsonl", "w", encoding="utf-8", newline="\n") as fh:
         for _, payload in notes:
@@ -155,12 +185,19 @@ def generate_incident(
         (out / "slack" / f"{day}.json").write_text(
             json.dumps(day_msgs, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
     counts["slack"] = len(msgs)
+    return counts
 
+
+def incident_truth(scen: Scenario, traffic: Traffic, *, seed: int, scale: float,
+                   counts: dict[str, int]) -> dict[str, Any]:
+    """The ground truth, known by construction (see the module docstring)."""
     alert_name, alert_t = responders.first_alert_firing(scen)
     page = responders.page_times(scen)
-    users_affected = np.unique(np.concatenate(affected)) if affected else np.empty(0)
-    users_active = np.unique(np.concatenate(active)) if active else np.empty(0)
-    truth = {
+    users_affected = np.unique(np.concatenate(traffic.affected)) if traffic.affected \
+        else np.empty(0)
+    users_active = np.unique(np.concatenate(traffic.active)) if traffic.active \
+        else np.empty(0)
+    return {
         "generator": "postmortem_kit.sample.generate_incident",
         "seed": seed,
         "scale": scale,
@@ -185,8 +222,8 @@ def generate_incident(
         "last_alert_resolved": iso(responders.last_alert_resolved(scen)),
         "users_affected": len(users_affected),
         "users_active": len(users_active),
-        "total_requests": total,
-        "failed_requests": failed,
+        "total_requests": traffic.total,
+        "failed_requests": traffic.failed,
         "failure_rule": "status >= 500 in [impact_start, impact_end)",
         "new_error_signatures": [
             "unhandled exception in POST /api/checkout: KeyError: 'currency'",
@@ -197,5 +234,3 @@ def generate_incident(
         ],
         "files": counts,
     }
-    (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
-    return truth

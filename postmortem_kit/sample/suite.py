@@ -22,9 +22,6 @@ import pandas as pd
 from postmortem_kit.ingest.schema import concat_events, finalize_events
 
 T0 = pd.Timestamp("2026-05-04 09:00", tz="UTC")
-SCENARIOS = ("sample_like", "no_incident", "two_bursts", "detection_before_impact",
-             "no_alert_source", "slow_burn", "skewed_clock", "quiet_service", "short_blip",
-             "long_burn")
 
 
 @dataclass
@@ -110,80 +107,140 @@ def _affected(requests: pd.DataFrame, failed: np.ndarray, a: float, b: float) ->
     return int(requests.loc[inside.to_numpy() & failed, "user"].nunique())
 
 
+@dataclass
+class Plan:
+    """What a scenario's builder decides: traffic, failure probability, other evidence and
+    truth (in minutes after :data:`T0`). :func:`build` turns it into events."""
+
+    p: Callable[[np.ndarray], np.ndarray]
+    parts: list[pd.DataFrame] = field(default_factory=list)
+    truth: dict[str, float | None] = field(default_factory=dict)
+    impact: tuple[float, float] = (60.0, 95.0)  # [a, b): where users count as affected
+    minutes: int = 180
+    rate: float = 200.0
+    users: int = 2000
+    options: dict = field(default_factory=dict)
+
+
+P0 = 0.002  # background failure probability
+A, B = 60.0, 95.0  # the usual impact window, in minutes
+_BUILDERS: dict[str, Callable[[], Plan]] = {}
+
+
+def scenario(name: str) -> Callable[[Callable[[], Plan]], Callable[[], Plan]]:
+    """Register a scenario builder under ``name`` (its order is :data:`SCENARIOS`' order)."""
+    def register(fn: Callable[[], Plan]) -> Callable[[], Plan]:
+        _BUILDERS[name] = fn
+        return fn
+    return register
+
+
+@scenario("sample_like")
+def _sample_like() -> Plan:
+    return Plan(_window(P0, 0.3, A, B),
+                [_change(57, "deploy", "v2"), *_alert(65, 100), *_page(65.2, 68, 101),
+                 _chat(66, "declaring an incident, I'm IC"), _change(88, "rollback", "v1")],
+                dict(started=A, detected=65, acknowledged=68, mitigated=88, resolved=B))
+
+
+@scenario("no_incident")
+def _no_incident() -> Plan:
+    return Plan(_window(P0, P0, 0, 0), [_chat(30, "lunch?")])
+
+
+@scenario("two_bursts")
+def _two_bursts() -> Plan:
+    def p(t):
+        return np.where(((t >= 60) & (t < 80)) | ((t >= 120) & (t < 135)), 0.25, P0)
+
+    return Plan(p, [*_alert(63, 82), *_alert(122, 137), *_page(63.1, 66, 140),
+                    _change(75, "rollback", "v1"), _change(130, "config", "pool-size=64")],
+                dict(started=60, detected=63, acknowledged=66, mitigated=130, resolved=135),
+                impact=(A, 135))
+
+
+@scenario("detection_before_impact")
+def _detection_before_impact() -> Plan:
+    return Plan(_window(P0, 0.3, A, B),
+                [*_alert(58, 97, "SyntheticCheckoutProbe"), *_page(58.1, 61, 99),
+                 _change(90, "rollback", "v1")],
+                dict(started=A, detected=58, acknowledged=61, mitigated=90, resolved=B))
+
+
+@scenario("no_alert_source")
+def _no_alert_source() -> Plan:
+    return Plan(_window(P0, 0.3, A, B),
+                [_chat(20, "morning all"),
+                 _chat(66, "checkout is throwing 500s for me", user="support-anna"),
+                 _change(85, "rollback", "v1"), _chat(96, "looks resolved now")],
+                dict(started=A, detected=66, mitigated=85, resolved=B))
+
+
+@scenario("slow_burn")
+def _slow_burn() -> Plan:
+    end = 122.0
+
+    def p(t):
+        ramp = P0 + (0.04 - P0) * np.clip((t - A) / (120 - A), 0, 1)
+        return np.where((t >= A) & (t < end), ramp, P0)
+
+    return Plan(p, [*_alert(110, 125, "CheckoutErrorBudgetBurn"), *_page(110.2, 113, 126),
+                    _change(120, "rollback", "v1")],
+                dict(started=A, detected=110, acknowledged=113, mitigated=120, resolved=end),
+                impact=(A, end),
+                options={"tolerance": {"started": 10}})  # a ramp's first minutes are noise
+
+
+@scenario("skewed_clock")
+def _skewed_clock() -> Plan:
+    return Plan(_window(P0, 0.3, A, B),
+                [*_alert(65, 100), *_page(65.2, 68, 101), _change(88, "rollback", "v1")],
+                dict(started=A, detected=65, acknowledged=68, mitigated=88, resolved=B),
+                options={"skew": pd.Timedelta("4min"), "app_log_on_true_clock": True})
+
+
+@scenario("quiet_service")
+def _quiet_service() -> Plan:
+    return Plan(_window(0.0, 0.6, A, B),
+                [*_alert(70, 100), *_page(70.2, 72, 101), _change(90, "rollback", "v1")],
+                dict(started=A, detected=70, acknowledged=72, mitigated=90, resolved=B),
+                rate=3.0, users=40,
+                options={"tolerance": {"started": 3, "resolved": 3}})  # a request every 20 s
+
+
+@scenario("short_blip")
+def _short_blip() -> Plan:
+    return Plan(_window(P0, 0.5, 60, 64), [*_alert(62, 66)],
+                dict(started=60, detected=62, resolved=64), impact=(60, 64))
+
+
+@scenario("long_burn")
+def _long_burn() -> Plan:
+    a, b = 24 * 60.0, 4 * 24 * 60.0
+    return Plan(_window(P0, 0.08, a, b),
+                [*_alert(a + 40, b + 5), *_page(a + 41, a + 60, b + 10),
+                 _change(b - 30, "flag", "new-pricing=off")],
+                dict(started=a, detected=a + 40, acknowledged=a + 60, mitigated=b - 30,
+                     resolved=b),
+                impact=(a, b), minutes=5 * 24 * 60, rate=20.0)
+
+
+SCENARIOS = tuple(_BUILDERS)
+
+
 def build(name: str, seed: int = 0, scale: float = 1.0) -> Scenario:
     """Build scenario ``name`` (one of :data:`SCENARIOS`); ``scale`` multiplies the traffic."""
-    rng = np.random.default_rng(seed)
-    parts: list[pd.DataFrame] = []
-    truth: dict[str, float | None] = dict.fromkeys(
-        ("started", "detected", "acknowledged", "mitigated", "resolved"))
-    minutes, rate, users, options = 180, 200.0, 2000, {}
-    p0 = 0.002
-    a, b = 60.0, 95.0
-    if name == "sample_like":
-        p = _window(p0, 0.3, a, b)
-        parts += [_change(57, "deploy", "v2"), *_alert(65, 100), *_page(65.2, 68, 101),
-                  _chat(66, "declaring an incident, I'm IC"), _change(88, "rollback", "v1")]
-        truth.update(started=a, detected=65, acknowledged=68, mitigated=88, resolved=b)
-    elif name == "no_incident":
-        p = _window(p0, p0, 0, 0)
-        parts += [_chat(30, "lunch?")]
-    elif name == "two_bursts":
-        p = lambda t: np.where(((t >= 60) & (t < 80)) | ((t >= 120) & (t < 135)), 0.25, p0)  # noqa: E731
-        parts += [*_alert(63, 82), *_alert(122, 137), *_page(63.1, 66, 140),
-                  _change(75, "rollback", "v1"), _change(130, "config", "pool-size=64")]
-        truth.update(started=60, detected=63, acknowledged=66, mitigated=130, resolved=135)
-        b = 135
-    elif name == "detection_before_impact":
-        p = _window(p0, 0.3, a, b)
-        parts += [*_alert(58, 97, "SyntheticCheckoutProbe"), *_page(58.1, 61, 99),
-                  _change(90, "rollback", "v1")]
-        truth.update(started=a, detected=58, acknowledged=61, mitigated=90, resolved=b)
-    elif name == "no_alert_source":
-        p = _window(p0, 0.3, a, b)
-        parts += [_chat(20, "morning all"), _chat(66, "checkout is throwing 500s for me",
-                                                  user="support-anna"),
-                  _change(85, "rollback", "v1"), _chat(96, "looks resolved now")]
-        truth.update(started=a, detected=66, mitigated=85, resolved=b)
-    elif name == "slow_burn":
-        b = 122.0
-
-        def p(t):
-            ramp = p0 + (0.04 - p0) * np.clip((t - a) / (120 - a), 0, 1)
-            return np.where((t >= a) & (t < b), ramp, p0)
-
-        parts += [*_alert(110, 125, "CheckoutErrorBudgetBurn"), *_page(110.2, 113, 126),
-                  _change(120, "rollback", "v1")]
-        truth.update(started=a, detected=110, acknowledged=113, mitigated=120, resolved=b)
-        options["tolerance"] = {"started": 10}  # a ramp's first minutes are noise-level
-    elif name == "skewed_clock":
-        p = _window(p0, 0.3, a, b)
-        parts += [*_alert(65, 100), *_page(65.2, 68, 101), _change(88, "rollback", "v1")]
-        truth.update(started=a, detected=65, acknowledged=68, mitigated=88, resolved=b)
-        options["skew"] = pd.Timedelta("4min")
-    elif name == "quiet_service":
-        rate, users = 3.0, 40
-        p = _window(0.0, 0.6, a, b)
-        parts += [*_alert(70, 100), *_page(70.2, 72, 101), _change(90, "rollback", "v1")]
-        truth.update(started=a, detected=70, acknowledged=72, mitigated=90, resolved=b)
-        options["tolerance"] = {"started": 3, "resolved": 3}  # a request every 20 s
-    elif name == "short_blip":
-        a, b = 60.0, 64.0
-        p = _window(p0, 0.5, a, b)
-        parts += [*_alert(62, 66)]
-        truth.update(started=a, detected=62, resolved=b)
-    elif name == "long_burn":
-        minutes, rate = 5 * 24 * 60, 20.0
-        a, b = 24 * 60.0, 4 * 24 * 60.0
-        p = _window(p0, 0.08, a, b)
-        parts += [*_alert(a + 40, b + 5), *_page(a + 41, a + 60, b + 10),
-                  _change(b - 30, "flag", "new-pricing=off")]
-        truth.update(started=a, detected=a + 40, acknowledged=a + 60, mitigated=b - 30,
-                     resolved=b)
-    else:
+    if name not in _BUILDERS:
         raise ValueError(f"unknown scenario {name!r}: expected one of {SCENARIOS}")
-    skew = options.get("skew", pd.Timedelta(0))
-    requests, failed = _requests(rng, minutes, rate * scale, p, users, skew=skew)
-    if name == "skewed_clock":
+    rng = np.random.default_rng(seed)
+    plan = _BUILDERS[name]()
+    truth = dict.fromkeys(("started", "detected", "acknowledged", "mitigated", "resolved"))
+    truth.update(plan.truth)
+    parts = list(plan.parts)
+    skew = plan.options.get("skew", pd.Timedelta(0))
+    requests, failed = _requests(rng, plan.minutes, plan.rate * scale, plan.p, plan.users,
+                                 skew=skew)
+    if plan.options.get("app_log_on_true_clock"):
         # The application log is on the true clock: its errors line up with the alert.
         app = requests.loc[failed, ["timestamp", "user"]].copy()
         app["timestamp"] = app["timestamp"] - skew
@@ -192,6 +249,8 @@ def build(name: str, seed: int = 0, scale: float = 1.0) -> Scenario:
         parts.append(finalize_events(app, source="app"))
     events = concat_events([requests, *parts])
     true_requests = requests.assign(timestamp=requests["timestamp"] - skew)
-    affected = _affected(true_requests, failed, a, b) if truth["started"] is not None else 0
+    affected = (_affected(true_requests, failed, *plan.impact)
+                if truth["started"] is not None else 0)
     stamps = {k: (_minutes(v) if v is not None else None) for k, v in truth.items()}
+    options = {k: v for k, v in plan.options.items() if k != "app_log_on_true_clock"}
     return Scenario(name, events, stamps, affected, options)

@@ -9,6 +9,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# Registers ``events.pm`` on every DataFrame: an accessor must exist before a user's first
+# ``events.pm``, whatever they imported (pandas is imported here for it, nothing heavier).
+from postmortem_kit import accessor as _accessor  # noqa: F401
+
 __version__ = "0.1.0"
 
 _EXPORTS = {

@@ -1,12 +1,11 @@
 """Charts of an incident for the investigation notebook and the report.
 
 Every plot function takes ``ax=None`` (a new figure then), returns the Axes and never calls
-``plt.show()``. Importing this package also registers the ``events.pm`` accessor.
+``plt.show()``. The ``events.pm`` accessor (:mod:`postmortem_kit.accessor`) forwards here.
 """
 
 from __future__ import annotations
 
-from postmortem_kit.plots import accessor as _accessor  # noqa: F401  (registers events.pm)
 from postmortem_kit.plots.overview import plot_overview
 from postmortem_kit.plots.phases import plot_phases
 from postmortem_kit.plots.save import save_figure

@@ -83,7 +83,8 @@ STYLE_PROPERTIES = frozenset({
 
 # Links a reader may follow by clicking. Images: data: URLs of picture types only.
 _LINK_SCHEME = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
-_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp|svg\+xml)[;,]", re.IGNORECASE)
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpe?g|gif|webp|avif|bmp|svg\+xml)[;,]",
+                         re.IGNORECASE)
 # What the WHATWG URL parser ignores before reading a scheme: tab and newlines anywhere,
 # C0 controls and spaces at the ends (so "java\tscript:" is a javascript: URL).
 _URL_IGNORED = re.compile(r"[\t\n\r]")

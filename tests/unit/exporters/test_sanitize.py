@@ -70,6 +70,15 @@ def test_images_load_nothing_from_anywhere(src):
     assert "src" not in attrs and attrs["alt"] == "a"
 
 
+@pytest.mark.parametrize("src", [
+    "data:image/png;base64,iVBORw0KGgo=", "data:image/jpeg;base64,/9j/4AAQ",
+    "data:image/gif;base64,R0lGODlh", "data:image/webp;base64,UklGRg==",
+    "data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'/%3E",
+])
+def test_pictures_inside_the_page_stay(src):
+    assert only("img", sanitize_html(f'<img src="{src}">'))["src"] == src
+
+
 @pytest.mark.parametrize("style, kept", [
     ("color: red; text-align: right", "color:red;text-align:right"),
     ("background-color: #f6f8fa; font-weight: bold", "background-color:#f6f8fa;font-weight:bold"),

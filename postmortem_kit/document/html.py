@@ -3,7 +3,8 @@
 Jinja2 with autoescape on: every piece of document text is escaped, so a log line holding
 ``<script>`` shows as text. The CSS is embedded and nothing is fetched from the network.
 Links become ``<a>`` only for http(s), mailto and relative paths; a ``javascript:`` URL is
-shown as text, never made clickable.
+shown as text, never made clickable. The page opens with :data:`CONTENT_SECURITY_POLICY`,
+which every exported report page carries.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ import jinja2
 from postmortem_kit.document import layout as L
 from postmortem_kit.document.model import Postmortem
 from postmortem_kit.document.times import format_date, format_duration, format_time, zone_suffix
+
+#: The policy of every report page (first in ``<head>``): no script at all, nothing fetched
+#: (pictures and fonts only as ``data:`` URLs), inline CSS allowed, no form posts, no
+#: ``<base>``. What an escaping or sanitising mistake lets through still cannot run or load.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                           "font-src data:; form-action 'none'; base-uri 'none'")
 
 _SAFE_SCHEMES = {"", "http", "https", "mailto"}
 _SHORT_COLUMNS = {"time", "due", "status", "priority"}  # kept on one line
@@ -72,7 +79,8 @@ def render_html(pm: Postmortem) -> str:
     zone_note = pm.timezone
     if pm.timezone != "UTC" and pm.overview.start is not None:
         zone_note += f" (UTC{zone_suffix(pm.to_local(pm.overview.start)).replace('UTC', '')})"
-    return template.render(pm=pm, css=css, sections=report_sections(pm), zone_note=zone_note)
+    return template.render(pm=pm, css=css, sections=report_sections(pm), zone_note=zone_note,
+                           csp=CONTENT_SECURITY_POLICY)
 
 
 def report_sections(pm: Postmortem) -> list[_Section]:

@@ -8,7 +8,10 @@ A subclass of nbconvert's :class:`~nbconvert.exporters.HTMLExporter` that change
   ReportOutputsPreprocessor`);
 - its own template (``templates/postmortem_html``): one self-contained page, no script at
   all (the ``lab`` template pulls require.js and MathJax from CDNs), the CSS inline and
-  printable, images as ``data:`` URLs.
+  printable, images as ``data:`` URLs;
+- everything the notebook brings (outputs' HTML, Markdown cells) goes through the allow-list
+  sanitiser (:func:`~postmortem_kit.exporters.sanitize.sanitize_html`), and the page's
+  Content-Security-Policy forbids script and any fetch should something get past it.
 
 Examples
 --------
@@ -19,17 +22,18 @@ or, once the package is installed, ``jupyter nbconvert --to postmortem_html nb.i
 
 from __future__ import annotations
 
-import re
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import mistune
-from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 from traitlets import default
 from traitlets.config import Config
 
+from postmortem_kit.document.html import CONTENT_SECURITY_POLICY
 from postmortem_kit.exporters.preprocessors import ReportOutputsPreprocessor
+from postmortem_kit.exporters.sanitize import sanitize_html
 
 TEMPLATES = str(resources.files("postmortem_kit.exporters") / "templates")
 
@@ -49,46 +53,6 @@ REPORT_CONFIG = {
 # What a static page can show, best first. No widget views or JavaScript: nothing runs.
 HTML_PRIORITY = ["text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown",
                  "text/latex", "text/plain"]
-
-
-# Elements that run code or pull in other documents; a static report needs none of them.
-_ACTIVE_TAGS = ("script", "iframe", "frame", "object", "embed", "applet", "base", "noscript")
-_URL_ATTRIBUTES = ("src", "href", "srcset", "poster", "data", "action", "formaction",
-                   "xlink:href")
-_REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
-_SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data:text/html)", re.IGNORECASE)
-_CSS_REMOTE = re.compile(r"""@import[^;]*;|url\(\s*['"]?\s*(?:[a-z][a-z0-9+.-]*:)?//[^)]*\)""",
-                         re.IGNORECASE)
-
-
-def make_inert(html: str) -> str:
-    """``html`` with nothing that runs or loads: the report's offline, no-script guarantee.
-
-    Outputs' ``text/html`` is inserted as is (a pandas table must stay a table), so a
-    library's repr could bring a ``<script>``, an event handler or a CDN stylesheet. This
-    last pass removes script-like elements, ``on*`` handlers and ``javascript:`` URLs, and
-    drops remote URLs from everything the page would fetch by itself (links to click on
-    stay).
-    """
-    soup = BeautifulSoup(html, features="html.parser")
-    for element in soup.find_all(_ACTIVE_TAGS):
-        element.decompose()
-    for style in soup.find_all("style"):
-        if style.string and _CSS_REMOTE.search(style.string):
-            style.string = _CSS_REMOTE.sub("none", style.string)  # fonts, @imports
-    for element in soup.find_all(True):
-        if "style" in element.attrs:
-            element.attrs["style"] = _CSS_REMOTE.sub("none", str(element.attrs["style"]))
-        for name in list(element.attrs):
-            value = element.attrs[name]
-            text = " ".join(value) if isinstance(value, list) else str(value)
-            if name.lower().startswith("on") or (
-                    name.lower() in _URL_ATTRIBUTES and _SCRIPT_URL.match(text)):
-                del element.attrs[name]
-            elif (name.lower() in _URL_ATTRIBUTES and element.name != "a"
-                  and _REMOTE.match(text)):
-                del element.attrs[name]  # <img>, <link>, <video>...: would fetch on load
-    return str(soup)
 
 
 def markdown_to_escaped_html(source: str) -> str:
@@ -148,15 +112,19 @@ class PostmortemHTMLExporter(HTMLExporter):
         return insert_before_extraction(list(nbconvert_defaults), ReportOutputsPreprocessor)
 
     def default_filters(self) -> Any:
-        """nbconvert's filters and ``markdown2safehtml`` for Markdown outputs."""
+        """nbconvert's filters, ``markdown2safehtml`` and ``sanitize_html`` (see the template)."""
         yield from super().default_filters()
         yield ("markdown2safehtml", markdown_to_escaped_html)
+        yield ("sanitize_html", sanitize_html)
 
-    def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None,
-                           **kw: Any) -> tuple[str, dict[str, Any]]:
-        """Convert, then make the page inert (:func:`make_inert`)."""
-        html, resources = super().from_notebook_node(nb, resources, **kw)
-        return make_inert(html), resources
+    def _init_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
+        """nbconvert's resources, the page's policy and the document's CSS."""
+        resources = super()._init_resources(resources)
+        resources["content_security_policy"] = CONTENT_SECURITY_POLICY
+        # The document output's own <style> does not survive the sanitiser: the page has it.
+        resources["document_css"] = (Path(TEMPLATES) / "document" / "fragment.css").read_text(
+            encoding="utf-8")
+        return resources
 
     @property
     def default_config(self) -> Config:

@@ -4,6 +4,10 @@ A subclass of nbconvert's :class:`~nbconvert.exporters.MarkdownExporter` with th
 report's cuts (no code, no widget views, no stderr, tags honoured) and Markdown first in the
 display priority, so the document shows in the template's exact layout rather than as HTML.
 
+An output shown as HTML (a pandas table) goes through the same allow-list sanitiser as the
+HTML report (:func:`~postmortem_kit.exporters.sanitize.sanitize_html`): a Markdown viewer
+renders that HTML as it stands.
+
 Pictures go beside the report in ``<name>_files/`` (nbconvert's default, written by its
 ``FilesWriter`` or ``postmortem export``); with ``embed_images=True`` they stay inside the
 file as ``data:`` URLs, one file to mail around.
@@ -27,6 +31,7 @@ from postmortem_kit.exporters.preprocessors import (
     MarkdownImagesPreprocessor,
     ReportOutputsPreprocessor,
 )
+from postmortem_kit.exporters.sanitize import sanitize_html
 
 # The document's own Markdown beats its HTML; tables from pandas fall back to HTML, which
 # Markdown renderers show, before their fixed-width text.
@@ -68,6 +73,11 @@ class PostmortemMarkdownExporter(MarkdownExporter):
         nbconvert_defaults = MarkdownExporter.class_traits()["default_preprocessors"].default()
         return insert_before_extraction(list(nbconvert_defaults), ReportOutputsPreprocessor,
                                         MarkdownImagesPreprocessor)
+
+    def default_filters(self) -> Any:
+        """nbconvert's filters and ``sanitize_html`` for outputs' HTML."""
+        yield from super().default_filters()
+        yield ("sanitize_html", sanitize_html)
 
     @property
     def default_config(self) -> Config:

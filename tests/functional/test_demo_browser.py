@@ -6,8 +6,6 @@ a busy 2-core machine); the tests then look at what it wrote.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,9 +13,8 @@ import pytest
 from postmortem_kit.cli import demo as demo_verb
 from postmortem_kit.document import Postmortem
 from postmortem_kit.document.layout import LAYOUT
+from tests.functional.conftest import ARTIFACTS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # The sample incident's chat quotes this in a customer ticket (data/incident/README.md).
 HOSTILE = "<script>alert(1)</script>"
 
@@ -27,21 +24,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory) -> dict[str, Path]:
     return demo_verb.demo(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run must install Debian's chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

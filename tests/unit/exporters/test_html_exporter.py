@@ -6,7 +6,7 @@ import base64
 import re
 
 from postmortem_kit.exporters.html import PostmortemHTMLExporter, insert_before_extraction
-from tests.unit.exporters.conftest import HOSTILE
+from tests.unit.exporters.conftest import HOSTILE, Parsed, problems
 
 
 def export(nb):
@@ -97,7 +97,8 @@ def test_html_outputs_are_made_inert_and_offline(notebook):
     assert "__pwned = 3" not in body and "__pwned = 4" not in body
     assert "cdn.example.com" not in body and "<iframe" not in body
     assert "javascript:" not in body and "example.com/f.css" not in body
-    assert "td { color: red; }" in body  # the rest of the style stays
+    # an output's <style> goes whole (the report's own CSS is in the page's head)
+    assert "td { color: red; }" not in body and "@media print" in body
     assert 'href="https://runbooks.example.com/r"' in body  # a link to click stays
 
 
@@ -110,3 +111,52 @@ def test_markdown_outputs_escape_raw_html(notebook):
     assert "<strong>MD-MARKER</strong>" in body
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in body
     assert "<script" not in body
+
+
+def cells_of(page: str) -> str:
+    """The part of the page the notebook filled: between the template's <main> and footer."""
+    return page.split('<main class="pmk-page">', 1)[1].split('<footer class="pmk-footer">')[0]
+
+
+def test_every_way_markup_comes_in_is_sanitised(notebook):
+    import nbformat.v4 as v4
+
+    from tests.data.xss import payloads
+
+    hostile = "\n\n".join(payloads("issue_11"))
+    notebook.cells += [
+        v4.new_markdown_cell(f"# Notes\n\n{hostile}\n\n![remote](https://evil.invalid/md.png)"),
+        v4.new_raw_cell(hostile, metadata={"raw_mimetype": "text/html"}),
+        v4.new_code_cell("x", outputs=[v4.new_output("display_data", data={
+            "text/markdown": "![remote](https://evil.invalid/out.png) [js](javascript:x())"})]),
+        v4.new_code_cell("x", outputs=[v4.new_output("display_data", data={
+            "text/html": hostile})]),
+    ]
+    cells = cells_of(export(notebook))
+    assert problems(cells) == []
+    assert "evil.invalid" not in cells and "__pwned='" not in cells
+    assert "<h1" in cells and "Notes" in cells  # the Markdown cell is still there
+
+
+def test_one_broken_output_cannot_swallow_or_restyle_the_next(notebook):
+    import nbformat.v4 as v4
+
+    notebook.cells += [
+        v4.new_code_cell("x", outputs=[v4.new_output("display_data", data={
+            "text/html": "<style>@import 'https://evil.invalid/x.css'"})]),
+        v4.new_code_cell("x", outputs=[v4.new_output("display_data", data={
+            "text/html": "<table><tr><td>UNCLOSED-TABLE-MARKER"})]),
+        v4.new_code_cell("x", outputs=[v4.new_output("display_data", data={
+            "text/html": "<p>NEXT-OUTPUT-MARKER</p>"})]),
+    ]
+    parsed = Parsed(cells_of(export(notebook)))
+    # shown as text, not eaten by the <style>; not inside the unclosed table either
+    assert parsed.inside["NEXT-OUTPUT-MARKER"] == ("div", "div", "p")
+    assert parsed.inside["UNCLOSED-TABLE-MARKER"] == ("div", "div", "table", "tbody", "tr",
+                                                      "td")
+
+
+def test_page_carries_the_document_css_its_output_loses(notebook):
+    body = export(notebook)
+    head = body.split("</head>")[0]
+    assert ".pmk-report h2" in head and ".pmk-html table.dataframe" in head

@@ -7,7 +7,7 @@ import base64
 from postmortem_kit.document import Postmortem
 from postmortem_kit.exporters import display
 from postmortem_kit.exporters.markdown import PostmortemMarkdownExporter
-from tests.unit.exporters.conftest import HOSTILE
+from tests.unit.exporters.conftest import HOSTILE, problems
 
 RESOURCES = {"unique_key": "report", "output_files_dir": "report_files"}
 
@@ -73,3 +73,22 @@ def test_document_charts_stay_embedded_with_embed_images(tmp_path, png):
         nb, dict(RESOURCES))
     assert not resources.get("outputs")
     assert base64.b64encode(png).decode() in text
+
+
+def test_html_outputs_and_html_raw_cells_are_sanitised():
+    import nbformat.v4 as v4
+    import pandas as pd
+
+    from tests.data.xss import payloads
+
+    hostile = "\n".join(payloads("issue_11"))
+    table = pd.DataFrame({"service": ["checkout"], "errors": [326]})._repr_html_()
+    notebook = v4.new_notebook(cells=[
+        v4.new_code_cell("x", outputs=[v4.new_output("display_data", data={
+            "text/html": table + hostile})]),
+        v4.new_raw_cell(hostile, metadata={"raw_mimetype": "text/html"}),
+    ])
+    text, _ = PostmortemMarkdownExporter().from_notebook_node(notebook, dict(RESOURCES))
+    assert problems(text) == []
+    assert "evil.invalid" not in text and "__pwned" not in text
+    assert '<table border="1" class="dataframe">' in text and "<td>checkout</td>" in text

@@ -1,5 +1,7 @@
-"""The postmortem document: the template's model, its JSON file, Markdown and HTML forms."""
+"""The postmortem document: the template's model, its JSON file, Markdown and HTML forms,
+and how it displays in a notebook (:class:`Report`)."""
 
+from postmortem_kit.document.display import Report
 from postmortem_kit.document.model import (
     DEFAULT_TITLE,
     SCHEMA_VERSION,
@@ -34,6 +36,7 @@ __all__ = [
     "Overview",
     "Postmortem",
     "Prevention",
+    "Report",
     "Resolution",
     "RootCause",
 ]

@@ -323,7 +323,7 @@ class Postmortem(_Part):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """The document in a notebook and its exported report (charts embedded)."""
-        from postmortem_kit.exporters.display import mimebundle
+        from postmortem_kit.document.display import mimebundle
 
         return mimebundle(self)
 

@@ -1,11 +1,12 @@
-"""nbconvert exporters for postmortem reports, and how a postmortem displays in a notebook.
+"""nbconvert exporters for postmortem reports, and running notebooks to export them.
 
 ``postmortem_html`` (:class:`PostmortemHTMLExporter`) and ``postmortem_md``
 (:class:`PostmortemMarkdownExporter`) are registered as nbconvert entry points, so
 ``jupyter nbconvert --to postmortem_html investigation.ipynb`` writes the code-free report.
-:class:`Report` displays a ``postmortem.json`` as the document (with its charts), which is
-what the report shows in place of the live form. Names load lazily: importing nbconvert
-costs about a second, which a notebook that only displays a report should not pay.
+How a document displays in a notebook is the document's own business
+(:mod:`postmortem_kit.document.display`); ``Report`` is still importable from here for
+notebooks made before it moved. Names load lazily: importing nbconvert costs about a
+second, which a notebook that only displays a report should not pay.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "PostmortemHTMLExporter": "postmortem_kit.exporters.html",
     "PostmortemMarkdownExporter": "postmortem_kit.exporters.markdown",
-    "Report": "postmortem_kit.exporters.display",
+    "Report": "postmortem_kit.document.display",
     "export_notebook": "postmortem_kit.exporters.run",
     "execute_notebook": "postmortem_kit.exporters.run",
 }
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from postmortem_kit.exporters.display import Report
+    from postmortem_kit.document.display import Report
     from postmortem_kit.exporters.html import PostmortemHTMLExporter
     from postmortem_kit.exporters.markdown import PostmortemMarkdownExporter
     from postmortem_kit.exporters.run import execute_notebook, export_notebook

@@ -23,15 +23,13 @@ from __future__ import annotations
 from typing import Any
 
 from nbconvert.exporters import MarkdownExporter
-from traitlets import Bool, default
-from traitlets.config import Config
+from traitlets import Bool
 
-from postmortem_kit.exporters.html import REPORT_CONFIG, TEMPLATES, insert_before_extraction
+from postmortem_kit.exporters.base import ReportExporter
 from postmortem_kit.exporters.preprocessors import (
     MarkdownImagesPreprocessor,
     ReportOutputsPreprocessor,
 )
-from postmortem_kit.exporters.sanitize import sanitize_html
 
 # The document's own Markdown beats its HTML; tables from pandas fall back to HTML, which
 # Markdown renderers show, before their fixed-width text.
@@ -39,54 +37,17 @@ MARKDOWN_PRIORITY = ["text/markdown", "image/png", "image/jpeg", "image/svg+xml"
                      "text/latex", "text/plain"]
 
 
-class PostmortemMarkdownExporter(MarkdownExporter):
+class PostmortemMarkdownExporter(ReportExporter, MarkdownExporter):
     """Export an investigation notebook as the code-free Markdown postmortem report."""
 
     export_from_notebook = "Postmortem report (Markdown)"
+    report_template = "postmortem_md"
+    display_priority = MARKDOWN_PRIORITY
+    report_preprocessors = (ReportOutputsPreprocessor, MarkdownImagesPreprocessor)
 
     embed_images = Bool(
         False, help="Embed pictures as data: URLs instead of writing them to <name>_files/."
     ).tag(config=True)
-
-    @default("template_name")
-    def _template_name_default(self) -> str:
-        return "postmortem_md"
-
-    @default("extra_template_basedirs")
-    def _extra_template_basedirs_default(self) -> list[str]:
-        return [TEMPLATES]
-
-    @default("exclude_input")
-    def _exclude_input_default(self) -> bool:
-        return True
-
-    @default("exclude_input_prompt")
-    def _exclude_input_prompt_default(self) -> bool:
-        return True
-
-    @default("exclude_output_prompt")
-    def _exclude_output_prompt_default(self) -> bool:
-        return True
-
-    @default("default_preprocessors")
-    def _default_preprocessors_default(self) -> list[Any]:
-        nbconvert_defaults = MarkdownExporter.class_traits()["default_preprocessors"].default()
-        return insert_before_extraction(list(nbconvert_defaults), ReportOutputsPreprocessor,
-                                        MarkdownImagesPreprocessor)
-
-    def default_filters(self) -> Any:
-        """nbconvert's filters and ``sanitize_html`` for outputs' HTML."""
-        yield from super().default_filters()
-        yield ("sanitize_html", sanitize_html)
-
-    @property
-    def default_config(self) -> Config:
-        """nbconvert's Markdown defaults, then the report's (user configuration wins)."""
-        c = Config({**REPORT_CONFIG,
-                    "NbConvertBase": {"display_data_priority": MARKDOWN_PRIORITY}})
-        base = super().default_config.copy()
-        base.merge(c)
-        return base
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None,
                            **kw: Any) -> tuple[str, dict[str, Any]]:

@@ -50,7 +50,7 @@ timezone = "UTC"                   # display zone of the charts""", ["parameters
 from pathlib import Path
 
 from postmortem_kit import Postmortem, derive_timeline, read_events
-from postmortem_kit.exporters import Report
+from postmortem_kit.document import Report
 from postmortem_kit.plots import plot_overview, plot_phases, plot_timeline, save_figure
 from postmortem_kit.widgets import PostmortemForm
 

@@ -43,7 +43,7 @@ from pathlib import Path
 from postmortem_kit import Postmortem, derive_timeline, read_events
 from postmortem_kit.document import KeyEvent
 from postmortem_kit.document.prefill import users_affected
-from postmortem_kit.exporters import Report
+from postmortem_kit.document import Report
 from postmortem_kit.plots import plot_overview, plot_phases, plot_timeline, save_figure
 from postmortem_kit.sample import evidence_paths
 from postmortem_kit.widgets import PostmortemForm

@@ -34,9 +34,11 @@ def test_report_shows_every_section_readably_and_runs_no_injected_script(browser
     assert page.locator("#key-events tbody tr").count() == len(pm.key_events)
     # offline: the page asked for nothing but itself
     assert requests == [path.as_uri()]
-    # readable: body text is dark on white at a normal size
-    style = page.evaluate("(() => { const s = getComputedStyle(document.body);"
-                          " return [s.color, s.backgroundColor, s.fontSize]; })()")
+    # readable: the report's text is dark on white at a normal size
+    style = page.evaluate("(() => { const s = getComputedStyle("
+                          "document.querySelector('.pmk-report'));"
+                          " return [s.color, getComputedStyle(document.body).backgroundColor,"
+                          " s.fontSize]; })()")
     assert style == ["rgb(31, 35, 40)", "rgb(255, 255, 255)", "15px"]
     # nothing overflows the page width (long log lines wrap instead)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

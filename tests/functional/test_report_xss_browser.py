@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 
 from postmortem_kit.document import Postmortem
+from postmortem_kit.document.display import mimebundle
 from postmortem_kit.document.layout import LAYOUT
-from postmortem_kit.exporters.display import mimebundle
 from postmortem_kit.exporters.html import PostmortemHTMLExporter
 from tests.data.xss import payloads
 

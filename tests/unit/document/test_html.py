@@ -77,7 +77,7 @@ def test_javascript_urls_are_never_clickable():
 
 def test_empty_fields_are_visibly_unfilled():
     html = Postmortem().to_html()
-    assert re.search(r'<dd class="unfilled">\[Date of incident\]</dd>', html)
+    assert re.search(r'<dd class="pmk-unfilled">\[Date of incident\]</dd>', html)
     assert "[Positive aspect]" in html
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import re
 
-from postmortem_kit.exporters.html import PostmortemHTMLExporter, insert_before_extraction
+from postmortem_kit.exporters.base import insert_before_extraction
+from postmortem_kit.exporters.html import PostmortemHTMLExporter
 from tests.unit.exporters.conftest import HOSTILE, Parsed, problems
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from postmortem_kit.document import Postmortem
-from postmortem_kit.exporters import display
+from postmortem_kit.document import Postmortem, display
 from postmortem_kit.exporters.markdown import PostmortemMarkdownExporter
 from tests.unit.exporters.conftest import HOSTILE, problems
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from postmortem_kit.document import Postmortem
-from postmortem_kit.exporters.display import to_html_fragment
+from postmortem_kit.document.display import to_html_fragment
 from postmortem_kit.exporters.sanitize import sanitize_html
 from tests.data.xss import payloads
 from tests.unit.exporters.conftest import Parsed, only, png_bytes, problems

@@ -23,12 +23,17 @@ import mimetypes
 import os
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from postmortem_kit.document.html import report_environment, report_sections, safe_href
+from postmortem_kit.document.html import (
+    DOCUMENT_CSS,
+    report_sections,
+    report_template,
+    safe_href,
+    zone_note,
+)
 from postmortem_kit.document.model import Postmortem
 
 #: Supporting-documentation links with these suffixes are shown as pictures when the file
@@ -82,11 +87,6 @@ def local_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict
     return charts
 
 
-def _template_source(name: str) -> str:
-    return (resources.files("postmortem_kit.exporters") / "templates" / "document" / name
-            ).read_text(encoding="utf-8")
-
-
 def to_html_fragment(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> str:
     """The document as an HTML fragment (``<article class="pmk-report">``) with its CSS.
 
@@ -103,10 +103,9 @@ def to_html_fragment(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> 
     >>> "Cache &lt;outage&gt;" in html and html.startswith("<style>")
     True
     """
-    charts = local_charts(pm, base_dir)
-    template = report_environment(_template_source).get_template("fragment.html.j2")
-    return template.render(pm=pm, css=_template_source("fragment.css"),
-                           sections=report_sections(pm), charts=charts, safe_href=safe_href)
+    return report_template("fragment.html.j2").render(
+        pm=pm, css=DOCUMENT_CSS, sections=report_sections(pm), zone_note=zone_note(pm),
+        charts=local_charts(pm, base_dir), safe_href=safe_href, footer=None)
 
 
 def to_markdown_with_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> str:

@@ -8,15 +8,20 @@ import re
 import pytest
 
 from postmortem_kit.document import Postmortem
-from postmortem_kit.document.layout import LAYOUT
-from postmortem_kit.exporters.display import (
+from postmortem_kit.document.display import (
     Report,
     local_charts,
     mimebundle,
     to_html_fragment,
     to_markdown_with_charts,
 )
-from tests.unit.exporters.conftest import HOSTILE
+from postmortem_kit.document.layout import LAYOUT
+from tests.unit.exporters.conftest import HOSTILE, png_bytes
+
+
+@pytest.fixture(scope="module")
+def png() -> bytes:
+    return png_bytes()
 
 
 @pytest.fixture

@@ -49,6 +49,9 @@ def _describe(error: dict[str, Any]) -> str:
         if error["loc"] and error["loc"][-1] == "duration":
             return "duration is derived from start and end; remove it"
         return "unknown field (not part of the postmortem template)"
+    if kind == "too_short" and isinstance(error.get("input"), str):
+        # pydantic says "at least 1 item after validation": the text was only blanks.
+        return f"must not be empty (got {error['input']!r})"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]

@@ -300,3 +300,14 @@ def test_saving_over_a_named_pipe_is_refused_and_does_not_block(tmp_path):
     with pytest.raises(InputError, match="named pipe"):
         _load_with_deadline(Postmortem(title="x").save, fifo)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+# ZoneInfo reads the name as a file path: a folder or an over-long name raised OSError.
+@pytest.mark.parametrize("zone", ["America", "x" * 300], ids=["a-folder", "too-long"])
+def test_a_time_zone_that_is_not_a_zone_name_is_a_field_error(tmp_path, zone):
+    path = tmp_path / "pm.json"
+    path.write_text(json.dumps({"schema_version": 1, "timezone": zone}))
+    with pytest.raises(DocumentError) as info:
+        Postmortem.load(path)
+    (where, what), = info.value.problems
+    assert where == "timezone" and what.startswith(f"unknown time zone {zone!r}")

@@ -70,17 +70,22 @@ _SAVER = textwrap.dedent("""
 """)
 
 
+def _kill_a_saver(path, delay: float) -> None:
+    """Start a process saving to ``path`` over and over; SIGKILL it after ``delay`` s."""
+    proc = subprocess.Popen([sys.executable, "-c", _SAVER, str(path)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+
+
 def test_killing_the_process_mid_save_never_leaves_a_broken_file(tmp_path):
     path = tmp_path / "postmortem.json"
     Postmortem(title="version 0").save(path)
     for delay in (0.15, 0.3, 0.45, 0.6, 0.75):
-        proc = subprocess.Popen([sys.executable, "-c", _SAVER, str(path)],
-                                stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()
+        _kill_a_saver(path, delay)
         assert Postmortem.load(path).title.startswith("version ")
         if (tmp_path / "postmortem.json.bak").exists():
             assert Postmortem.load(tmp_path / "postmortem.json.bak").title.startswith("version ")
@@ -197,13 +202,7 @@ def test_the_form_autosave_also_saves_through_a_symlink(tmp_path):
 def test_killing_the_process_mid_save_through_a_symlink_leaves_link_and_target_whole(tmp_path):
     link, target = _linked_document(tmp_path)
     for delay in (0.2, 0.5):
-        proc = subprocess.Popen([sys.executable, "-c", _SAVER, str(link)],
-                                stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()
+        _kill_a_saver(link, delay)
         assert link.is_symlink()
         assert Postmortem.load(target).title.startswith("version ")
     assert Postmortem.load(target).title != "first", "no save completed: the test proved nothing"

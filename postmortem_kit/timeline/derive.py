@@ -86,6 +86,14 @@ def derive_timeline(
         Phases with provenance, metrics, impact, key-event candidates, signatures and the
         error-ratio series. A phase without evidence is missing (NaT) and its note says why.
 
+    Warns
+    -----
+    PostmortemKitWarning
+        When rows lie far outside the bulk of the events (a clock never set: year 1, 1970;
+        a wrong year): they are left out of the time bins, named in the warning and counted
+        in ``settings["analysis_span"]`` (:mod:`postmortem_kit.timeline.span`). A span that
+        would still need more than 500,000 bins raises PostmortemKitError.
+
     Examples
     --------
     >>> tl = derive_timeline(events)                                  # doctest: +SKIP

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from postmortem_kit.document.markdown_parse import ParseResult, parse_markdown
-from postmortem_kit.document.storage import load
+from postmortem_kit.document.storage import load, read_text
 from postmortem_kit.errors import DocumentError
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -18,9 +18,5 @@ def read_document(path: str | os.PathLike[str]) -> ParseResult:
     if not path.exists():
         raise DocumentError([("file", "not found")], str(path))
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise DocumentError([(f"byte {exc.start}", "not valid UTF-8")], str(path)) from None
-        return parse_markdown(text, source=str(path))
+        return parse_markdown(read_text(path), source=str(path))
     return ParseResult(load(path))

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -29,18 +29,22 @@ from postmortem_kit.document.markdown_inline import (
     unescape,
 )
 from postmortem_kit.document.markdown_render import META_PREFIX
-from postmortem_kit.document.model import Postmortem
+from postmortem_kit.document.model import Postmortem, find_zone
 from postmortem_kit.document.storage import validation_problems
 from postmortem_kit.document.times import parse_date, parse_time
 from postmortem_kit.errors import DocumentError
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")  # CommonMark closing "#"s
+# Patterns here read a line of any length in linear time: no two quantifiers may take the
+# same run of characters in turn (``\s+(.*?)\s*$`` is quadratic in a run of blanks), and a
+# pattern searched for starts only at the beginning of a run (``(?<!\s)\s+``).
+_HEADING_OPEN = re.compile(r"(#{1,6})\s")
 _LABELED = re.compile(
     r"^(?:[-*+]\s+)?\*\*(?P<label>[^*]+?)(?::\*\*|\*\*\s*:)\s*(?P<value>.*)$")
 _ITEM = re.compile(r"^(?:\d+[.)]|[-*+])\s+(?P<value>.*)$")
 _META = re.compile(re.escape(META_PREFIX) + r"\s*timezone=(?P<tz>\S+)\s*-->")
-_SUB = re.compile(r"^\s*<sub>(?P<key>source|provenance):\s?(?P<value>.*?)</sub>\s*", re.S)
-_PAREN_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
+_SUB = re.compile(r"\s*<sub>(?P<key>source|provenance):\s?(?P<value>.*?)</sub>\s*", re.S)
+_PAREN_TAIL = re.compile(r"\([^()]*\)\s*$")
+_RANGE_WORD = re.compile(r"(?<!\s)\s+(?:to|until|→|-|–|—)\s+")
 
 
 @dataclass
@@ -76,6 +80,7 @@ def parse_markdown(text: str, source: str | None = None) -> ParseResult:
     problems: list[tuple[str, str]] = []
     raw = _Raw()
     title: str | None = None
+    title_line = 0
     zone_name = "UTC"
     section: L.Section | None = None
     last_labeled: str | None = None
@@ -85,15 +90,16 @@ def parse_markdown(text: str, source: str | None = None) -> ParseResult:
         if meta:
             zone_name = meta["tz"]
             continue
-        heading = _HEADING.match(stripped)
+        heading = _heading(stripped)
         if heading:
+            level, name = heading
             last_labeled = None
-            if len(heading[1]) == 1 and title is None:
-                title = unescape(heading[2])
+            if level == 1 and title is None:
+                title, title_line = unescape(name), number
                 continue
-            section = _SECTIONS.get(_norm(heading[2]))
+            section = _SECTIONS.get(_norm(name))
             if section is None:
-                result.notes.append((number, f"section {heading[2]!r} is not part of the "
+                result.notes.append((number, f"section {name!r} is not part of the "
                                              "template; its content was not imported"))
             continue
         if not stripped:
@@ -106,14 +112,15 @@ def parse_markdown(text: str, source: str | None = None) -> ParseResult:
             continue
         last_labeled = _read_line(section, number, stripped, raw, result, last_labeled)
     try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(("timezone", f"unknown time zone {zone_name!r}"))
+        zone = find_zone(zone_name)
+    except ValueError as exc:
+        problems.append(("timezone", str(exc)))
         zone = ZoneInfo("UTC")
     data, lines_by_path = _interpret(raw, zone, problems)
     data["timezone"] = zone_name if not problems or zone_name == "UTC" else "UTC"
     if title:
         data["title"] = title
+        lines_by_path["title"] = title_line
     try:
         result.document = Postmortem.model_validate(data)
     except ValidationError as exc:
@@ -125,6 +132,22 @@ def parse_markdown(text: str, source: str | None = None) -> ParseResult:
     if problems:
         raise DocumentError(problems, source)
     return result
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    """``(level, text)`` of an ATX heading (``## Impact``, ``## Impact ##``), else None.
+
+    ``line`` is already stripped. A closing run of ``#`` is dropped when a blank precedes it
+    (CommonMark), so ``# C#`` keeps its ``#``.
+    """
+    opening = _HEADING_OPEN.match(line)
+    if opening is None:
+        return None
+    text = line[opening.end():].strip()
+    bare = text.rstrip("#")
+    if bare != text and bare[-1:].isspace():
+        text = bare.rstrip()
+    return len(opening[1]), text
 
 
 def _read_line(section: L.Section, number: int, line: str, raw: _Raw, result: ParseResult,
@@ -244,8 +267,9 @@ def _interpret(raw: _Raw, zone: ZoneInfo, problems: list[tuple[str, str]]
 
 
 def _interpret_duration(value: str, line: int, block: L.Labeled, when, put) -> None:
-    value = _PAREN_TAIL.sub("", value)  # "(2h 38m)": derived, recomputed from start and end
-    parts = re.split(r"\s+(?:to|until|→|-|–|—)\s+", value, maxsplit=1)
+    # "(2h 38m)": derived, recomputed from start and end
+    value = _PAREN_TAIL.sub("", value).rstrip()
+    parts = _RANGE_WORD.split(value, maxsplit=1)
     placeholders = [p.strip() for p in block.placeholder.split(" to ")]
     times = []
     for i, part in enumerate(parts[:2]):
@@ -272,15 +296,15 @@ def _table_row(path: str, cells: list[str], line: int, row_path: str, when) -> d
         event_cell = cells[1] if len(cells) > 1 else ""
         row: dict[str, Any] = {"action_taken": _cell(cells, 2)}
         cut = find_unescaped(event_cell, "<sub>")
-        tail = event_cell[cut:] if cut != -1 else ""
-        row["event"] = unescape(event_cell[:cut] if cut != -1 else event_cell).strip()
-        while tail:
-            sub = _SUB.match(tail)
+        at = cut if cut != -1 else len(event_cell)
+        row["event"] = unescape(event_cell[:at]).strip()
+        while at < len(event_cell):
+            sub = _SUB.match(event_cell, at)  # from ``at``, without copying the rest
             if not sub:
-                row["event"] += unescape(tail)
+                row["event"] += unescape(event_cell[at:])
                 break
             row[sub["key"]] = unescape(sub["value"])
-            tail = tail[sub.end():]
+            at = sub.end()
         time_text = cells[0] if cells else ""
         if time_text and time_text not in EMPTY_CELL_MARKS:
             row["time"] = when(time_text, line, f"{row_path}.time")
@@ -311,11 +335,21 @@ def _link(item: str) -> dict[str, str]:
     return {"title": unescape(item)}
 
 
+# The last step of a model path: ``.time``, ``[2]``, or the whole of a top-level name.
+_LAST_STEP = re.compile(r"(?:^|\.)[^.\[\]]+$|\[\d+\]$")
+
+
 def _locate(path: str, lines_by_path: dict[str, int]) -> str:
-    """``line 23 (key_events[1].time)``: the Markdown line of a model path, when known."""
+    """``line 23 (key_events[1].time)``: the Markdown line of a model path, when known.
+
+    Walks up from ``path`` to the nearest ancestor the parser saw a line for.
+    """
     probe = path
     while probe:
         if probe in lines_by_path:
             return f"line {lines_by_path[probe]} ({path})"
-        probe = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe)
+        parent = _LAST_STEP.sub("", probe)
+        if parent == probe:  # a step the pattern does not know ("(document)"): no ancestor
+            break
+        probe = parent
     return path

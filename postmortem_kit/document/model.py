@@ -225,11 +225,7 @@ class Postmortem(_Part):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}: expected an IANA name such as "
-                             "'UTC' or 'Europe/Berlin'") from None
+        find_zone(value)
         return value
 
     @model_validator(mode="before")
@@ -238,8 +234,8 @@ class Postmortem(_Part):
         if not isinstance(data, dict):
             return data
         try:
-            zone = ZoneInfo(str(data.get("timezone", "UTC")))
-        except (ZoneInfoNotFoundError, ValueError):
+            zone = find_zone(str(data.get("timezone", "UTC")))
+        except ValueError:
             return data  # the timezone validator reports it
         data = dict(data)
         for section, key in _TIME_PATHS:
@@ -332,6 +328,19 @@ class Postmortem(_Part):
         from postmortem_kit.document.html import render_html
 
         return render_html(self)
+
+
+def find_zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``; raises ValueError saying what was expected.
+
+    ``ZoneInfo`` looks the name up as a file path, so besides its own errors it raises
+    OSError for a folder (``"America"``) or a name longer than a file name may be.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name!r}: expected an IANA name such as "
+                         "'UTC' or 'Europe/Berlin'") from None
 
 
 def localize(value: Any, zone: ZoneInfo) -> Any:

@@ -3,12 +3,21 @@
 A save never leaves a broken file: the new text goes to a temporary file in the same folder,
 is fsynced, and replaces the old file with one ``os.replace`` (atomic on POSIX and Windows).
 The previous version is kept as ``postmortem.json.bak`` so one bad edit is one step from undo.
+A symlinked ``postmortem.json`` is saved through to the file it points to: the link stays a
+link, and the temporary file and the ``.bak`` live beside the real file.
+
+Reading refuses anything but a regular file (a named pipe would block forever, a device
+might never end), and every way a file can fail to be a document (not UTF-8, not JSON,
+nested absurdly deep, invalid fields) is a :class:`~postmortem_kit.errors.DocumentError`
+naming the file.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from postmortem_kit.document.model import SCHEMA_VERSION, Postmortem
-from postmortem_kit.errors import DocumentError
+from postmortem_kit.errors import DocumentError, InputError
 
 BACKUP_SUFFIX = ".bak"
 
@@ -40,6 +49,9 @@ def _describe(error: dict[str, Any]) -> str:
         if error["loc"] and error["loc"][-1] == "duration":
             return "duration is derived from start and end; remove it"
         return "unknown field (not part of the postmortem template)"
+    if kind == "too_short" and isinstance(error.get("input"), str):
+        # pydantic says "at least 1 item after validation": the text was only blanks.
+        return f"must not be empty (got {error['input']!r})"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
@@ -84,6 +96,16 @@ def from_json(text: str, source: str | None = None) -> Postmortem:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise DocumentError([(where, f"invalid JSON: {exc.msg}")], source) from None
+    except RecursionError:
+        # json recurses once per nested array/object; a document is a few levels deep.
+        raise DocumentError([("(document)", "invalid JSON: arrays/objects nested too deeply "
+                              f"(more than about {sys.getrecursionlimit()} levels)")],
+                            source) from None
+    except ValueError:
+        # The only other ValueError json raises (it gives no position): an integer longer
+        # than Python converts to int (sys.get_int_max_str_digits, a guard against DoS).
+        raise DocumentError([("(document)", "invalid JSON: a number with more than "
+                              f"{sys.get_int_max_str_digits()} digits")], source) from None
     return from_dict(data, source)
 
 
@@ -94,25 +116,73 @@ def to_json(pm: Postmortem) -> str:
 
 def load(path: str | os.PathLike[str]) -> Postmortem:
     """Read ``path``; raises DocumentError naming the file and every bad field."""
-    path = Path(path)
+    return from_json(read_text(path), source=str(path))
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a document file (UTF-8, a leading byte order mark dropped).
+
+    Raises InputError when ``path`` is not a regular file and DocumentError when it is not
+    UTF-8, both naming the file.
+    """
+    data = read_regular_file(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DocumentError([(f"byte {exc.start}", "not valid UTF-8")], str(path)) from None
-    return from_json(text, source=str(path))
+
+
+_SPECIAL_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                  (stat.S_ISSOCK, "a socket"))
+
+
+def _refuse_special(path: str | os.PathLike[str], mode: int, doing: str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
+    raise InputError(f"{os.fspath(path)}: is {kind}, not a regular file: {doing}")
+
+
+def read_regular_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``; raises InputError naming it when it is not a regular file.
+
+    The file is opened without blocking and checked on the open descriptor, so a named pipe
+    is refused at once (a plain open would wait for a writer) and a file swapped for a
+    device between a check and the read cannot slip through.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        _refuse_special(path, os.fstat(fd).st_mode, "expected a postmortem document file")
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        return handle.read()
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, backup: bool = True) -> None:
     """Replace ``path`` with ``text`` so that a crash at any moment leaves a whole file.
 
     With ``backup``, the file being replaced is first copied (also atomically) to
-    ``<path>.bak``.
+    ``<path>.bak``. When ``path`` is a symlink (or a chain of them), the file it points to is
+    replaced and the link is kept; the ``.bak`` goes beside that file. An existing ``path``
+    that is not a regular file (a named pipe, a device) is refused with InputError.
     """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if backup and path.exists():
-        _write_then_rename(path.with_name(path.name + BACKUP_SUFFIX), path.read_bytes(), folder)
-    _write_then_rename(path, text.encode("utf-8"), folder)
+    # Renaming onto the link itself would turn it into a file and leave its target stale.
+    target = Path(os.path.realpath(path))
+    folder = target.parent
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None:
+        _refuse_special(path, mode, "refusing to replace it with a document")
+        if backup:
+            _write_then_rename(target.with_name(target.name + BACKUP_SUFFIX),
+                               read_regular_file(target), folder)
+    _write_then_rename(target, text.encode("utf-8"), folder)
 
 
 def _write_then_rename(target: Path, data: bytes, folder: Path) -> None:

@@ -10,12 +10,29 @@ import numpy as np
 import pandas as pd
 
 from postmortem_kit.plots.style import utc_datetime64
+from postmortem_kit.timeline.span import analysis_span
 
 # Bin widths a reader recognises, smallest first.
 NICE_BINS = tuple(pd.Timedelta(s) for s in (
     "1s", "2s", "5s", "10s", "15s", "30s", "1min", "2min", "5min", "10min", "15min", "30min",
     "1h", "2h", "3h", "6h", "12h", "1D"))
 MAX_BINS = 360
+
+
+def within_span(events: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``events`` without the rows outside their analysis span, with a warning naming them.
+
+    A row at year 1 or 1970 would otherwise set the chart's time axis (and its bins) to
+    centuries. The rule is the timeline's (:mod:`postmortem_kit.timeline.span`); charts bin
+    at most daily, so only a span of more than ``MAX_BINS`` days is refused. Returns the
+    frame itself, not a copy, when nothing is left out.
+    """
+    if events is None or not len(events) or "timestamp" not in events:
+        return events
+    span = analysis_span(events, freq=NICE_BINS[-1], left_out_of="the chart")
+    if span is None:
+        return events.iloc[:0]
+    return events[~span.outside] if span.left_out else events
 
 
 def choose_bin(start: pd.Timestamp, end: pd.Timestamp, max_bins: int = MAX_BINS,

@@ -175,6 +175,7 @@ def plot_overview(
     >>> save_figure(ax.figure, "charts/overview")  # doctest: +SKIP
     """
     zone = resolve_tz(tz)
+    events = bins.within_span(events)  # a row with a wrong year must not set the axis
     ax = new_axes(ax, (11, 4.6))
     width = pd.Timedelta(freq) if freq is not None else None
     phases = phase_times(timeline)

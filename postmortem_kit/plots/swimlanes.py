@@ -133,6 +133,7 @@ def plot_timeline(
     >>> ax = plot_timeline(events, tl, lanes="source")  # doctest: +SKIP
     """
     zone = resolve_tz(tz)
+    events = bins.within_span(events)  # a row with a wrong year must not set the axis
     if events is None:
         events = pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
                                "kind": pd.Series([], dtype="str"),

@@ -13,6 +13,7 @@ import pandas as pd
 
 from postmortem_kit.timeline.impact import failed_rows
 from postmortem_kit.timeline.ratio import FailureRule, bin_edges
+from postmortem_kit.timeline.span import AnalysisSpan, analysis_span, check_bins
 
 MIN_FAILURES = 10  # a source with fewer failures has no shape to line up
 MIN_CORRELATION = 0.6
@@ -41,11 +42,15 @@ def estimate_clock_offsets(
     failure: FailureRule | None = None,
     freq: str | pd.Timedelta = "1min",
     max_lag: str | pd.Timedelta = "15min",
+    span: AnalysisSpan | None = None,
 ) -> dict[str, pd.Timedelta]:
     """Per-source corrections (to add to that source's timestamps) relative to ``reference``.
 
     Only sources whose failures line up clearly better at some lag than at none are listed;
-    an empty dict means no skew was found (or nothing to measure it with).
+    an empty dict means no skew was found (or nothing to measure it with). Failures are
+    counted over their analysis span, so one with a wrong year is left out instead of
+    sizing the counts; ``span`` (``derive_timeline``'s span of all events) gives the fence
+    to use instead of finding one and warning again.
     """
     reference = reference or pick_reference(events)
     if reference is None or not len(events):
@@ -55,9 +60,18 @@ def estimate_clock_offsets(
     if not len(rows):
         return {}
     freq = pd.Timedelta(freq)
-    bins, _, _ = bin_edges(rows["timestamp"], freq)
-    nbins = int(bins.max()) + 1
-    sources = rows["source"].to_numpy()
+    if span is None:
+        span = analysis_span(rows, freq=freq, left_out_of="the clock-skew estimate")
+    else:
+        span = span.refit(rows)
+        if span is not None:
+            check_bins(span, freq)
+    if span is None:
+        return {}
+    bins, _, _, nbins = bin_edges(rows["timestamp"], span, freq)
+    keep = (bins >= 0) & (bins < nbins)
+    bins = bins[keep]
+    sources = rows["source"].to_numpy()[keep]
     ref = np.bincount(bins[sources == reference], minlength=nbins).astype(float)
     if ref.sum() < MIN_FAILURES:
         return {}

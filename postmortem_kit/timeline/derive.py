@@ -19,6 +19,7 @@ from postmortem_kit.timeline.ratio import (
     latency_failure,
     narrow_columns,
 )
+from postmortem_kit.timeline.span import analysis_span
 from postmortem_kit.timeline.window import WindowSettings, detect_window
 
 
@@ -85,6 +86,14 @@ def derive_timeline(
         Phases with provenance, metrics, impact, key-event candidates, signatures and the
         error-ratio series. A phase without evidence is missing (NaT) and its note says why.
 
+    Warns
+    -----
+    PostmortemKitWarning
+        When rows lie far outside the bulk of the events (a clock never set: year 1, 1970;
+        a wrong year): they are left out of the time bins, named in the warning and counted
+        in ``settings["analysis_span"]`` (:mod:`postmortem_kit.timeline.span`). A span that
+        would still need more than 500,000 bins raises PostmortemKitError.
+
     Examples
     --------
     >>> tl = derive_timeline(events)                                  # doctest: +SKIP
@@ -102,17 +111,26 @@ def derive_timeline(
         if failure is not None:
             raise PostmortemKitError("give failure= or latency_threshold_ms=, not both")
         failure = latency_failure(latency_threshold_ms)
-    if isinstance(clock_offsets, str):
-        if clock_offsets != "auto":
-            raise PostmortemKitError(f"clock_offsets={clock_offsets!r}: expected 'auto', a "
-                                     "dict of source -> offset, or None")
-        clock_offsets = estimate_clock_offsets(events, reference=reference_source,
-                                               failure=failure, freq=freq)
-    events = _apply_offsets(events, clock_offsets)
-    if not len(events):
+    if isinstance(clock_offsets, str) and clock_offsets != "auto":
+        raise PostmortemKitError(f"clock_offsets={clock_offsets!r}: expected 'auto', a "
+                                 "dict of source -> offset, or None")
+    # Bins cover the bulk of the events: a row with a wrong year (a clock never set) is
+    # left out of them, with a warning, instead of stretching them over centuries.
+    left_out_of = "the time bins"
+    if clock_offsets == "auto":
+        span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
+        if span is not None:
+            clock_offsets = estimate_clock_offsets(events, reference=reference_source,
+                                                   failure=failure, freq=freq, span=span)
+            events = _apply_offsets(events, clock_offsets)
+            # Estimated corrections are minutes; the fence is a month from the bulk: the
+            # same rows stay out, and are not warned about twice.
+            span = span.refit(events)
+    else:
+        events = _apply_offsets(events, clock_offsets)
+        span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
+    if span is None:
         return Timeline(phases=_missing_all("no events"), settings=asdict(settings))
-
-    span = (events["timestamp"].min(), events["timestamp"].max())
     series = error_ratio(events, freq=settings.freq, failure=failure, span=span)
     window = detect_window(series.frame, settings.window, baseline=_as_window(baseline))
     table = empty_phases()
@@ -142,16 +160,19 @@ def derive_timeline(
     last = episodes["start"].iloc[-1] if len(episodes) else None
     _put(table, "mitigated", rules.mitigated(events, start, end, last))
 
-    sig = _signatures(events, start, end, window) if signatures and start is not None else None
+    sig = _signatures(events, start, end, window, span) if signatures and start is not None \
+        else None
     peak = float(episodes["peak_ratio"].max()) if len(episodes) else None
     tl = Timeline(
         phases=table,
         metrics=compute_metrics(table),
         impact=measure_impact(events, start, end, failure=failure, peak_ratio=peak,
-                              slo=slo, slo_window=settings.slo_window),
+                              slo=slo, slo_window=settings.slo_window, span=span),
         error_ratio=series.frame,
         episodes=episodes,
         settings={**asdict(settings), "ratio_basis": series.basis, "failure_rule": series.rule,
+                  "analysis_span": {"start": span.start, "end": span.end,
+                                    "left_out": span.left_out},
                   "baseline": asdict(window.baseline), "clock_offsets": {k: str(pd.Timedelta(v))
                                                      for k, v in (clock_offsets or {}).items()}},
         **({"signatures": sig} if sig is not None else {}),
@@ -220,11 +241,11 @@ def _edge_marker(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, b
     return rules.Marker(time, rule, note, source, line)
 
 
-def _signatures(events, start, end, window) -> pd.DataFrame:
+def _signatures(events, start, end, window, span) -> pd.DataFrame:
     from postmortem_kit.timeline.signatures import compare_signatures
 
     base = window.baseline
-    before_start = base.start if base.start is not None else events["timestamp"].min()
+    before_start = base.start if base.start is not None else span.start
     before_end = min(start, base.end) if base.end is not None else start
     if before_end <= before_start:
         before_end = start

@@ -11,6 +11,7 @@ from postmortem_kit.timeline.ratio import (
     narrow_columns,
     ratio_by,
 )
+from postmortem_kit.timeline.span import AnalysisSpan, analysis_span
 
 # Where a user's identity is found, best first; the client address is the last resort.
 USER_COLUMNS = ("user", "user_id", "user.id", "usr.id", "customer_id", "client", "client_ip",
@@ -50,13 +51,16 @@ def measure_impact(
     peak_ratio: float | None = None,
     slo: float = 0.999,
     slo_window: pd.Timedelta = pd.Timedelta("30D"),
+    span: AnalysisSpan | None = None,
 ) -> pd.Series:
     """Impact of the window ``[start, end)``.
 
     ``users_affected`` counts distinct users (falling back to client address) with a failed
     request or an error-level record in the window, out of ``users_active`` seen in it.
     ``error_budget_consumed`` is the window's failed requests as a fraction of the whole
-    ``slo_window``'s budget, the request rate taken from the evidence.
+    ``slo_window``'s budget, the request rate taken from the evidence: the requests in its
+    analysis ``span`` (computed when not given), so a row with a wrong year does not make
+    the evidence look decades long and the budget untouched.
     """
     if start is None or end is None:
         return pd.Series({"users_affected": pd.NA, "users_active": pd.NA,
@@ -71,11 +75,14 @@ def measure_impact(
     requests = inside["kind"] == "request"
     failed_requests = int((failed & requests).sum())
     total_requests = int(requests.sum())
-    all_requests = int((events["kind"] == "request").sum())
-    span = times.max() - times.min()
+    if span is None:
+        span = analysis_span(events, left_out_of="the request rate of the error budget")
+    is_request = (events["kind"] == "request").to_numpy(dtype=bool, na_value=False)
+    all_requests = int((is_request & ~span.outside).sum()) if span is not None else 0
+    length = span.end - span.start if span is not None else pd.Timedelta(0)
     budget = np.nan
-    if all_requests and span > pd.Timedelta(0):
-        expected = all_requests * (slo_window / span)
+    if all_requests and length > pd.Timedelta(0):
+        expected = all_requests * (slo_window / length)
         budget = failed_requests / (expected * (1 - slo))
     return pd.Series({
         "users_affected": int(identity[failed].nunique()),

@@ -1,7 +1,9 @@
 """Error ratio per time bin: from requests (failures / requests) or, failing that, from logs.
 
 Binning is done on integer microseconds with ``numpy.bincount``, not ``resample``: it is
-the hot path on tens of millions of events and needs no sort.
+the hot path on tens of millions of events and needs no sort. The bins cover the
+:func:`~postmortem_kit.timeline.span.analysis_span`, never simply the earliest to the latest
+time, so one row with a wrong year cannot size the arrays.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from postmortem_kit.errors import PostmortemKitError
+from postmortem_kit.timeline.span import AnalysisSpan, analysis_span, check_bins
 
 FailureRule = Callable[[pd.DataFrame], pd.Series]
 
@@ -59,12 +62,20 @@ def narrow_columns(events: pd.DataFrame, *extra: str) -> list[str]:
     return [c for c in (*RULE_COLUMNS, *extra) if c in events.columns]
 
 
-def bin_edges(times: pd.Series, freq: pd.Timedelta) -> tuple[np.ndarray, int, int]:
-    """Bin number of every time, plus the first bin's start and the bin width (microseconds)."""
+def bin_edges(times: pd.Series, span: AnalysisSpan, freq: pd.Timedelta
+              ) -> tuple[np.ndarray, int, int, int]:
+    """Bin numbers of ``times`` over ``span``: ``(bins, first, width, nbins)``.
+
+    ``first`` is the first bin's start and ``width`` the bin width, in microseconds;
+    ``nbins`` bins cover the span. A time outside the span (an outlier, NaT) gets a number
+    outside ``[0, nbins)``: callers keep ``(bins >= 0) & (bins < nbins)``.
+    """
     micros = times.astype("datetime64[us, UTC]").array.asi8
     width = int(freq / pd.Timedelta(microseconds=1))
-    first = (micros.min() // width) * width
-    return (micros - first) // width, first, width
+    first = span.origin(freq)
+    with np.errstate(over="ignore"):  # NaT is the minimum int64: far out, as it should be
+        bins = (micros - first) // width
+    return bins, first, width, span.bins(freq)
 
 
 def count_bins(bins: np.ndarray, failures: np.ndarray, first: int, width: int,
@@ -86,14 +97,15 @@ def error_ratio(
     *,
     freq: str | pd.Timedelta = "1min",
     failure: FailureRule | None = None,
-    span: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    span: AnalysisSpan | None = None,
 ) -> RatioSeries:
     """Per-bin error ratio of the incident's main signal.
 
     Requests (``kind == "request"``) are the signal when there are any, a failure being a
     5xx unless ``failure`` says otherwise; otherwise log records, a failure being a record
-    at level error or critical. ``span`` fixes the bins to cover (so different signals line
-    up); by default they cover the chosen records.
+    at level error or critical. ``span`` (an :class:`~postmortem_kit.timeline.span.
+    AnalysisSpan`) fixes the bins to cover, so different signals line up; by default they
+    cover the analysis span of the chosen records.
     """
     freq = pd.Timedelta(freq)
     kind = events["kind"]
@@ -107,25 +119,20 @@ def error_ratio(
     else:
         rows = events.loc[(kind == "log") & events["level"].notna(), cols]
         basis, rule = "logs", failure or log_failure
-    if not len(rows):
+    if span is None and len(rows):
+        span = analysis_span(rows, freq=freq, left_out_of="the error-ratio bins")
+    elif span is not None:
+        check_bins(span, freq)
+    if not len(rows) or span is None:
         empty = pd.DataFrame({"requests": pd.Series([], dtype="int64"),
                               "failures": pd.Series([], dtype="int64"),
                               "ratio": pd.Series([], dtype="float64")},
                              index=pd.DatetimeIndex([], tz="UTC", name="bin"))
         return RatioSeries(empty, "none", "no requests or leveled logs")
     failed = np.asarray(rule(rows), dtype=bool)
-    times = rows["timestamp"]
-    if span is not None:
-        times = pd.concat([pd.Series([span[0]], dtype=times.dtype), times])
-        failed = np.concatenate([[False], failed])
-    bins, first, width = bin_edges(times, freq)
-    if span is not None:
-        bins, failed = bins[1:], failed[1:]
-        last = int((pd.Timestamp(span[1]).value // 1000 - first) // width) + 1
-    else:
-        last = int(bins.max()) + 1
-    keep = (bins >= 0) & (bins < last)
-    frame = count_bins(bins[keep], failed[keep], first, width, max(last, 1))
+    bins, first, width, nbins = bin_edges(rows["timestamp"], span, freq)
+    keep = (bins >= 0) & (bins < nbins)
+    frame = count_bins(bins[keep], failed[keep], first, width, nbins)
     return RatioSeries(frame, basis, (rule.__doc__ or "custom rule").strip().split("\n")[0])
 
 

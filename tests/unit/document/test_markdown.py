@@ -195,3 +195,12 @@ def test_time_of_day_without_a_date_line_is_an_error_not_a_guess():
 def test_unknown_sections_are_reported_not_silently_dropped():
     result = parse_markdown(HUMAN + "\n## Appendix\nsome notes\n")
     assert any("'Appendix' is not part of the template" in note for _, note in result.notes)
+
+
+@pytest.mark.parametrize("zone", ["America", "x" * 300])
+def test_a_declared_time_zone_that_is_not_a_zone_name_is_reported(zone):
+    md = f"# T\n\n<!-- postmortem-kit: timezone={zone} -->\n\n## Incident Overview\n"
+    with pytest.raises(DocumentError) as info:
+        Postmortem.from_markdown(md, source="r.md")
+    assert info.value.problems == [("timezone", f"unknown time zone {zone!r}: expected an "
+                                                "IANA name such as 'UTC' or 'Europe/Berlin'")]

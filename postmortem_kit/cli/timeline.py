@@ -100,7 +100,7 @@ def to_json(tl, *, rejected: int = 0) -> dict[str, Any]:
             "key_events": events,
             "episodes": [{"start": _iso(r["start"]), "end": _iso(r["end"]),
                           "peak_ratio": r["peak_ratio"]} for _, r in tl.episodes.iterrows()],
-            "clock_offsets": tl.settings.get("clock_offsets", {}),
+            "clock_offsets": {k: str(v) for k, v in tl.clock_offsets.items()},
             "rejected_lines": rejected}
 
 
@@ -148,8 +148,7 @@ def to_text(tl, tz: str = "UTC") -> str:
     if budget is not None and not pd.isna(budget):
         lines.append(f"  {'error budget consumed':<22} {budget:.1%} of {impact['slo']:.3%} "
                      "over 30 days")
-    offsets = tl.settings.get("clock_offsets") or {}
-    for source, offset in offsets.items():
+    for source, offset in tl.clock_offsets.items():
         lines.append(f"  clock of {source!r} corrected by {offset}")
     lines += ["", f"Key events (top {TOP_EVENTS})"]
     top = tl.key_events.head(TOP_EVENTS).sort_values("time", kind="stable")

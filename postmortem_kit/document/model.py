@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -29,6 +30,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+if TYPE_CHECKING:  # pragma: no cover  (the timeline imports pandas; the document does not)
+    from postmortem_kit.timeline.model import Timeline
 
 SCHEMA_VERSION = 1
 DEFAULT_TITLE = "Incident Postmortem Template"
@@ -308,7 +312,8 @@ class Postmortem(_Part):
 
         return parse_markdown(text, source=source).document
 
-    def prefill(self, timeline: Any, *, key_events: Any = None, charts: Any = ()) -> list[str]:
+    def prefill(self, timeline: Timeline, *, key_events: Sequence[int] | None = None,
+                charts: Sequence[Mapping[str, str]] = ()) -> list[str]:
         """Fill empty fields from a Timeline, never overwriting the author's text.
 
         See :func:`postmortem_kit.document.prefill.prefill`; returns the paths filled.

@@ -37,12 +37,13 @@ from postmortem_kit.plots.style import (
     title_pad,
     to_num,
 )
+from postmortem_kit.timeline.model import Timeline
 
 # Bins with fewer rows than this make a ratio that jumps between 0 and 100 %: widen them.
 MIN_ROWS_PER_BIN = 20
 
 
-def _series(events: pd.DataFrame | None, timeline: Any, width: pd.Timedelta | None,
+def _series(events: pd.DataFrame | None, timeline: Timeline | None, width: pd.Timedelta | None,
             ) -> tuple[pd.DataFrame | None, str, str]:
     """Per-bin rate and ratio, what was counted ("requests") and the failure rule ("5xx").
 
@@ -68,25 +69,21 @@ def _series(events: pd.DataFrame | None, timeline: Any, width: pd.Timedelta | No
     return bins.rate_and_ratio(frame, start, end, width), what, rule
 
 
-def _basis(timeline: Any) -> tuple[str, str]:
-    """What the timeline's ratio counts and its failure rule, short, from its settings.
-
-    ``settings`` is not part of the fixed contract, so anything missing falls back to
-    the default rule (requests, 5xx).
-    """
-    settings = getattr(timeline, "settings", None) or {}
-    basis = str(settings.get("ratio_basis", "requests"))
-    rule = str(settings.get("failure_rule", "5xx"))
+def _basis(timeline: Timeline) -> tuple[str, str]:
+    """What the timeline's ratio counts and its failure rule, short."""
+    basis = timeline.ratio_basis
+    rule = timeline.failure_rule or "5xx"
     if basis.startswith("log"):
         return "log lines", "errors"
     return "requests", "5xx" if "5xx" in rule and "latency" not in rule else "failures"
 
 
-def _threshold(timeline: Any) -> float | None:
+def _threshold(timeline: Timeline | None) -> float | None:
     """The ratio above which the timeline called it impact, when it says."""
-    baseline = (getattr(timeline, "settings", None) or {}).get("baseline")
-    value = baseline.get("threshold") if isinstance(baseline, dict) else None
-    return float(value) if isinstance(value, int | float) and np.isfinite(value) else None
+    if timeline is None or timeline.baseline is None:
+        return None
+    value = timeline.baseline.threshold
+    return float(value) if value is not None and np.isfinite(value) else None
 
 
 def _auto_width(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
@@ -106,7 +103,7 @@ def _edges(series: pd.DataFrame) -> np.ndarray:
     return to_num(series.index.append(pd.DatetimeIndex([series.index[-1] + width])))
 
 
-def _impact_spans(timeline: Any, phases: dict[str, pd.Timestamp],
+def _impact_spans(timeline: Timeline | None, phases: dict[str, pd.Timestamp],
                   xmax: float | None) -> list[tuple[float, float]]:
     """(start, width) in date numbers of each impact episode, else of started→resolved."""
     episodes = getattr(timeline, "episodes", None)
@@ -126,7 +123,7 @@ def _impact_spans(timeline: Any, phases: dict[str, pd.Timestamp],
 
 def plot_overview(
     events: pd.DataFrame | None = None,
-    timeline: Any = None,
+    timeline: Timeline | None = None,
     *,
     ax: Axes | None = None,
     by_service: bool = False,
@@ -156,7 +153,8 @@ def plot_overview(
     by_service
         Add one error-ratio line per service (the five with most failures; needs events).
     tz
-        Display timezone of the time axis (a name such as ``"Europe/Berlin"``); UTC when None.
+        Display timezone of the time axis (a name such as ``"Europe/Berlin"``); when None,
+        the timeline's ``settings.display_tz`` (UTC by default).
     freq
         Bin width (``"1min"``) of the rate and ratio computed from events; by default
         chosen from the span (a few hundred bins at most, widened while bins hold fewer
@@ -174,7 +172,7 @@ def plot_overview(
     >>> ax = plot_overview(events, tl, tz="Europe/Berlin")  # doctest: +SKIP
     >>> save_figure(ax.figure, "charts/overview")  # doctest: +SKIP
     """
-    zone = resolve_tz(tz)
+    zone = resolve_tz(tz, timeline)
     events = bins.within_span(events)  # a row with a wrong year must not set the axis
     ax = new_axes(ax, (11, 4.6))
     width = pd.Timedelta(freq) if freq is not None else None

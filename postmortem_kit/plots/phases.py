@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -25,6 +24,7 @@ from postmortem_kit.plots.style import (
     time_num,
     title_pad,
 )
+from postmortem_kit.timeline.model import Timeline
 
 METRIC_NAMES = {"ttd": "TTD  time to detect", "tta": "TTA  time to acknowledge",
                 "ttm": "TTM  time to mitigate", "ttr": "TTR  time to resolve"}
@@ -50,7 +50,7 @@ def format_duration(value: pd.Timedelta) -> str:
 
 
 def plot_phases(
-    timeline: Any,
+    timeline: Timeline | None,
     *,
     ax: Axes | None = None,
     tz: str | dt.tzinfo | None = None,
@@ -71,7 +71,8 @@ def plot_phases(
     ax
         Axes to draw on; a new figure when None.
     tz
-        Display timezone of the time axis; UTC when None.
+        Display timezone of the time axis; when None, the timeline's
+        ``settings.display_tz`` (UTC by default).
     title
         Axes title, or None.
 
@@ -85,7 +86,7 @@ def plot_phases(
     --------
     >>> ax = plot_phases(tl, tz="America/New_York")  # doctest: +SKIP
     """
-    zone = resolve_tz(tz)
+    zone = resolve_tz(tz, timeline)
     ax = new_axes(ax, (9, 3.0))
     phases = phase_times(timeline)
     names = list(METRIC_PHASES)

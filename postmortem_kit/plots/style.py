@@ -21,6 +21,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.transforms import blended_transform_factory
 
+from postmortem_kit.errors import UsageError
+from postmortem_kit.timeline.model import Timeline
+
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
     "black": "#000000",
@@ -68,12 +71,24 @@ NOTE_STYLE: dict[str, Any] = {"ha": "center", "va": "center", "color": GREY,
                               "fontsize": 9, "style": "italic"}
 
 
-def resolve_tz(tz: str | dt.tzinfo | None) -> dt.tzinfo:
-    """The display zone: a name (``"Europe/Berlin"``), a tzinfo, or None for UTC."""
+def resolve_tz(tz: str | dt.tzinfo | None, timeline: Timeline | None = None) -> dt.tzinfo:
+    """The display zone: a name (``"Europe/Berlin"``), a tzinfo, or None for the
+    timeline's ``settings.display_tz`` (UTC without a timeline).
+
+    Raises
+    ------
+    UsageError
+        For a zone name that does not exist.
+    """
     if tz is None:
-        return dt.UTC
+        tz = timeline.settings.display_tz if timeline is not None else "UTC"
     if isinstance(tz, str):
-        return dt.UTC if tz.upper() in ("UTC", "Z") else ZoneInfo(tz)
+        if tz.upper() in ("UTC", "Z"):
+            return dt.UTC
+        try:
+            return ZoneInfo(tz)
+        except (ValueError, OSError, LookupError) as exc:
+            raise UsageError(f"tz={tz!r}: not a time zone name (e.g. 'Europe/Berlin')") from exc
     return tz
 
 
@@ -136,7 +151,7 @@ def note(ax: Axes, text: str, x: float = 0.5, y: float = 0.5, **kw: Any) -> None
     ax.text(x, y, text, transform=ax.transAxes, **{**NOTE_STYLE, **kw})
 
 
-def phase_times(timeline: Any) -> dict[str, pd.Timestamp]:
+def phase_times(timeline: Timeline | None) -> dict[str, pd.Timestamp]:
     """The phases a timeline has a time for, in phase order (missing ones left out)."""
     if timeline is None:
         return {}
@@ -148,7 +163,7 @@ def phase_times(timeline: Any) -> dict[str, pd.Timestamp]:
     return out
 
 
-def no_impact_note(timeline: Any) -> str | None:
+def no_impact_note(timeline: Timeline | None) -> str | None:
     """Why a timeline has no impact start (its own note), or None when it has one."""
     if timeline is None or "started" in phase_times(timeline):
         return None

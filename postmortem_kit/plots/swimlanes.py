@@ -8,7 +8,6 @@ vermillion on top). Neither grows with the number of rows.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -39,6 +38,7 @@ from postmortem_kit.plots.style import (
     title_pad,
     to_num,
 )
+from postmortem_kit.timeline.model import Timeline
 
 # Lanes a responder reads first come first; bulk evidence last.
 KIND_ORDER = ("alert", "page", "deploy", "change", "chat", "note", "metric", "log", "request")
@@ -88,7 +88,7 @@ def _lane_color(events: pd.DataFrame, rows: np.ndarray, lanes: str, key: str) ->
 
 def plot_timeline(
     events: pd.DataFrame | None,
-    timeline: Any = None,
+    timeline: Timeline | None = None,
     *,
     ax: Axes | None = None,
     lanes: str = "kind",
@@ -115,7 +115,8 @@ def plot_timeline(
     include
         Lanes to show even without events (an expected source that is missing says so).
     tz
-        Display timezone of the time axis; UTC when None.
+        Display timezone of the time axis; when None, the timeline's
+        ``settings.display_tz`` (UTC by default).
     max_labels, label_rows
         At most this many key-event labels, in at most this many staggered rows; the rest
         keep their marker and are counted in a note.
@@ -132,7 +133,7 @@ def plot_timeline(
     --------
     >>> ax = plot_timeline(events, tl, lanes="source")  # doctest: +SKIP
     """
-    zone = resolve_tz(tz)
+    zone = resolve_tz(tz, timeline)
     events = bins.within_span(events)  # a row with a wrong year must not set the axis
     if events is None:
         events = pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
@@ -204,7 +205,7 @@ def plot_timeline(
     return ax
 
 
-def _key_events(timeline: Any) -> pd.DataFrame:
+def _key_events(timeline: Timeline | None) -> pd.DataFrame:
     table = getattr(timeline, "key_events", None)
     if table is None or not len(table) or "time" not in table:
         return pd.DataFrame({"time": pd.Series([], dtype="datetime64[us, UTC]")})

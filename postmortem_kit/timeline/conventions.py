@@ -4,47 +4,67 @@ Vendors name and anchor their metrics differently; showing all of them for one i
 ends the argument about which "MTTR" a number is. Definitions follow each vendor's
 documentation as we read it; where a vendor anchors on a moment our evidence does not
 record (Datadog's "declared"), the closest evidence is used and the definition says which.
+Our own rows come from :data:`~postmortem_kit.timeline.metrics.METRICS`, the one place our
+definitions are written.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from postmortem_kit.timeline.model import Timeline
+from postmortem_kit.timeline.metrics import METRICS, phase_time
 
 
-def _between(later, earlier):
+@dataclass(frozen=True)
+class PageTimes:
+    """When the incident's page was created and resolved: what PagerDuty measures from."""
+
+    created: pd.Timestamp | None = None
+    resolved: pd.Timestamp | None = None
+
+    @classmethod
+    def from_events(cls, events: pd.DataFrame) -> PageTimes:
+        """The first page trigger and the last page resolution in the events."""
+        if "state" not in events:
+            return cls()
+        pages = events[events["kind"] == "page"]
+        state = pages["state"].str.lower()
+        created = pages.loc[state == "triggered", "timestamp"].min()
+        resolved = pages.loc[state == "resolved", "timestamp"].max()
+        return cls(None if pd.isna(created) else created,
+                   None if pd.isna(resolved) else resolved)
+
+
+def _between(later: pd.Timestamp | None, earlier: pd.Timestamp | None) -> pd.Timedelta:
     if later is None or earlier is None:
         return pd.NaT
     return later - earlier
 
 
-def conventions(tl: Timeline, events: pd.DataFrame) -> pd.DataFrame:
+def conventions(phases: pd.DataFrame, pages: PageTimes) -> pd.DataFrame:
     """One row per (convention, metric) with its value and definition."""
-    started, detected = tl.phase("started"), tl.phase("detected")
-    acked, mitigated, resolved = (tl.phase("acknowledged"), tl.phase("mitigated"),
-                                  tl.phase("resolved"))
-    pages = events[events["kind"] == "page"] if "state" in events else events.iloc[0:0]
-    state = pages["state"].str.lower() if len(pages) else pd.Series(dtype="str")
-    created = pages.loc[state == "triggered", "timestamp"].min() if len(pages) else pd.NaT
-    page_resolved = pages.loc[state == "resolved", "timestamp"].max() if len(pages) else pd.NaT
-    created = None if pd.isna(created) else created
-    page_resolved = None if pd.isna(page_resolved) else page_resolved
-    declared = created or detected
+    started, detected = phase_time(phases, "started"), phase_time(phases, "detected")
+    acked, mitigated, resolved = (phase_time(phases, "acknowledged"),
+                                  phase_time(phases, "mitigated"),
+                                  phase_time(phases, "resolved"))
+    declared = pages.created or detected
+    ours = [("postmortem-kit", name, _between(phase_time(phases, later),
+                                              phase_time(phases, earlier)),
+             f"{later} − {earlier}")
+            for name, (later, earlier, _) in METRICS.items() if name != "duration"]
     rows = [
-        ("postmortem-kit", "ttd", _between(detected, started), "detected − started"),
-        ("postmortem-kit", "tta", _between(acked, detected), "acknowledged − detected"),
-        ("postmortem-kit", "ttm", _between(mitigated, started), "mitigated − started"),
-        ("postmortem-kit", "ttr", _between(resolved, started), "resolved − started"),
+        *ours,
         ("Datadog", "time to detect", _between(detected, started),
          "detection − earliest customer impact"),
         ("Datadog", "time to repair", _between(resolved, detected),
          "last customer impact − detection"),
         ("Datadog", "time to resolve", _between(resolved, declared),
          "resolved − declared (declared: first page trigger, else detection)"),
-        ("PagerDuty", "MTTA", _between(acked, created),
+        ("PagerDuty", "MTTA", _between(acked, pages.created),
          "first acknowledgement − page created"),
-        ("PagerDuty", "MTTR", _between(page_resolved, created),
+        ("PagerDuty", "MTTR", _between(pages.resolved, pages.created),
          "page resolved − page created"),
         ("Google SRE", "time to detect", _between(detected, started),
          "detected − outage begins"),

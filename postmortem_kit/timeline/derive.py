@@ -2,56 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
 from postmortem_kit.errors import PostmortemKitError
 from postmortem_kit.timeline import phases as rules
 from postmortem_kit.timeline.clocks import estimate_clock_offsets
-from postmortem_kit.timeline.conventions import conventions
+from postmortem_kit.timeline.conventions import PageTimes, conventions
 from postmortem_kit.timeline.impact import failed_rows, measure_impact
 from postmortem_kit.timeline.key_events import candidates
-from postmortem_kit.timeline.model import PHASES, Timeline, compute_metrics, empty_phases
+from postmortem_kit.timeline.metrics import PHASES, compute_metrics, empty_phases
+from postmortem_kit.timeline.model import Timeline
 from postmortem_kit.timeline.ratio import (
     FailureRule,
     error_ratio,
     latency_failure,
     narrow_columns,
 )
+from postmortem_kit.timeline.settings import TimelineSettings
 from postmortem_kit.timeline.span import analysis_span
-from postmortem_kit.timeline.window import WindowSettings, detect_window
+from postmortem_kit.timeline.window import detect_window
 
-
-@dataclass(frozen=True)
-class TimelineSettings:
-    """Every knob of :func:`derive_timeline`, recorded on the Timeline it produced."""
-
-    freq: pd.Timedelta = pd.Timedelta("1min")
-    window: WindowSettings = field(default_factory=WindowSettings)
-    detection_lookback: pd.Timedelta = pd.Timedelta("15min")
-    key_event_lookback: pd.Timedelta = pd.Timedelta("30min")
-    slo: float = 0.999
-    slo_window: pd.Timedelta = pd.Timedelta("30D")
-
+__all__ = ["TimelineSettings", "derive_timeline"]
 
 REQUIRED = ("timestamp", "kind", "message")
 
 
 def derive_timeline(
     events: pd.DataFrame,
-    *,
-    freq: str | pd.Timedelta = "1min",
-    baseline: tuple[str | pd.Timestamp, str | pd.Timestamp] | None = None,
-    failure: FailureRule | None = None,
-    latency_threshold_ms: float | None = None,
-    min_excess: float = 0.01,
-    merge_gap: str | pd.Timedelta = "10min",
-    slo: float = 0.999,
-    slo_window: str | pd.Timedelta = "30D",
-    clock_offsets: dict[str, str | pd.Timedelta] | str | None = "auto",
-    reference_source: str | None = None,
-    signatures: bool = True,
+    settings: TimelineSettings | None = None,
+    **overrides: Any,
 ) -> Timeline:
     """Derive the incident's timeline from an events frame (DESIGN.md §1 schema).
 
@@ -59,69 +41,60 @@ def derive_timeline(
     ----------
     events
         What :func:`~postmortem_kit.read_events` returns.
-    freq
-        Bin width of the error-ratio series.
-    baseline
-        ``(start, end)`` of normal operation; automatic when None.
-    failure, latency_threshold_ms
-        What counts as a failed request: ``failure(requests) -> bool Series``, or 5xx or
-        slower than ``latency_threshold_ms``; default 5xx.
-    min_excess
-        How far above the baseline median the error ratio must rise to count as impact.
-    merge_gap
-        Bursts closer than this are one episode.
-    slo, slo_window
-        The SLO whose error budget the impact is measured against (99.9% over 30 days).
-    clock_offsets, reference_source
-        Per-source corrections for skewed clocks, added to that source's timestamps
-        (``{"access": "-3min"}``); ``"auto"`` (the default) estimates them from failures
-        two sources both saw, against ``reference_source`` (default: the source with the
-        most error-level log records); None trusts every clock.
-    signatures
-        Mine error signatures (the slowest step on very large inputs).
+    settings
+        Every knob at once (:class:`~postmortem_kit.timeline.TimelineSettings`); default:
+        the defaults of DESIGN.md §2.
+    **overrides
+        Any setting by name, applied on top of ``settings``: ``freq="30s"``,
+        ``baseline=(start, end)``, ``failure=rule`` or ``latency_threshold_ms=800``,
+        ``min_excess=0.02``, ``merge_gap="5min"``, ``slo=0.9995``, ``slo_window="28D"``,
+        ``clock_offsets={"access": "-3min"}`` (or ``"auto"``, the default, or None),
+        ``reference_source="app"``, ``signatures=False``, ``display_tz="Europe/Berlin"``.
+        See :class:`~postmortem_kit.timeline.TimelineSettings` for what each means.
 
     Returns
     -------
     Timeline
         Phases with provenance, metrics, impact, key-event candidates, signatures and the
         error-ratio series. A phase without evidence is missing (NaT) and its note says why.
+        ``tl.settings`` is the settings used.
+
+    Raises
+    ------
+    UsageError
+        For an unknown setting or a value that cannot be used, naming it.
 
     Warns
     -----
     PostmortemKitWarning
         When rows lie far outside the bulk of the events (a clock never set: year 1, 1970;
         a wrong year): they are left out of the time bins, named in the warning and counted
-        in ``settings["analysis_span"]`` (:mod:`postmortem_kit.timeline.span`). A span that
-        would still need more than 500,000 bins raises PostmortemKitError.
+        in ``tl.analysis_span`` (:mod:`postmortem_kit.timeline.span`). A span that would
+        still need more than 500,000 bins raises PostmortemKitError.
 
     Examples
     --------
-    >>> tl = derive_timeline(events)                                  # doctest: +SKIP
+    >>> tl = derive_timeline(events, freq="30s")                      # doctest: +SKIP
     >>> tl.metrics.loc["ttd", "value"]                                # doctest: +SKIP
     """
+    settings = (settings or TimelineSettings()).with_overrides(**overrides)
     missing = [c for c in REQUIRED if c not in events]
     if missing:
         raise PostmortemKitError(f"events frame lacks column(s) {missing}: pass what "
                                  "read_events returns")
-    settings = TimelineSettings(
-        freq=pd.Timedelta(freq),
-        window=WindowSettings(min_excess=min_excess, merge_gap=pd.Timedelta(merge_gap)),
-        slo=slo, slo_window=pd.Timedelta(slo_window))
-    if latency_threshold_ms is not None:
-        if failure is not None:
-            raise PostmortemKitError("give failure= or latency_threshold_ms=, not both")
-        failure = latency_failure(latency_threshold_ms)
-    if isinstance(clock_offsets, str) and clock_offsets != "auto":
-        raise PostmortemKitError(f"clock_offsets={clock_offsets!r}: expected 'auto', a "
-                                 "dict of source -> offset, or None")
+    failure = settings.failure
+    if settings.latency_threshold_ms is not None:
+        failure = latency_failure(settings.latency_threshold_ms)
+    clock_offsets = settings.clock_offsets
     # Bins cover the bulk of the events: a row with a wrong year (a clock never set) is
     # left out of them, with a warning, instead of stretching them over centuries.
     left_out_of = "the time bins"
     if clock_offsets == "auto":
         span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
         if span is not None:
-            clock_offsets = estimate_clock_offsets(events, reference=reference_source,
-                                                   failure=failure, freq=freq, span=span)
+            clock_offsets = estimate_clock_offsets(
+                events, reference=settings.reference_source, failure=failure,
+                freq=settings.freq, span=span)
             events = _apply_offsets(events, clock_offsets)
             # Estimated corrections are minutes; the fence is a month from the bulk: the
             # same rows stay out, and are not warned about twice.
@@ -130,9 +103,9 @@ def derive_timeline(
         events = _apply_offsets(events, clock_offsets)
         span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
     if span is None:
-        return Timeline(phases=_missing_all("no events"), settings=asdict(settings))
+        return Timeline(phases=_missing_all("no events"), settings=settings)
     series = error_ratio(events, freq=settings.freq, failure=failure, span=span)
-    window = detect_window(series.frame, settings.window, baseline=_as_window(baseline))
+    window = detect_window(series.frame, settings.window, baseline=settings.baseline)
     table = empty_phases()
     episodes = window.episodes
     if len(episodes):
@@ -160,33 +133,29 @@ def derive_timeline(
     last = episodes["start"].iloc[-1] if len(episodes) else None
     _put(table, "mitigated", rules.mitigated(events, start, end, last))
 
-    sig = _signatures(events, start, end, window, span) if signatures and start is not None \
-        else None
+    sig = (_signatures(events, start, end, window, span)
+           if settings.signatures and start is not None else None)
     peak = float(episodes["peak_ratio"].max()) if len(episodes) else None
+    pages = PageTimes.from_events(events)
     tl = Timeline(
         phases=table,
         metrics=compute_metrics(table),
         impact=measure_impact(events, start, end, failure=failure, peak_ratio=peak,
-                              slo=slo, slo_window=settings.slo_window, span=span),
+                              slo=settings.slo, slo_window=settings.slo_window, span=span),
         error_ratio=series.frame,
         episodes=episodes,
-        settings={**asdict(settings), "ratio_basis": series.basis, "failure_rule": series.rule,
-                  "analysis_span": {"start": span.start, "end": span.end,
-                                    "left_out": span.left_out},
-                  "baseline": asdict(window.baseline), "clock_offsets": {k: str(pd.Timedelta(v))
-                                                     for k, v in (clock_offsets or {}).items()}},
+        conventions=conventions(table, pages),
+        settings=settings,
+        ratio_basis=series.basis,
+        failure_rule=series.rule,
+        baseline=window.baseline,
+        clock_offsets={k: pd.Timedelta(v) for k, v in (clock_offsets or {}).items()},
+        analysis_span=span,
+        pages=pages,
         **({"signatures": sig} if sig is not None else {}),
     )
     keys = candidates(events, table, tl.signatures, lookback=settings.key_event_lookback)
-    tl = replace(tl, key_events=keys)
-    return replace(tl, conventions=conventions(tl, events))
-
-
-def _as_window(baseline):
-    if baseline is None:
-        return None
-    return tuple(pd.Timestamp(b) if pd.Timestamp(b).tzinfo else
-                 pd.Timestamp(b).tz_localize("UTC") for b in baseline)
+    return replace(tl, key_events=keys)
 
 
 def _apply_offsets(events: pd.DataFrame, offsets: dict | None) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from postmortem_kit.timeline.model import KEY_EVENT_COLUMNS
+from postmortem_kit.timeline.metrics import KEY_EVENT_COLUMNS
 from postmortem_kit.timeline.phases import MITIGATION_WORDS
 
 CHAT_SIGNALS: tuple[tuple[str, re.Pattern[str], int], ...] = (
@@ -28,6 +28,9 @@ CHAT_SIGNALS: tuple[tuple[str, re.Pattern[str], int], ...] = (
 KIND_SCORE = {"deploy": 70, "change": 65, "alert": 55, "page": 55}
 PAGE_SCORE = {"triggered": 55, "acknowledged": 60, "resolved": 45, "escalated": 45}
 REPEAT_PENALTY = 20  # each further chat message saying the same kind of thing
+SIGNAL_KINDS = ("alert", "page", "deploy", "change", "chat")  # what phase markers come from
+EVIDENCE_BONUS = 100  # the row a phase was derived from ranks first
+_EVIDENCE = "; evidence of a phase"
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -54,10 +57,7 @@ def candidates(events: pd.DataFrame, phases: pd.DataFrame, signatures: pd.DataFr
     lo, hi = times.min() - lookback, times.max() + after
     # Only the sparse kinds: never copy the bulk of request and log rows.
     window = events[(events["timestamp"] >= lo) & (events["timestamp"] <= hi)
-                    & events["kind"].isin(["alert", "page", "deploy", "change", "chat"])]
-    # A phase's evidence row is known by source and time (JSON sources have no line).
-    evidence = {(s, t) for s, t in zip(phases["source"], phases["time"], strict=True)
-                if isinstance(s, str) and not pd.isna(t)}
+                    & events["kind"].isin(SIGNAL_KINDS)]
     rows = []
     for _, ev in window[window["kind"].isin(["alert", "page", "deploy", "change"])].iterrows():
         rows.append(_from_signal(ev))
@@ -74,13 +74,27 @@ def candidates(events: pd.DataFrame, phases: pd.DataFrame, signatures: pd.DataFr
                                  f"chat message that {verb}", score - REPEAT_PENALTY * repeats))
                 break
     rows = _dedupe(rows)
-    for row in rows:
-        if (row["source"], row["time"]) in evidence:
-            row["score"] += 100
-            row["why"] += "; evidence of a phase"
-    rows += _phase_rows(phases)
     rows += _signature_rows(signatures)
-    frame = _frame(rows)
+    return with_phase_rows(_frame(rows), phases)
+
+
+def with_phase_rows(candidates: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFrame:
+    """``candidates`` ranked for ``phases``: the phase-boundary rows and the "evidence of a
+    phase" bonus follow the phases, so a phase set by hand re-ranks the key events."""
+    # A phase's evidence row is known by source and time (JSON sources have no line).
+    evidence = {(s, t) for s, t in zip(phases["source"], phases["time"], strict=True)
+                if isinstance(s, str) and not pd.isna(t)}
+    rows = candidates[candidates["kind"] != "phase"].to_dict("records")
+    for row in rows:
+        was = str(row["why"]).endswith(_EVIDENCE)
+        now = row["kind"] in SIGNAL_KINDS and (row["source"], row["time"]) in evidence
+        if now and not was:
+            row["score"] += EVIDENCE_BONUS
+            row["why"] += _EVIDENCE
+        elif was and not now:
+            row["score"] -= EVIDENCE_BONUS
+            row["why"] = row["why"][: -len(_EVIDENCE)]
+    frame = _frame(rows + _phase_rows(phases))
     return frame.sort_values(["score", "time"], ascending=[False, True], kind="stable",
                              ignore_index=True)
 

@@ -1,7 +1,8 @@
 """The :class:`Timeline`: the facts of an incident, each traceable to the evidence behind it.
 
 Names and shapes are a contract (DESIGN.md §2); :func:`derive_timeline` builds it and
-:meth:`Timeline.override` sets a phase by hand, with every metric following.
+:meth:`Timeline.override` sets a phase by hand, with everything derived from the phases
+(metrics, the vendor conventions, the phase rows among the key events) following.
 """
 
 from __future__ import annotations
@@ -11,52 +12,25 @@ from typing import Any
 
 import pandas as pd
 
-PHASES = ("started", "detected", "acknowledged", "mitigated", "resolved")
+from postmortem_kit.timeline.conventions import PageTimes, conventions
+from postmortem_kit.timeline.metrics import (
+    KEY_EVENT_COLUMNS,
+    METRICS,
+    PHASE_COLUMNS,
+    PHASES,
+    compute_metrics,
+    empty_phases,
+    phase_time,
+)
+from postmortem_kit.timeline.settings import TimelineSettings
+from postmortem_kit.timeline.span import AnalysisSpan
+from postmortem_kit.timeline.window import Baseline
 
-# metric -> (later phase, earlier phase, definition as printed in every output)
-METRICS: dict[str, tuple[str, str, str]] = {
-    "ttd": ("detected", "started", "time to detect: detected − started"),
-    "tta": ("acknowledged", "detected", "time to acknowledge: acknowledged − detected"),
-    "ttm": ("mitigated", "started", "time to mitigate: mitigated − started"),
-    "ttr": ("resolved", "started", "time to resolve: resolved − started"),
-    "duration": ("resolved", "started", "duration: resolved − started"),
-}
+__all__ = ["KEY_EVENT_COLUMNS", "METRICS", "PHASES", "PHASE_COLUMNS", "SIGNATURE_COLUMNS",
+           "Timeline", "compute_metrics", "empty_phases"]
 
-PHASE_COLUMNS = ("time", "source", "line", "rule", "note")
-KEY_EVENT_COLUMNS = ("time", "event", "action_taken", "source", "kind", "why")
 SIGNATURE_COLUMNS = ("signature_id", "template", "count_before", "count_during", "first_seen",
                      "example")
-
-
-def empty_phases() -> pd.DataFrame:
-    """A phases frame with every phase missing."""
-    index = pd.Index(PHASES, name="phase")
-    missing = [pd.NA] * len(PHASES)
-    return pd.DataFrame(
-        {
-            "time": pd.Series([pd.NaT] * len(PHASES), index=index, dtype="datetime64[us, UTC]"),
-            "source": pd.Series(missing, index=index, dtype="str"),
-            "line": pd.Series(missing, index=index, dtype="Int64"),
-            "rule": pd.Series(missing, index=index, dtype="str"),
-            "note": pd.Series(missing, index=index, dtype="str"),
-        },
-        index=index,
-    )
-
-
-def compute_metrics(phases: pd.DataFrame) -> pd.DataFrame:
-    """TTD, TTA, TTM, TTR and duration from the phase times (NaT where a phase is missing)."""
-    times = phases["time"]
-    values = [times[later] - times[earlier] for later, earlier, _ in METRICS.values()]
-    index = pd.Index(list(METRICS), name="metric")
-    return pd.DataFrame(
-        {
-            "value": pd.Series(values, index=index, dtype="timedelta64[us]"),
-            "definition": pd.Series([d for _, _, d in METRICS.values()], index=index,
-                                    dtype="str"),
-        },
-        index=index,
-    )
 
 
 @dataclass(frozen=True)
@@ -87,6 +61,20 @@ class Timeline:
         Separate bursts of impact: ``start``, ``end``, ``peak_ratio``.
     conventions
         The same incident measured under other vendors' conventions, side by side.
+    settings
+        The :class:`TimelineSettings` it was derived with.
+    ratio_basis
+        What the error ratio counted: ``"requests"``, ``"logs"`` or ``"none"``.
+    failure_rule
+        What counted as a failure, in words (``"status >= 500"``).
+    baseline
+        The baseline the impact was measured against (median, threshold, when, how found).
+    clock_offsets
+        The per-source clock corrections applied (given or estimated), by source.
+    analysis_span
+        The time range the bins cover and the outlying rows left out of them.
+    pages
+        When the page was created and resolved (what PagerDuty's conventions measure).
     """
 
     phases: pd.DataFrame = field(default_factory=empty_phases)
@@ -101,18 +89,33 @@ class Timeline:
     episodes: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["start", "end", "peak_ratio"]))
     conventions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: TimelineSettings = field(default_factory=TimelineSettings)
+    ratio_basis: str = "none"
+    failure_rule: str = ""
+    baseline: Baseline | None = None
+    clock_offsets: dict[str, pd.Timedelta] = field(default_factory=dict)
+    analysis_span: AnalysisSpan | None = None
+    pages: PageTimes = field(default_factory=PageTimes)
 
     def phase(self, name: str) -> pd.Timestamp | None:
         """The time of phase ``name``, or None when it is missing."""
-        value = self.phases.at[name, "time"]
-        return None if pd.isna(value) else value
+        return phase_time(self.phases, name)
+
+    def with_phases(self, phases: pd.DataFrame) -> Timeline:
+        """A copy with ``phases`` and everything derived from them recomputed: metrics,
+        conventions and the phase rows among the key events."""
+        from postmortem_kit.timeline.key_events import with_phase_rows
+
+        return replace(self, phases=phases, metrics=compute_metrics(phases),
+                       conventions=conventions(phases, self.pages),
+                       key_events=with_phase_rows(self.key_events, phases))
 
     def override(self, note: str | None = None, **phases: Any) -> Timeline:
         """A copy with phases set by hand (``tl.override(detected="2026-03-14 13:10Z")``).
 
-        The overridden phases get rule ``"manual"`` and ``note``; the metrics follow. A phase
-        set to None becomes missing (for example, no acknowledgement happened).
+        The overridden phases get rule ``"manual"`` and ``note``; every derived attribute
+        follows (:meth:`with_phases`). A phase set to None becomes missing (for example,
+        no acknowledgement happened).
         """
         unknown = set(phases) - set(PHASES)
         if unknown:
@@ -126,4 +129,4 @@ class Timeline:
             table.loc[name, ["source", "line"]] = [pd.NA, pd.NA]
             table.loc[name, "rule"] = "manual"
             table.loc[name, "note"] = note if note is not None else "set by hand"
-        return replace(self, phases=table, metrics=compute_metrics(table))
+        return self.with_phases(table)

@@ -101,3 +101,18 @@ def test_stagger_auto_puts_a_label_before_its_point_when_after_is_taken(axes):
 ])
 def test_shorten_keeps_labels_short_and_whole(text, short):
     assert shorten(text) == short
+
+
+def test_charts_use_the_timelines_display_zone_unless_told_otherwise():
+    from dataclasses import replace
+
+    from postmortem_kit.errors import UsageError
+    from postmortem_kit.plots.style import resolve_tz
+    from postmortem_kit.timeline import Timeline, TimelineSettings
+
+    tl = replace(Timeline(), settings=TimelineSettings(display_tz="Europe/Berlin"))
+    assert str(resolve_tz(None, tl)) == "Europe/Berlin"
+    assert str(resolve_tz("Asia/Tokyo", tl)) == "Asia/Tokyo"
+    assert str(resolve_tz(None)) == "UTC"
+    with pytest.raises(UsageError, match="Not/AZone"):
+        resolve_tz("Not/AZone")

@@ -71,7 +71,7 @@ def test_without_alerts_detection_falls_back_to_chat():
 
 def test_skewed_clock_is_estimated_and_corrected():
     scenario, tl = _check_phases("skewed_clock", 0)
-    assert tl.settings["clock_offsets"] == {"access": str(pd.Timedelta("-4min"))}
+    assert tl.clock_offsets == {"access": pd.Timedelta("-4min")}
     trusting = derive_timeline(scenario.events, signatures=False, clock_offsets=None)
     assert trusting.phases.at["started", "time"] - scenario.truth["started"] == \
         pd.Timedelta("4min")

@@ -52,7 +52,7 @@ def test_an_impossible_time_is_left_out_and_the_phases_do_not_change(sample, cle
     pd.testing.assert_frame_equal(tl.phases, clean.phases)
     assert tl.error_ratio.index.equals(clean.error_ratio.index)
     assert tl.impact["error_budget_consumed"] == clean.impact["error_budget_consumed"]
-    assert tl.settings["analysis_span"]["left_out"] == len(times)
+    assert tl.analysis_span.left_out == len(times)
 
 
 def test_the_clock_skew_estimate_ignores_a_failure_at_an_impossible_time():

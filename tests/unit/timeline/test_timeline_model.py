@@ -76,7 +76,7 @@ def test_conventions_are_side_by_side(timeline):
 def test_failure_rule_can_include_latency(timeline):
     events = build("sample_like").events
     slow = derive_timeline(events, signatures=False, latency_threshold_ms=200.0)
-    assert slow.settings["failure_rule"] == "status >= 500 or latency > 200 ms"
+    assert slow.failure_rule == "status >= 500 or latency > 200 ms"
     # the occasional slow success now counts as well: more failures than 5xx alone
     assert slow.error_ratio["failures"].sum() > timeline.error_ratio["failures"].sum()
 
@@ -85,3 +85,62 @@ def test_latency_rule_without_latencies_is_a_clear_error():
     events = build("sample_like").events.drop(columns="latency_ms")
     with pytest.raises(PostmortemKitError, match="needs request latencies"):
         derive_timeline(events, signatures=False, latency_threshold_ms=200.0)
+
+
+# The sample_like scenario's phases, minutes after 09:00 UTC (its truth): started 60,
+# detected 65, acknowledged 68, mitigated 88, resolved 95. Each override below moves one
+# phase to a time written here, and every derived attribute must follow it.
+MOVED = {"started": "2026-05-04 09:58", "detected": "2026-05-04 10:09",
+         "acknowledged": "2026-05-04 10:12", "mitigated": "2026-05-04 10:30",
+         "resolved": "2026-05-04 10:50"}
+
+
+@pytest.mark.parametrize("phase", list(MOVED))
+def test_override_recomputes_metrics_conventions_key_events_and_charts(timeline, phase):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from postmortem_kit.plots import plot_overview, plot_phases, plot_timeline
+    from tests.unit.plots.artists import num, phase_lines
+
+    moved = pd.Timestamp(MOVED[phase], tz="UTC")
+    tl = timeline.override(**{phase: moved})
+    t = {name: tl.phases.at[name, "time"] for name in MOVED}
+    assert t[phase] == moved
+    # metrics: DESIGN's definitions, written out here
+    expected = {"ttd": t["detected"] - t["started"], "tta": t["acknowledged"] - t["detected"],
+                "ttm": t["mitigated"] - t["started"], "ttr": t["resolved"] - t["started"],
+                "duration": t["resolved"] - t["started"]}
+    assert tl.metrics["value"].to_dict() == expected
+    # conventions: our own rows and the vendors' rows that use the phases
+    conv = tl.conventions.set_index(["convention", "metric"])["value"]
+    for name in ("ttd", "tta", "ttm", "ttr"):
+        assert conv["postmortem-kit", name] == expected[name]
+    assert conv["Google SRE", "time to detect"] == expected["ttd"]
+    assert conv["Google SRE", "time to mitigate"] == expected["ttm"]
+    assert conv["Google SRE", "outage duration"] == expected["ttr"]
+    assert conv["Datadog", "time to repair"] == t["resolved"] - t["detected"]
+    assert conv["PagerDuty", "MTTA"] == t["acknowledged"] - pd.Timestamp("2026-05-04 10:05:12",
+                                                                          tz="UTC")
+    # key events: a boundary phase's row moves with it; a manual phase is nobody's evidence
+    rows = tl.key_events[tl.key_events["kind"] == "phase"]
+    boundary = {"started": rows[rows["why"] == "phase started"]["time"].tolist(),
+                "resolved": rows[rows["why"] == "phase resolved"]["time"].tolist()}
+    if phase in boundary:
+        assert boundary[phase] == [moved]
+    was_evidence = timeline.phases.at[phase, "source"]
+    if isinstance(was_evidence, str) and phase not in boundary:
+        old = timeline.phases.at[phase, "time"]
+        same = tl.key_events[(tl.key_events["source"] == was_evidence)
+                             & (tl.key_events["time"] == old)]
+        assert len(same) and not same["why"].str.contains("evidence of a phase").any()
+    # charts: every chart draws the phase where the timeline now says
+    drawn = []
+    for plot in (plot_phases, plot_timeline, plot_overview):
+        ax = plot(tl) if plot is plot_phases else plot(build("sample_like").events, tl)
+        lines = phase_lines(ax)
+        if phase in lines:
+            assert lines[phase] == pytest.approx(num(moved), abs=1e-6), plot.__name__
+            drawn.append(plot.__name__)
+        matplotlib.pyplot.close(ax.figure)
+    assert drawn, "no chart draws the phase as a line"

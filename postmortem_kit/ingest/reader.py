@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import glob
+import os
+import sys
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.errors import IngestError, IngestWarning
+from postmortem_kit.errors import IngestError, IngestWarning, PostmortemKitError
 from postmortem_kit.ingest import formats as _formats  # noqa: F401  (registers the formats)
-from postmortem_kit.ingest.files import read_head
-from postmortem_kit.ingest.registry import FORMATS, Format, LoadContext
+from postmortem_kit.ingest.files import file_type, head_bytes, read_head, spooled
+from postmortem_kit.ingest.registry import (
+    FORMATS,
+    MAX_LINE_BYTES,
+    MAX_RATIO,
+    Format,
+    LoadContext,
+)
 from postmortem_kit.ingest.rejects import ErrorPolicy, RejectLog
 from postmortem_kit.ingest.schema import concat_events, finalize_events
 
 PathLike = str | Path
 _COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2")
 _GLOB_CHARS = set("*?[")
+STDIN = Path("-")  # ``read_events("-")``: standard input
+STDIN_NAME = "stdin"  # its name in rejects, notes and (by default) the source column
 
 
 def read_events(
@@ -36,6 +47,8 @@ def read_events(
     mapping: Mapping[str, str] | None = None,
     errors: ErrorPolicy = "report",
     progress: bool | None = None,
+    max_ratio: float | None = MAX_RATIO,
+    max_line_bytes: int | None = MAX_LINE_BYTES,
     **options: Any,
 ) -> pd.DataFrame:
     """Load evidence files into one events frame (DESIGN.md §1), sorted by time.
@@ -44,8 +57,11 @@ def read_events(
     ----------
     paths
         A file, a glob (``"logs/*.jsonl.gz"``), a folder (every file in it, or the folder
-        as one source when a folder format such as a Slack export recognises it) or a list
-        of those. Plain, gzip and bz2 files are told apart by their first bytes.
+        as one source when a folder format such as a Slack export recognises it), ``"-"``
+        for standard input, or a list of those. Plain, gzip and bz2 files are told apart
+        by their first bytes. Standard input and named pipes are read once (copied to a
+        temporary file that is removed after the load); devices and sockets are refused.
+        A folder reached twice through symbolic links is read once, and so is a file.
     format
         A registered format name (``jsonl``, ``logfmt``, ``csv``, ``access``, ...), or
         ``"auto"`` to ask every format to sniff each file and take the most confident.
@@ -74,6 +90,14 @@ def read_events(
     progress
         True: always show a progress bar; False: never; None: only for loads that last
         more than a couple of seconds.
+    max_ratio
+        Stop reading a gzip/bz2 file once it has decompressed to more than this many
+        times the compressed bytes read (judged after its first 8 MiB of output), with a
+        rejected record saying so: a decompression bomb, not a log. Logs compress 5-50x;
+        gzip cannot exceed about 1030x. None: no limit.
+    max_line_bytes
+        Reject a line longer than this (256 MiB by default; the lines after it keep their
+        numbers), so a line that never ends cannot exhaust memory. None: no limit.
     **options
         Format-specific options, passed to the loader.
 
@@ -88,8 +112,14 @@ def read_events(
     -----
     Encoding policy: a line that is not valid UTF-8, or contains a NUL byte, is rejected
     (reason names the byte offset), never decoded with replacement characters and kept, so
-    every accepted line is exactly what the file said. A truncated gzip/bz2 file yields
-    every complete line before the cut; the cut is a rejected record.
+    every accepted line is exactly what the file said. A truncated or corrupt gzip/bz2 file
+    yields every complete line decoded before the damage; the damage is a rejected record
+    naming the compressed byte offset and the last good line. Only a file of zero bytes
+    (or one that decompresses cleanly to nothing) is "empty".
+
+    Errors: a missing path, a glob matching nothing, a file that cannot be read, a device
+    or a socket raise :class:`~postmortem_kit.errors.IngestError` with ``exit_code`` 2
+    when named explicitly; found in a folder or through a glob, they are notes.
 
     Examples
     --------
@@ -109,30 +139,108 @@ def read_events(
     frames: list[pd.DataFrame] = []
     notes: list[str] = []
     named = _named_files(paths)
-    for path in expand_paths(paths):
-        if path.is_file() and not read_head(path, 1):
-            notes.append(f"{path}: empty file, nothing to load")
-            continue
+    keep_folders = format == "auto" or FORMATS[format].folder
+    for path in expand_paths(paths, keep_folders=keep_folders, notes=notes):
+        name = STDIN_NAME if path == STDIN else str(path)
         try:
-            fmt = FORMATS[format] if format != "auto" else detect_format(path)
-        except IngestError as exc:
-            if path in named:
+            with _readable(path, name, path in named, rejects, notes) as local:
+                if local is None:
+                    continue
+                ctx = LoadContext(
+                    source=source or (STDIN_NAME if path == STDIN else source_name(path)),
+                    rejects=rejects, tz=tz, start=window[0], end=window[1], year=year,
+                    fields=fields, pattern=pattern, progress=progress, options=dict(options),
+                    max_ratio=max_ratio, max_line_bytes=max_line_bytes,
+                )
+                frame = _sniff_and_load(local, name, format, path in named, ctx, notes)
+        except OSError as exc:
+            if isinstance(exc, PostmortemKitError):  # (InputError is an OSError too)
                 raise
-            # A README or truth.json beside the evidence in a folder: say so, load the rest.
-            notes.append(f"{path}: skipped: {exc.reason}")
+            # unreadable, vanished, or an I/O error while reading
+            problem = f"cannot read it: {exc.strerror or exc}"
+            if path in named:
+                raise IngestError(problem, file=name, unusable=True) from exc
+            notes.append(f"{name}: skipped: {problem}")
             continue
-        ctx = LoadContext(
-            source=source or source_name(path), rejects=rejects, tz=tz, start=window[0],
-            end=window[1], year=year, fields=fields, pattern=pattern, progress=progress,
-            options=dict(options),
-        )
-        frames.append(_load_one(fmt, path, ctx))
+        if frame is not None:
+            frames.append(frame)
 
     events = concat_events(frames)
     events.attrs["rejected"] = rejects.lines()
     events.attrs["notes"] = notes
     _warn(rejects, notes)
     return events
+
+
+@contextmanager
+def _readable(path: Path, name: str, named: bool, rejects: RejectLog,
+              notes: list[str]) -> Iterator[Path | None]:
+    """The path to load ``path`` from: itself, or a spooled copy of standard input or a
+    pipe; None (and a note) for a device, socket or pipe found in a folder or through a
+    glob. A device or socket named explicitly raises."""
+    kind = "pipe" if path == STDIN else file_type(path)
+    if kind in ("file", "folder"):
+        yield path
+        return
+    if kind != "pipe" or not named:
+        if named:
+            raise IngestError(f"is a {kind}, not a file", file=name, unusable=True)
+        # A pipe found in a folder may have no writer yet: opening it would wait forever.
+        why = "is a named pipe (name it on its own to read it)" if kind == "pipe" else (
+            f"is a {kind}, not a file")
+        notes.append(f"{name}: skipped: {why}")
+        yield None
+        return
+    if path == STDIN:
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise IngestError("standard input cannot be read here", file=name, unusable=True)
+        with spooled(stream, STDIN_NAME) as local:
+            yield from _aliased(local, name, rejects)
+        return
+    with open(path, "rb") as stream, spooled(stream, path.name) as local:
+        yield from _aliased(local, name, rejects)
+
+
+def _aliased(local: Path, name: str, rejects: RejectLog) -> Iterator[Path]:
+    """Yield ``local``, reported as ``name`` in rejects and errors."""
+    rejects.aliases[str(local)] = name
+    try:
+        yield local
+    except IngestError as exc:
+        if exc.file != str(local):
+            raise
+        raise IngestError(exc.reason, file=name, line=exc.line,
+                          unusable=exc.exit_code == 2) from exc
+
+
+def _sniff_and_load(path: Path, name: str, format: str, named: bool, ctx: LoadContext,
+                    notes: list[str]) -> pd.DataFrame | None:
+    """Load one file or folder-format folder; None when it is skipped (with a note or a
+    rejected record saying why)."""
+    head = ""
+    problem = None
+    if not path.is_dir():
+        data, problem = head_bytes(path)
+        if not data:
+            if problem is None:
+                notes.append(f"{name}: empty file, nothing to load")
+            else:  # a compressed file cut or damaged before its first byte: not "empty"
+                ctx.rejects.add(name, None, f"{problem}, before any line")
+            return None
+        head = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    try:
+        fmt = FORMATS[format] if format != "auto" else detect_format(path, head=head)
+    except IngestError as exc:
+        if problem is not None:  # what little decompressed is no format: say why it is little
+            ctx.rejects.add(name, None, problem)
+            return None
+        if named:
+            raise
+        # A README or truth.json beside the evidence in a folder: say so, load the rest.
+        notes.append(f"{name}: skipped: {exc.reason}")
+        return None
+    return _load_one(fmt, path, ctx)
 
 
 def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
@@ -197,50 +305,114 @@ def source_name(path: Path) -> str:
 
 
 def _named_files(paths: PathLike | Iterable[PathLike]) -> set[Path]:
-    """The files the caller named one by one (not found through a folder or a glob)."""
+    """The files (pipes, devices) the caller named one by one, not found through a folder
+    or a glob: a problem with one of those is an error, not a note."""
     items = [paths] if isinstance(paths, str | Path) else list(paths)
-    return {Path(i).expanduser() for i in items if Path(i).expanduser().is_file()}
-
-
-def expand_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
-    """Files (and folder-format folders) named by ``paths``, in a stable order.
-
-    Raises IngestError for a path that does not exist or a glob that matches nothing.
-    """
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
-    out: list[Path] = []
+    out = set()
     for item in items:
         path = Path(item).expanduser()
-        if path.exists():
-            out += _expand_folder(path) if path.is_dir() else [path]
+        if str(item) == "-":
+            out.add(STDIN)
+        elif os.path.lexists(path) and not path.is_dir():
+            out.add(path)
+    return out
+
+
+def expand_paths(
+    paths: PathLike | Iterable[PathLike], *, keep_folders: bool = True,
+    notes: list[str] | None = None,
+) -> list[Path]:
+    """Files (and folder-format folders) named by ``paths``, in a stable order.
+
+    ``"-"`` is standard input (:data:`STDIN`). Folders are walked through symbolic links,
+    but a folder is entered once and a file listed once, whatever the links (a link to a
+    folder above it would otherwise loop); what was left out for that, and broken links,
+    are appended to ``notes``. With ``keep_folders`` False (a line format was asked for),
+    a folder a folder format recognises is walked like any other.
+
+    Raises IngestError (``exit_code`` 2) for a path that does not exist, a glob that
+    matches nothing, or when nothing is left to load.
+    """
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    walk = _Walk(keep_folders)
+    for item in items:
+        path = Path(item).expanduser()
+        if str(item) == "-":
+            walk.out.append(STDIN)
+        elif _exists(path):
+            walk.add(path)
         elif _GLOB_CHARS & set(str(item)):
             matches = sorted(glob.glob(str(path), recursive=True))
             if not matches:
-                raise IngestError(f"no file matches {str(item)!r}")
+                raise IngestError(f"no file matches {str(item)!r}", unusable=True)
             for m in matches:
-                p = Path(m)
-                out += _expand_folder(p) if p.is_dir() else [p]
+                walk.add(Path(m))
         else:
-            raise IngestError("no such file or folder", file=str(item))
-    if not out:
-        raise IngestError(f"no files to load in {items!r}")
-    return list(dict.fromkeys(out))  # a file named twice is loaded once
+            raise IngestError("no such file or folder", file=str(item), unusable=True)
+    if notes is not None:
+        notes += walk.notes
+    if not walk.out:
+        why = f" ({walk.notes[0]})" if walk.notes else ""
+        raise IngestError(f"no files to load in {[str(i) for i in items]!r}{why}",
+                          unusable=True)
+    return list(dict.fromkeys(walk.out))  # a file named twice is loaded once
 
 
-def _expand_folder(folder: Path) -> list[Path]:
-    """Every file under ``folder``, hidden ones left out; a subfolder that a folder format
-    recognises (a Slack export beside the logs) stays one item."""
-    if _folder_format(folder) is not None:
-        return [folder]
-    out: list[Path] = []
-    for child in sorted(folder.iterdir()):
-        if child.name.startswith("."):
-            continue
-        if child.is_dir():
-            out += _expand_folder(child)
-        elif child.is_file():
-            out.append(child)
-    return out
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as exc:  # a folder on the way that cannot be searched
+        raise IngestError(f"cannot read it: {exc.strerror or exc}", file=str(path),
+                          unusable=True) from exc
+
+
+class _Walk:
+    """Collects the files under the given paths, entering each real folder once and
+    listing each real file once (by device and inode, so symbolic and hard links count)."""
+
+    def __init__(self, keep_folders: bool):
+        self.keep_folders = keep_folders
+        self.out: list[Path] = []
+        self.notes: list[str] = []
+        self._folders: dict[tuple[int, int], Path] = {}
+        self._files: dict[tuple[int, int], Path] = {}
+
+    def add(self, path: Path) -> None:
+        try:
+            st = path.stat()
+        except OSError as exc:
+            if path.is_symlink():
+                self.notes.append(f"{path}: skipped: broken symbolic link")
+            else:
+                self.notes.append(f"{path}: skipped: cannot read it: {exc.strerror or exc}")
+            return
+        key = (st.st_dev, st.st_ino)
+        if path.is_dir():
+            self._folder(path, key)
+            return
+        first = self._files.setdefault(key, path)
+        if first == path:
+            self.out.append(path)
+        else:
+            self.notes.append(f"{path}: skipped: same file as {first}")
+
+    def _folder(self, folder: Path, key: tuple[int, int]) -> None:
+        first = self._folders.setdefault(key, folder)
+        if first != folder:
+            why = "a symbolic link loop back to" if first in folder.parents else "same folder as"
+            self.notes.append(f"{folder}: skipped: {why} {first}")
+            return
+        if self.keep_folders and _folder_format(folder) is not None:
+            self.out.append(folder)  # a Slack export beside the logs stays one source
+            return
+        try:
+            children = sorted(folder.iterdir())
+        except OSError as exc:
+            self.notes.append(f"{folder}: skipped: cannot read it: {exc.strerror or exc}")
+            return
+        for child in children:
+            if not child.name.startswith("."):  # hidden files are left out
+                self.add(child)
 
 
 def _folder_format(folder: Path) -> Format | None:
@@ -260,19 +432,22 @@ def _safe_sniff(fmt: Format, path: Path, head: str) -> float:
         return 0.0
 
 
-def detect_format(path: Path) -> Format:
+def detect_format(path: Path, head: str | None = None) -> Format:
     """The registered format most confident it can read ``path`` (``format="auto"``).
 
-    Raises IngestError listing the formats tried when none recognises the file.
+    ``head``: the file's first bytes as :func:`~postmortem_kit.ingest.files.read_head`
+    gives them, when the caller has read them already. Raises IngestError
+    (``exit_code`` 2) listing the formats tried when none recognises the file.
     """
     if path.is_dir():
         fmt = _folder_format(path)
         if fmt is None:
             tried = ", ".join(f.name for f in FORMATS.values() if f.folder)
             raise IngestError(f"no folder format recognises this folder (tried: {tried})",
-                              file=str(path))
+                              file=str(path), unusable=True)
         return fmt
-    head = read_head(path)
+    if head is None:
+        head = read_head(path)
     scores = {name: _safe_sniff(fmt, path, head) for name, fmt in FORMATS.items()
               if not fmt.folder or path.is_file()}
     name, score = max(scores.items(), key=lambda kv: kv[1], default=("", 0.0))
@@ -280,6 +455,6 @@ def detect_format(path: Path) -> Format:
         raise IngestError(
             "no format recognises this file (tried: " + ", ".join(scores) + "); "
             "pass format= or, for a text log, pattern=",
-            file=str(path),
+            file=str(path), unusable=True,
         )
     return FORMATS[name]

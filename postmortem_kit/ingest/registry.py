@@ -23,6 +23,12 @@ import pandas as pd
 
 from postmortem_kit.ingest.rejects import RejectLog
 
+# Default limits of a load (read_events' ``max_ratio=`` and ``max_line_bytes=``; README,
+# "Evidence formats"): a compressed file expanding more than MAX_RATIO times its size is a
+# decompression bomb, not a log; a line longer than MAX_LINE_BYTES is rejected.
+MAX_RATIO = 1000.0
+MAX_LINE_BYTES = 256 * 1024 * 1024
+
 
 @dataclass
 class LoadContext:
@@ -38,6 +44,8 @@ class LoadContext:
     pattern: str | None = None  # regex with named groups, for the text format
     progress: bool | None = None  # None: show a bar only on loads that take a while
     options: dict[str, Any] = field(default_factory=dict)  # format-specific extras
+    max_ratio: float | None = MAX_RATIO  # None: no limit on decompressed / compressed size
+    max_line_bytes: int | None = MAX_LINE_BYTES  # None: lines of any length
 
 
 Loader = Callable[[Path, LoadContext], pd.DataFrame]

@@ -77,6 +77,9 @@ class RejectLog:
 
     errors: ErrorPolicy = "report"
     items: list[Rejected] = field(default_factory=list)
+    # file -> the name to report it under: a temporary copy of standard input or of a
+    # pipe is reported as what the user named ("stdin", the pipe's path)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.errors not in ("report", "raise"):
@@ -88,7 +91,8 @@ class RejectLog:
             text = text.decode("utf-8", errors="replace")
         if len(text) > MAX_KEPT_TEXT:
             text = text[:MAX_KEPT_TEXT] + f"… ({len(text):,} characters)"
-        item = Rejected(str(file), line, reason, text)
+        file = self.aliases.get(str(file), str(file))
+        item = Rejected(file, line, reason, text)
         if self.errors == "raise":
             raise IngestError(reason, file=item.file, line=line)
         self.items.append(item)

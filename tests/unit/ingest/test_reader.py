@@ -60,13 +60,17 @@ def test_concatenated_gzip_members_are_one_file(tmp_path):
 
 def test_truncated_gzip_at_a_line_boundary_keeps_every_line_and_reports_the_cut(tmp_path):
     path = tmp_path / "cut.jsonl.gz"
-    path.write_bytes(gzip_cut_at_flush(records(100)))
+    blob = gzip_cut_at_flush(records(100))
+    path.write_bytes(blob)
     ev = quiet(path, format="jsonl")
     assert len(ev) == 100
     rej = ev.attrs["rejected"]
     assert len(rej) == 1
     assert pd.isna(rej["line"][0])
-    assert rej["reason"][0] == "truncated gzip file: the compressed data ends early after line 100"
+    assert rej["reason"][0] == (
+        f"truncated gzip file: the compressed data ends early at byte {len(blob):,}, "
+        "after line 100"
+    )
 
 
 def test_truncated_gzip_mid_line_rejects_the_incomplete_line(tmp_path):

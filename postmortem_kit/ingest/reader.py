@@ -216,14 +216,14 @@ def expand_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
         elif _GLOB_CHARS & set(str(item)):
             matches = sorted(glob.glob(str(path), recursive=True))
             if not matches:
-                raise IngestError(f"no file matches {str(item)!r}")
+                raise IngestError(f"no file matches {str(item)!r}", unusable=True)
             for m in matches:
                 p = Path(m)
                 out += _expand_folder(p) if p.is_dir() else [p]
         else:
-            raise IngestError("no such file or folder", file=str(item))
+            raise IngestError("no such file or folder", file=str(item), unusable=True)
     if not out:
-        raise IngestError(f"no files to load in {items!r}")
+        raise IngestError(f"no files to load in {items!r}", unusable=True)
     return list(dict.fromkeys(out))  # a file named twice is loaded once
 
 
@@ -270,7 +270,7 @@ def detect_format(path: Path) -> Format:
         if fmt is None:
             tried = ", ".join(f.name for f in FORMATS.values() if f.folder)
             raise IngestError(f"no folder format recognises this folder (tried: {tried})",
-                              file=str(path))
+                              file=str(path), unusable=True)
         return fmt
     head = read_head(path)
     scores = {name: _safe_sniff(fmt, path, head) for name, fmt in FORMATS.items()
@@ -280,6 +280,6 @@ def detect_format(path: Path) -> Format:
         raise IngestError(
             "no format recognises this file (tried: " + ", ".join(scores) + "); "
             "pass format= or, for a text log, pattern=",
-            file=str(path),
+            file=str(path), unusable=True,
         )
     return FORMATS[name]

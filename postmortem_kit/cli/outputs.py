@@ -26,9 +26,13 @@ _STREAMS = {"-"}
 
 def _resolved(path: Path) -> Path:
     try:
-        return path.expanduser().resolve()
+        path = path.expanduser()
+    except RuntimeError:  # "~nobody": no such user, so the name is taken as it is
+        pass
+    try:
+        return path.resolve()
     except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
-        return path.expanduser().absolute()
+        return path.absolute()
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -71,7 +75,7 @@ class Inputs:
             inputs.add(Path(item))
             try:
                 expanded = expand_paths([item])
-            except IngestError:
+            except (IngestError, OSError, RuntimeError):
                 continue  # missing: the reader says so, with the exit code it deserves
             for path in expanded:
                 inputs.add(path)

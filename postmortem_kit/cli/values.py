@@ -33,7 +33,13 @@ def path(value: str) -> Path:
 
 def input_name(value: str) -> str:
     """An input as the ingest reader takes it: a file, folder, glob or ``-``."""
-    return str(path(value))
+    try:
+        path(value).expanduser()  # the reader expands ~ and ~user
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: no such user's home folder (for a file whose name starts with "
+            "~, give its full path)") from None
+    return value
 
 
 def time_zone(value: str) -> str:

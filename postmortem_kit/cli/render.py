@@ -14,8 +14,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("file", type=values.path, help="postmortem.json or a Markdown postmortem")
     p.add_argument("--to", choices=("md", "html"), required=True, help="output format")
     p.add_argument("-o", "--output", type=values.path,
-                   help="where to write it (default: standard output)")
-    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+                   help="where to write it, byte for byte (default: standard output, "
+                        "where control characters show as escapes such as \\x1b)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite OUTPUT if it exists (never FILE itself)")
     return p
 
 

@@ -38,7 +38,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def load(files: list[str], *, year: int | None, tz: str):
-
     from postmortem_kit.errors import IngestWarning
     from postmortem_kit.ingest import read_events
 

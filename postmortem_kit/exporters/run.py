@@ -212,7 +212,7 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
     embed_images
         Markdown only: keep pictures inside the file as ``data:`` URLs.
     before_write
-        Called with ``[report path]`` before the notebook is read and run, then with every
+        Called with ``[report path]`` before the notebook runs, then with every
         path to be written (the report and its pictures) before any is; raise to stop.
 
     Examples
@@ -223,11 +223,10 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
     notebook = Path(notebook)
     if to not in SUFFIXES:
         raise NotebookError(f"unknown report format {to!r}: expected one of {sorted(SUFFIXES)}")
-    check_readable(notebook, "notebook", NOTEBOOK_FILE)
+    nb = read_notebook(notebook)
     target = Path(output) if output is not None else notebook.with_suffix(SUFFIXES[to])
     if before_write is not None:
         before_write([target])
-    nb = read_notebook(notebook)
     if execute:
         execute_notebook(nb, cwd=notebook.parent, parameters=parameters, source=str(notebook))
     elif parameters:

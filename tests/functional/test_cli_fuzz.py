@@ -240,8 +240,8 @@ def run_in(folder: Path, argv: list[str]) -> tuple[object, str, str]:
     (["ingest", "~0"], 2, "argument FILE: '~0': no such user's home folder"),
     (["export", "~0", "--to", "md", "--force"], 2, "~0: no such notebook"),
 ])
-def test_specific_hostile_command_lines(argv, code, error, workdir):
-    outcome, out, err = run_in(workdir / "specific", argv)
+def test_specific_hostile_command_lines(argv, code, error, tmp_path):
+    outcome, out, err = run_in(tmp_path / "a" / "b", argv)
     assert outcome == code, err
     assert err.splitlines()[-1].startswith(f"postmortem {argv[0]}: error: {error}"), err
     assert controls(err) == [] and controls(out) == []
@@ -252,14 +252,14 @@ def test_specific_hostile_command_lines(argv, code, error, workdir):
     ["ingest", "app.jsonl", "--start", "1677-09-22", "--end", "2262-04-11"],
     ["ingest", "app.jsonl", "-o", "~0/events.parquet"],  # a folder named ~0: no expansion
 ])
-def test_extreme_but_valid_values_still_run(argv, workdir):
-    outcome, _, err = run_in(workdir / "valid", argv)
+def test_extreme_but_valid_values_still_run(argv, tmp_path):
+    outcome, _, err = run_in(tmp_path, argv)
     assert outcome == 0, err
 
 
 @pytest.mark.xfail(strict=True, reason="timeline/window.py: evidence within one error-ratio "
                    "bin raises ValueError (Length of values does not match length of index); "
                    "the timeline's guards are another part of issue 11")
-def test_timeline_of_evidence_within_one_bin(workdir):
+def test_timeline_of_evidence_within_one_bin():
     outcome, _, err = run_cli(["timeline", str(DATA / "zap.jsonl")])
     assert outcome in (0, 1, 2) and "internal error" not in err, err

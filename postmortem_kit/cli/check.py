@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from postmortem_kit.cli import values
+from postmortem_kit.cli.terminal import echo
+
+EXIT_CODES = """\
+exit codes:
+  0  no errors (and, with --strict, no warnings)
+  1  errors found (or warnings, with --strict); each is one line on stdout
+  2  the file could not be checked: missing, unreadable, or neither JSON nor
+     Markdown (one line on stderr)"""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check", help="list completeness and consistency problems of a postmortem",
         description="Check a postmortem (JSON or Markdown). Prints one line per problem; "
-                    "exits 1 when there are errors (or warnings, with --strict).")
-    p.add_argument("file", type=Path, help="postmortem.json or a Markdown postmortem")
+                    "exits 1 when there are errors (or warnings, with --strict).",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", type=values.path, help="postmortem.json or a Markdown postmortem")
     p.add_argument("--strict", action="store_true", help="warnings also fail the check")
     return p
 
@@ -24,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
     problems = check(parsed.document, placeholders=parsed.placeholders)
     problems += [Problem("warning", f"line {line}", note) for line, note in parsed.notes]
     for problem in problems:
-        print(f"{args.file}: {problem}")
+        echo(f"{args.file}: {problem}")
     errors = sum(p.level == "error" for p in problems)
     warnings = len(problems) - errors
-    print(f"{args.file}: {errors} error(s), {warnings} warning(s)")
+    echo(f"{args.file}: {errors} error(s), {warnings} warning(s)")
     return 1 if errors or (args.strict and warnings) else 0

@@ -1,9 +1,12 @@
-"""``postmortem export NOTEBOOK --to html|md [-o OUT] [--execute]``: the code-free report."""
+"""``postmortem export NOTEBOOK --to html|md [-o OUT] [--execute] [--force]``: the code-free
+report."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from postmortem_kit.cli import values
+from postmortem_kit.cli.terminal import echo
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -12,21 +15,29 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Export a notebook as the postmortem report: no code, no widgets, no "
                     "stderr; HTML is one offline file, Markdown keeps pictures in "
                     "<name>_files/.")
-    p.add_argument("notebook", type=Path, help="the investigation notebook (.ipynb)")
+    p.add_argument("notebook", type=values.path, help="the investigation notebook (.ipynb)")
     p.add_argument("--to", choices=("html", "md"), required=True, help="report format")
-    p.add_argument("-o", "--output", type=Path,
+    p.add_argument("-o", "--output", type=values.path,
                    help="report path (default: the notebook's name with .html / .md)")
     p.add_argument("--execute", action="store_true",
                    help="run the notebook first, in its folder (the file is not changed)")
     p.add_argument("--embed-images", action="store_true",
                    help="Markdown: keep pictures inside the file as data: URLs")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the report (and its pictures) if they exist")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from postmortem_kit.cli.outputs import Inputs, guard_outputs
     from postmortem_kit.exporters.run import export_notebook
 
-    path = export_notebook(args.notebook, args.to, args.output, execute=args.execute,
-                           embed_images=args.embed_images)
-    print(path)
+    inputs = Inputs.of([args.notebook])
+    # Called with the report's path before a long --execute, then with the report and its
+    # pictures (whose names only the export knows) before any of them is written.
+    path = export_notebook(
+        args.notebook, args.to, args.output, execute=args.execute,
+        embed_images=args.embed_images,
+        before_write=lambda paths: guard_outputs(paths, inputs, force=args.force))
+    echo(str(path))
     return 0

@@ -1,7 +1,9 @@
 """``postmortem ingest FILE... [--format F] [-o OUT.parquet]``: load evidence, summarise it.
 
 Prints one block per source (rows, time range, levels, rejected lines with the first few
-reasons) and can write the events frame to Parquet. Exit 1 when nothing could be loaded.
+reasons) and can write the events frame to Parquet. Exit 1 when nothing could be loaded;
+2 for an input that cannot be used or an output that would overwrite one (or an existing
+file, without ``--force``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import argparse
 import warnings
 from pathlib import Path
+
+from postmortem_kit.cli import values
+from postmortem_kit.cli.terminal import echo
 
 SHOWN_REASONS = 3
 
@@ -19,26 +24,35 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Load evidence files (any supported format, plain or gzip/bz2) into one "
                     "events frame; print rows, time range, levels and rejected lines per source.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="files, folders or globs")
-    p.add_argument("--format", default="auto", help="format name (default: auto-detect)")
+    p.add_argument("files", nargs="+", metavar="FILE", type=values.input_name,
+                   help="files, folders or globs")
+    p.add_argument("--format", default="auto", type=values.ingest_format,
+                   help="format name (default: auto-detect)")
     p.add_argument("--source", help="source name for every row (default: the file name)")
-    p.add_argument("--tz", default="UTC", help="zone of timestamps without an offset (UTC)")
-    p.add_argument("--year", type=int, help="year of syslog lines that carry none")
-    p.add_argument("--start", help="keep events at or after this time")
-    p.add_argument("--end", help="keep events at or before this time")
+    p.add_argument("--tz", default="UTC", type=values.time_zone,
+                   help="zone of timestamps without an offset (UTC)")
+    p.add_argument("--year", type=values.year, help="year of syslog lines that carry none")
+    p.add_argument("--start", type=values.timestamp, help="keep events at or after this time")
+    p.add_argument("--end", type=values.timestamp, help="keep events at or before this time")
     p.add_argument("--errors", choices=("report", "raise"), default="report",
                    help="report rejected lines (default) or stop at the first")
-    p.add_argument("-o", "--output", type=Path, metavar="OUT.parquet",
+    p.add_argument("-o", "--output", type=values.path, metavar="OUT.parquet",
                    help="write the events frame to this Parquet file")
-    p.add_argument("--rejected-csv", type=Path, metavar="PATH",
+    p.add_argument("--rejected-csv", type=values.path, metavar="PATH",
                    help="write the rejected lines (file, line, reason, text) to this CSV")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite OUT.parquet and the CSV if they exist (never an input)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from postmortem_kit.cli.outputs import Inputs, atomic_output, guard_outputs
     from postmortem_kit.errors import IngestError, IngestWarning
     from postmortem_kit.ingest import read_events
 
+    values.check_window(args.start, args.end, "--start/--end", args.tz)
+    guard_outputs([args.output, args.rejected_csv], Inputs.of_evidence(args.files),
+                  force=args.force)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IngestWarning)  # the summary below says it all
         events = read_events(
@@ -46,22 +60,24 @@ def run(args: argparse.Namespace) -> int:
             end=args.end, year=args.year, errors=args.errors,
         )
     rejected = events.attrs.get("rejected")
-    print(summarize(events))
+    echo(summarize(events))
     if args.rejected_csv is not None and rejected is not None:
-        args.rejected_csv.parent.mkdir(parents=True, exist_ok=True)
-        rejected.to_csv(args.rejected_csv, index=False)
-        print(f"rejected lines written to {args.rejected_csv}")
+        with atomic_output(args.rejected_csv) as tmp:
+            rejected.to_csv(tmp, index=False)
+        echo(f"rejected lines written to {args.rejected_csv}")
     if len(events) == 0:
         raise IngestError("nothing could be loaded from " + ", ".join(args.files))
     if args.output is not None:
         write_parquet(events, args.output)
-        print(f"{len(events):,} events written to {args.output}")
+        echo(f"{len(events):,} events written to {args.output}")
     return 0
 
 
 def write_parquet(events, path: Path) -> None:
     """Write the frame without its attrs: pandas stores attrs as JSON, and the rejected
-    lines there are a DataFrame (write them with ``--rejected-csv``)."""
+    lines there are a DataFrame (write them with ``--rejected-csv``). Written atomically."""
+    from postmortem_kit.cli.outputs import atomic_output
+
     out = events.copy(deep=False)
     out.attrs = {}
     for col in out.columns:
@@ -69,8 +85,8 @@ def write_parquet(events, path: Path) -> None:
             # Sources disagree on a field's type (pid 977 here, "router" there): Parquet
             # needs one type per column, so such a column is written as text.
             out[col] = out[col].map(_as_text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_parquet(path, index=False)
+    with atomic_output(path) as tmp:
+        out.to_parquet(tmp, index=False)
 
 
 def _as_text(value):

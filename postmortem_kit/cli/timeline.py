@@ -6,7 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 import warnings
+from pathlib import Path
 from typing import Any
+
+from postmortem_kit.cli import values
+from postmortem_kit.cli.terminal import echo
 
 TOP_EVENTS = 12
 
@@ -16,47 +20,74 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "timeline", help="derive phases, metrics, impact and key events from evidence",
         description="Derive the incident's timeline from evidence files (any format "
                     "`postmortem ingest` reads, or its Parquet output).")
-    p.add_argument("files", nargs="+", metavar="FILE", help="evidence files, folders or globs")
-    p.add_argument("--year", type=int, help="year of syslog lines that carry none")
-    p.add_argument("--tz", default="UTC", help="zone of timestamps without an offset (UTC)")
-    p.add_argument("--display-tz", default="UTC", help="zone to print times in (UTC)")
-    p.add_argument("--freq", default="1min", help="error-ratio bin width (1min)")
-    p.add_argument("--baseline", nargs=2, metavar=("START", "END"),
+    p.add_argument("files", nargs="+", metavar="FILE", type=values.input_name,
+                   help="evidence files, folders or globs")
+    p.add_argument("--year", type=values.year, help="year of syslog lines that carry none")
+    p.add_argument("--tz", default="UTC", type=values.time_zone,
+                   help="zone of timestamps without an offset (UTC)")
+    p.add_argument("--display-tz", default="UTC", type=values.time_zone,
+                   help="zone to print times in (UTC)")
+    p.add_argument("--freq", default="1min", type=values.frequency,
+                   help="error-ratio bin width, 1s to 1D (1min)")
+    p.add_argument("--baseline", nargs=2, metavar=("START", "END"), type=values.timestamp,
                    help="normal operation to compare against (default: automatic)")
-    p.add_argument("--latency-ms", type=float,
+    p.add_argument("--latency-ms", type=values.non_negative,
                    help="also count requests slower than this as failures")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     return p
 
 
 def load(files: list[str], *, year: int | None, tz: str):
-    import pandas as pd
-
     from postmortem_kit.errors import IngestWarning
     from postmortem_kit.ingest import read_events
 
     if len(files) == 1 and files[0].endswith(".parquet"):
-        return pd.read_parquet(files[0])
+        return read_frame(files[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IngestWarning)
         return read_events(files, year=year, tz=tz)
 
 
+def read_frame(path: str):
+    """The events frame ``postmortem ingest -o`` wrote; InputError for any other file."""
+    import pandas as pd
+
+    from postmortem_kit.document.io import check_readable
+    from postmortem_kit.errors import InputError
+    from postmortem_kit.ingest.schema import CORE_COLUMNS
+
+    check_readable(Path(path), "file", "a Parquet file written by `postmortem ingest -o`")
+    try:
+        events = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow says "not Parquet" with several exception types
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise InputError(f"{path}: not a readable Parquet file: {first}") from None
+    missing = [c for c in CORE_COLUMNS if c not in events.columns]
+    timestamps = events["timestamp"] if "timestamp" in events.columns else None
+    if missing or not isinstance(getattr(timestamps, "dtype", None), pd.DatetimeTZDtype):
+        what = (f"no {', '.join(missing)} column" if missing
+                else "its timestamp column holds no time-zone-aware times")
+        raise InputError(f"{path}: not an events frame from `postmortem ingest -o` ({what})")
+    return events
+
+
 def run(args: argparse.Namespace) -> int:
     from postmortem_kit.timeline import derive_timeline
 
+    if args.baseline:
+        values.check_window(*args.baseline, "--baseline", empty_ok=False)
     events = load(args.files, year=args.year, tz=args.tz)
     tl = derive_timeline(events, freq=args.freq,
                          baseline=tuple(args.baseline) if args.baseline else None,
                          latency_threshold_ms=args.latency_ms)
     rejected = events.attrs.get("rejected")
     if args.json:
-        print(json.dumps(to_json(tl, rejected=0 if rejected is None else len(rejected)),
-                         indent=2, ensure_ascii=False))
+        echo(json.dumps(to_json(tl, rejected=0 if rejected is None else len(rejected)),
+                        indent=2, ensure_ascii=False))
     else:
-        print(to_text(tl, args.display_tz))
+        echo(to_text(tl, args.display_tz))
         if rejected is not None and len(rejected):
-            print(f"\nnote: {len(rejected):,} evidence line(s) were rejected "
+            echo(f"\nnote: {len(rejected):,} evidence line(s) were rejected "
                   "(`postmortem ingest` lists them)")
     return 0
 

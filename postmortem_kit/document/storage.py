@@ -137,7 +137,9 @@ _SPECIAL_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIF
                   (stat.S_ISSOCK, "a socket"))
 
 
-def _refuse_special(path: str | os.PathLike[str], mode: int, doing: str) -> None:
+def refuse_special(path: str | os.PathLike[str], mode: int, doing: str) -> None:
+    """Raise InputError naming ``path`` and what it is unless ``mode`` is a regular file's:
+    reading a folder fails, a named pipe waits for a writer, a device may never end."""
     if stat.S_ISREG(mode):
         return
     kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
@@ -153,7 +155,7 @@ def read_regular_file(path: str | os.PathLike[str]) -> bytes:
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
-        _refuse_special(path, os.fstat(fd).st_mode, "expected a postmortem document file")
+        refuse_special(path, os.fstat(fd).st_mode, "expected a postmortem document file")
         handle = os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -178,7 +180,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, backup: bool =
     except FileNotFoundError:
         mode = None
     if mode is not None:
-        _refuse_special(path, mode, "refusing to replace it with a document")
+        refuse_special(path, mode, "refusing to replace it with a document")
         if backup:
             _write_then_rename(target.with_name(target.name + BACKUP_SUFFIX),
                                read_regular_file(target), folder)

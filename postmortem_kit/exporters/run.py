@@ -10,36 +10,45 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import nbformat
 from nbformat import NotebookNode
 
-from postmortem_kit.errors import NotebookError
+from postmortem_kit.document.io import check_readable
+from postmortem_kit.errors import InputError, NotebookError
 
 Format = Literal["html", "md"]
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 SUFFIXES: dict[str, str] = {"html": ".html", "md": ".md"}
+NOTEBOOK_FILE = "a notebook (.ipynb)"
 
 
 def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
-    """Read a notebook file (nbformat 4), raising :class:`NotebookError` with its path."""
+    """Read a notebook file (nbformat 4).
+
+    Raises
+    ------
+    InputError
+        When the file is missing, a folder or a device, or not nbformat 4 JSON.
+    """
     path = Path(path)
+    check_readable(path, "notebook", NOTEBOOK_FILE)
     try:
         return nbformat.read(path, as_version=4)
     except FileNotFoundError:
-        raise NotebookError(f"{path}: no such notebook") from None
+        raise InputError(f"{path}: no such notebook") from None
     except OSError:
         raise
     except Exception as exc:
         # nbformat reports a malformed file with whatever its reader tripped on
         # (NotJSONError, AttributeError on a JSON list, KeyError, ValidationError...).
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise NotebookError(f"{path}: not a Jupyter notebook (expected nbformat 4 JSON): "
-                            f"{first}") from None
+        raise InputError(f"{path}: not a Jupyter notebook (expected nbformat 4 JSON): "
+                         f"{first}") from None
 
 
 def parameter_cell(source: Mapping[str, Any]) -> NotebookNode:
@@ -143,33 +152,49 @@ def exporter_for(to: Format, *, embed_images: bool = False) -> Any:
     raise NotebookError(f"unknown report format {to!r}: expected one of {sorted(SUFFIXES)}")
 
 
-def write_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], *,
-                 embed_images: bool = False, name: str | None = None) -> Path:
-    """Export ``nb`` to ``output``; Markdown pictures go to ``<output stem>_files/``.
-
-    ``name`` is the notebook's name the report mentions (default: the output's stem).
-    Returns the report's path. Writes what nbconvert's ``FilesWriter`` would, without its
-    application machinery.
-    """
+def render_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], *,
+                  embed_images: bool = False, name: str | None = None) -> dict[Path, bytes]:
+    """The files of ``nb``'s report: ``output`` first, then its Markdown pictures in
+    ``<output stem>_files/``. Nothing is written; see :func:`write_report`."""
     output = Path(output)
     files_dir = f"{output.stem}_files"
     resources = {"unique_key": output.stem, "output_files_dir": files_dir,
                  "metadata": {"name": name or output.stem, "path": str(output.parent)}}
     body, resources = exporter_for(to, embed_images=embed_images).from_notebook_node(
         nb, resources=resources)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    for name, data in (resources.get("outputs") or {}).items():
-        target = output.parent / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    output.write_text(body, encoding="utf-8")
-    return output
+    files = {output: body.encode("utf-8")}
+    for picture, data in (resources.get("outputs") or {}).items():
+        files[output.parent / picture] = data
+    return files
+
+
+def write_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], *,
+                 embed_images: bool = False, name: str | None = None,
+                 before_write: Callable[[list[Path]], None] | None = None) -> Path:
+    """Export ``nb`` to ``output``; Markdown pictures go to ``<output stem>_files/``.
+
+    ``name`` is the notebook's name the report mentions (default: the output's stem).
+    ``before_write``, when given, is called with every path about to be written before any
+    is (it raises to stop the export: the CLI refuses to overwrite inputs there). Each file
+    is written atomically. Returns the report's path.
+    """
+    from postmortem_kit.cli.outputs import write_bytes
+
+    files = render_report(nb, to, output, embed_images=embed_images, name=name)
+    if before_write is not None:
+        before_write(list(files))
+    report, *pictures = files
+    for path in pictures:  # the pictures first: a report never points at missing ones
+        write_bytes(path, files[path])
+    write_bytes(report, files[report])
+    return report
 
 
 def export_notebook(notebook: str | os.PathLike[str], to: Format,
                     output: str | os.PathLike[str] | None = None, *, execute: bool = False,
                     parameters: Mapping[str, Any] | None = None,
-                    embed_images: bool = False) -> Path:
+                    embed_images: bool = False,
+                    before_write: Callable[[list[Path]], None] | None = None) -> Path:
     """Export ``notebook`` as a code-free report, executing it first when asked.
 
     Parameters
@@ -186,6 +211,9 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
         Values for the ``parameters`` cell when executing.
     embed_images
         Markdown only: keep pictures inside the file as ``data:`` URLs.
+    before_write
+        Called with ``[report path]`` before the notebook runs, then with every
+        path to be written (the report and its pictures) before any is; raise to stop.
 
     Examples
     --------
@@ -196,9 +224,12 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
     if to not in SUFFIXES:
         raise NotebookError(f"unknown report format {to!r}: expected one of {sorted(SUFFIXES)}")
     nb = read_notebook(notebook)
+    target = Path(output) if output is not None else notebook.with_suffix(SUFFIXES[to])
+    if before_write is not None:
+        before_write([target])
     if execute:
         execute_notebook(nb, cwd=notebook.parent, parameters=parameters, source=str(notebook))
     elif parameters:
         raise NotebookError(f"{notebook}: parameters only apply when executing")
-    target = Path(output) if output is not None else notebook.with_suffix(SUFFIXES[to])
-    return write_report(nb, to, target, embed_images=embed_images, name=notebook.stem)
+    return write_report(nb, to, target, embed_images=embed_images, name=notebook.stem,
+                        before_write=before_write)

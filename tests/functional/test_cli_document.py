@@ -90,8 +90,8 @@ def test_bad_file_is_one_clear_line_on_stderr_without_traceback(tmp_path):
 
 def test_missing_file_is_an_error_not_a_traceback(tmp_path):
     result = run("render", str(tmp_path / "nope.json"), "--to", "md")
-    assert result.returncode == 1
-    assert "nope.json: file: not found" in result.stderr
+    assert result.returncode == 2  # input that cannot be used at all (DESIGN §4)
+    assert "nope.json: no such file" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -75,7 +75,7 @@ def test_export_verb_writes_the_html_report(tmp_path, notebook, capsys):
 def test_export_verb_reports_a_bad_notebook_in_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.ipynb"
     bad.write_text("[]", encoding="utf-8")
-    assert cli.main(["export", str(bad), "--to", "md"]) == 1
+    assert cli.main(["export", str(bad), "--to", "md"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("postmortem export: error: ") and "bad.ipynb" in err
     assert len(err.strip().splitlines()) == 1
@@ -97,7 +97,7 @@ def test_new_scaffolds_notebook_document_and_evidence_folder(tmp_path, capsys):
 
 def test_new_refuses_to_overwrite_or_to_nest(tmp_path, capsys):
     (tmp_path / "taken").mkdir()
-    assert cli.main(["new", "taken", "--dir", str(tmp_path)]) == 1
+    assert cli.main(["new", "taken", "--dir", str(tmp_path)]) == 2
     assert "already exists" in capsys.readouterr().err
-    assert cli.main(["new", "a/b", "--dir", str(tmp_path)]) == 1
+    assert cli.main(["new", "a/b", "--dir", str(tmp_path)]) == 2
     assert "plain folder name" in capsys.readouterr().err

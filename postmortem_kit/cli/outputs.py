@@ -12,13 +12,14 @@ that a crash, a full disk or Ctrl-C at any moment leaves the old file or the new
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from postmortem_kit.atomic import atomic_output, write_bytes, write_text
 from postmortem_kit.errors import IngestError, UsageError
+
+__all__ = ["Inputs", "atomic_output", "guard_outputs", "write_bytes", "write_text"]
 
 # Names that are not files on disk: standard input, which the reader may take as "-".
 _STREAMS = {"-"}
@@ -141,68 +142,3 @@ def guard_outputs(outputs: Iterable[str | os.PathLike[str] | None], inputs: Inpu
             raise UsageError(f"{output}: is a folder; expected the path of a file to write")
         if not force and (output.exists() or output.is_symlink()):
             raise UsageError(f"{output}: already exists; pass --force to overwrite it")
-
-
-@contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """A temporary path beside ``path``; when the block ends without error it replaces
-    ``path`` in one ``os.replace``, otherwise it is removed.
-
-    Examples
-    --------
-    >>> with atomic_output("events.parquet") as tmp:  # doctest: +SKIP
-    ...     frame.to_parquet(tmp)
-    """
-    target = Path(path)
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    # Short prefix: the temporary name must fit NAME_MAX even when the target's name is long.
-    fd, name = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        _set_mode(tmp, target)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
-
-
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(data)
-
-
-def write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`atomic_output`)."""
-    write_bytes(path, text.encode("utf-8"))
-
-
-def _set_mode(tmp: Path, target: Path) -> None:
-    # mkstemp creates 0600; a replaced file keeps its mode, a new one gets what umask allows.
-    try:
-        mode = target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(tmp, mode)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # The rename is durable once the folder's entry is; folders cannot be opened on Windows.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

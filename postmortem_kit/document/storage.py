@@ -18,12 +18,12 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from postmortem_kit.atomic import write_bytes
 from postmortem_kit.document.model import SCHEMA_VERSION, Postmortem
 from postmortem_kit.errors import DocumentError, InputError
 
@@ -174,7 +174,6 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, backup: bool =
     """
     # Renaming onto the link itself would turn it into a file and leave its target stale.
     target = Path(os.path.realpath(path))
-    folder = target.parent
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -182,44 +181,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, backup: bool =
     if mode is not None:
         refuse_special(path, mode, "refusing to replace it with a document")
         if backup:
-            _write_then_rename(target.with_name(target.name + BACKUP_SUFFIX),
-                               read_regular_file(target), folder)
-    _write_then_rename(target, text.encode("utf-8"), folder)
-
-
-def _write_then_rename(target: Path, data: bytes, folder: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            # mkstemp creates 0600; a document is an ordinary file, readable as umask allows.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # The rename is only durable once the directory entry is; not possible on Windows.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+            write_bytes(target.with_name(target.name + BACKUP_SUFFIX),
+                        read_regular_file(target), create_folder=False)
+    # A document goes where its author said: a missing folder is an error, not created.
+    write_bytes(target, text.encode("utf-8"), create_folder=False)
 
 
 def save(pm: Postmortem, path: str | os.PathLike[str]) -> None:

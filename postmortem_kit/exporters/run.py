@@ -178,7 +178,7 @@ def write_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], *
     is (it raises to stop the export: the CLI refuses to overwrite inputs there). Each file
     is written atomically. Returns the report's path.
     """
-    from postmortem_kit.cli.outputs import write_bytes
+    from postmortem_kit.atomic import write_bytes
 
     files = render_report(nb, to, output, embed_images=embed_images, name=name)
     if before_write is not None:

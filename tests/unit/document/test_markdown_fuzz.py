@@ -19,7 +19,7 @@ from postmortem_kit.document import Postmortem
 from postmortem_kit.document import layout as L
 from postmortem_kit.document.io import read_document
 from postmortem_kit.document.markdown_render import META_PREFIX
-from postmortem_kit.errors import DocumentError
+from postmortem_kit.errors import DocumentError, InputError
 
 PER_EXAMPLE_SECONDS = 2.0
 EXAMPLE_JSON = Path(__file__).resolve().parents[3] / "data" / "example-postmortem.json"
@@ -32,7 +32,8 @@ class Overtime(Exception):
 
 
 def _read_within(read, *args):
-    """``read(*args)`` under a deadline; returns the Postmortem or the DocumentError."""
+    """``read(*args)`` under a deadline; returns the Postmortem, the DocumentError (invalid
+    fields) or the InputError (a file in no format we know: not UTF-8, not JSON)."""
 
     def ring(signum, frame):
         raise Overtime
@@ -41,7 +42,7 @@ def _read_within(read, *args):
     signal.setitimer(signal.ITIMER_REAL, PER_EXAMPLE_SECONDS)
     try:
         result = read(*args)
-    except DocumentError as exc:
+    except (DocumentError, InputError) as exc:
         return exc
     except Overtime:
         pytest.fail(f"reading did not finish within {PER_EXAMPLE_SECONDS} s")
@@ -53,9 +54,11 @@ def _read_within(read, *args):
 
 def _document_of(outcome):
     document = outcome.document if hasattr(outcome, "placeholders") else outcome
-    assert isinstance(document, Postmortem | DocumentError), type(outcome)
+    assert isinstance(document, Postmortem | DocumentError | InputError), type(outcome)
     if isinstance(document, DocumentError):
         assert document.problems, "a DocumentError must say what is wrong"
+    if isinstance(document, InputError):
+        assert str(document), "an InputError must say what is wrong"
     return document
 
 
@@ -191,10 +194,12 @@ def file_bytes(draw) -> tuple[str, bytes]:
 @pytest.mark.timeout(120)
 @settings(FUZZ, max_examples=200)
 @given(file=file_bytes())
-def test_any_file_read_by_read_document_gives_a_document_or_a_document_error(scratch, file):
+def test_any_file_read_by_read_document_gives_a_document_or_a_clear_error(scratch, file):
     suffix, data = file
     path = scratch / f"postmortem{suffix}"
     path.write_bytes(data)
     outcome = _document_of(_read_within(read_document, path))
     if isinstance(outcome, DocumentError):
         assert outcome.source == str(path)
+    if isinstance(outcome, InputError):
+        assert str(outcome).startswith(str(path))

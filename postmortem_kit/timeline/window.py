@@ -67,7 +67,14 @@ def _smoothed(frame: pd.DataFrame, settings: WindowSettings) -> tuple[np.ndarray
     width = int(np.ceil(settings.min_requests / max(typical, 1e-9)))
     width = min(width | 1, 61)  # odd, centred, and never wider than an hour of 1-min bins
     kernel = np.ones(width)
-    return np.convolve(req, kernel, mode="same"), np.convolve(fail, kernel, mode="same")
+    # A centred rolling sum as long as the series: numpy's mode="same" returns the kernel's
+    # length instead when the series is shorter than the kernel (evidence within a few bins).
+    half = width // 2
+
+    def rolling(values: np.ndarray) -> np.ndarray:
+        return np.convolve(values, kernel, mode="full")[half:half + len(values)]
+
+    return rolling(req), rolling(fail)
 
 
 def _baseline(ratio: np.ndarray, req: np.ndarray, fail: np.ndarray, index: pd.DatetimeIndex,

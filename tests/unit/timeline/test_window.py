@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from postmortem_kit.timeline.window import detect_window
 
@@ -58,3 +59,13 @@ def test_a_given_baseline_is_used_as_given():
 def test_no_data_gives_no_episodes():
     window = detect_window(_frame([], []))
     assert window.episodes.empty and window.baseline.how == "no data"
+
+
+@pytest.mark.parametrize("bins", [1, 2, 4])
+def test_sparse_evidence_shorter_than_the_smoothing_window_is_judged_not_crashed(bins):
+    # Three requests a minute need a rolling sum of 7 bins; these series are shorter.
+    index = pd.date_range("2026-03-12T14:00Z", periods=bins, freq="1min", name="bin")
+    frame = pd.DataFrame({"requests": 3, "failures": 0, "ratio": 0.0}, index=index)
+    window = detect_window(frame)
+    assert len(window.anomalous) == bins and not window.anomalous.any()
+    assert window.episodes.empty

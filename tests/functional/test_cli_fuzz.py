@@ -230,7 +230,8 @@ def run_in(folder: Path, argv: list[str]) -> tuple[object, str, str]:
 @pytest.mark.parametrize(("argv", "code", "error"), [
     (["check", "\x00"], 2, "argument file: a path cannot contain a NUL byte"),
     (["ingest", "\udcff.log"], 2, "\\udcff.log: no such file or folder"),
-    (["render", "/dev/null", "--to", "md"], 2, "/dev/null: is a character device, not a regular file"),
+    (["render", "/dev/null", "--to", "md"], 2,
+     "/dev/null: is a character device, not a regular file"),
     (["timeline", "events.parquet"], 2, "events.parquet: not an events frame"),
     (["export", "pm.json", "--to", "md", "-o", "../out.md"], 2,
      "pm.json: not a Jupyter notebook"),

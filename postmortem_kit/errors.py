@@ -89,3 +89,8 @@ class PostmortemKitWarning(UserWarning):
 
 class IngestWarning(PostmortemKitWarning):
     """Some evidence was rejected or skipped while loading; the details are on the frame."""
+
+
+class NotebookWarning(PostmortemKitWarning):
+    """A notebook is exported as it is although its report will lack something (it was
+    never run, so no cell has an output)."""

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {_version()}")
     parser.add_argument(
         "--debug", action="store_true", help="show the full traceback when something fails"
     )
@@ -59,7 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"postmortem_kit.cli.{name}")
         verb = module.add_parser(sub)
         verb.set_defaults(_run=module.run)
+        # Also after the verb (``postmortem ingest x --debug``); SUPPRESS keeps a --debug
+        # given before the verb from being reset by the verb's default.
+        verb.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="show the full traceback when something fails")
     return parser
+
+
+def _version() -> str:
+    from postmortem_kit import __version__
+
+    return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +19,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from postmortem_kit.document.io import check_readable
-from postmortem_kit.errors import InputError, NotebookError
+from postmortem_kit.errors import InputError, NotebookError, NotebookWarning
 
 Format = Literal["html", "md"]
 PARAMETERS_TAG = "parameters"
@@ -49,6 +50,13 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: not a Jupyter notebook (expected nbformat 4 JSON): "
                          f"{first}") from None
+
+
+def never_run(nb: NotebookNode) -> bool:
+    """Whether ``nb`` has code cells and none of them has ever been run (no execution
+    count, no output): its report would hold the Markdown cells and nothing computed."""
+    code = [c for c in nb.cells if c.get("cell_type") == "code" and c.get("source", "").strip()]
+    return bool(code) and not any(c.get("execution_count") or c.get("outputs") for c in code)
 
 
 def parameter_cell(source: Mapping[str, Any]) -> NotebookNode:
@@ -194,7 +202,8 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
                     output: str | os.PathLike[str] | None = None, *, execute: bool = False,
                     parameters: Mapping[str, Any] | None = None,
                     embed_images: bool = False,
-                    before_write: Callable[[list[Path]], None] | None = None) -> Path:
+                    before_write: Callable[[list[Path]], None] | None = None,
+                    strict: bool = False) -> Path:
     """Export ``notebook`` as a code-free report, executing it first when asked.
 
     Parameters
@@ -214,6 +223,9 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
     before_write
         Called with ``[report path]`` before the notebook runs, then with every
         path to be written (the report and its pictures) before any is; raise to stop.
+    strict
+        A notebook that was never run (and is not executed here) raises NotebookError
+        instead of exporting with a :class:`~postmortem_kit.errors.NotebookWarning`.
 
     Examples
     --------
@@ -231,5 +243,11 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
         execute_notebook(nb, cwd=notebook.parent, parameters=parameters, source=str(notebook))
     elif parameters:
         raise NotebookError(f"{notebook}: parameters only apply when executing")
+    elif never_run(nb):
+        message = (f"{notebook}: no cell has been run, so the report would hold no charts, "
+                   "timeline or document; run it first or pass --execute")
+        if strict:
+            raise NotebookError(message + " (nothing written: --strict)")
+        warnings.warn(message, NotebookWarning, stacklevel=2)
     return write_report(nb, to, target, embed_images=embed_images, name=notebook.stem,
                         before_write=before_write)

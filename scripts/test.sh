@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
-# Set up everything the test suite needs on a fresh machine, then run the whole suite.
-#   - a virtualenv (.venv, or $VENV) with the project and its `test` extra
+# Set up everything the test suite needs on a fresh machine, then run every check.
+#   - a virtualenv (.venv, or $VENV) with the project and its `test` and `docs` extras
 #   - Debian's chromium for the browser tests (installed with apt when missing and we can)
-# Extra arguments go to pytest. Exit code: pytest's, except that "no tests ran" fails.
+#   - the checks: ruff, mypy, the API reference built with warnings as errors, pytest
+# Extra arguments go to pytest. Exit code: the first failing check's; pytest's "no tests
+# ran" (5) fails too.
+#
+#   scripts/test.sh --lowest [PYTEST ARGS]
+# installs every dependency at the lowest release series pyproject.toml allows (in
+# .venv-lowest, or $VENV) and runs the same checks, so the declared lower bounds are tested.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=${VENV:-.venv}
+LOWEST=0
+if [ "${1:-}" = "--lowest" ]; then
+  LOWEST=1
+  shift
+fi
+if [ "$LOWEST" = 1 ]; then
+  VENV=${VENV:-.venv-lowest}
+else
+  VENV=${VENV:-.venv}
+fi
 PYTHON=${PYTHON:-python3}
+EXTRAS="test,docs"
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e '.[test]'
+if [ "$LOWEST" = 1 ]; then
+  constraints="$VENV/lowest-constraints.txt"
+  "$VENV/bin/python" scripts/lower_bounds.py lab test docs > "$constraints"
+  "$VENV/bin/python" -m pip install --quiet -c "$constraints" -e ".[$EXTRAS]"
+else
+  "$VENV/bin/python" -m pip install --quiet -e ".[$EXTRAS]"
+fi
 
 if ! command -v chromium >/dev/null 2>&1; then
   apt_install="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core"
@@ -24,6 +46,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+echo "== ruff"
+"$VENV/bin/ruff" check postmortem_kit tests benchmarks scripts
+echo "== API reference (sphinx, warnings as errors)"
+"$VENV/bin/sphinx-build" -W --keep-going -q -b html docs docs/_build/html
+
+echo "== pytest"
 set +e
 "$VENV/bin/python" -m pytest "$@"
 rc=$?

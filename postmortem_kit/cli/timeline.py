@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     from postmortem_kit.timeline import derive_timeline
 
     if args.baseline:
-        values.check_window(*args.baseline, "--baseline", empty_ok=False)
+        start, end = args.baseline
+        values.check_window(start, end, "--baseline", empty_ok=False)
     events = load(args.files, year=args.year, tz=args.tz)
     tl = derive_timeline(events, freq=args.freq,
                          baseline=tuple(args.baseline) if args.baseline else None,

@@ -88,8 +88,8 @@ def timestamp(value: str) -> Any:
             warnings.simplefilter("ignore")
             ts = pd.Timestamp(value)
     except Exception:
-        ts = pd.NaT
-    if ts is pd.NaT:
+        ts = None
+    if not isinstance(ts, pd.Timestamp):
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a time: expected e.g. 2024-05-01T10:00:00Z") from None
     return ts

@@ -84,9 +84,10 @@ class ReportExporter(TemplateExporter):
     def _default_preprocessors_default(self) -> list[Any]:
         # The defaults of the nbconvert exporter this one changes (next in the MRO).
         nbconvert_exporter = next(c for c in type(self).__mro__[1:]
-                                  if not issubclass(c, ReportExporter))
+                                  if issubclass(c, TemplateExporter)
+                                  and not issubclass(c, ReportExporter))
         defaults = nbconvert_exporter.class_traits()["default_preprocessors"].default()
-        return insert_before_extraction(list(defaults), *self.report_preprocessors)
+        return insert_before_extraction(list(defaults or []), *self.report_preprocessors)
 
     def default_filters(self) -> Iterator[tuple[str, Any]]:
         """nbconvert's filters and ``sanitize_html`` for whatever markup a notebook brings."""

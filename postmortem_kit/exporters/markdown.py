@@ -49,8 +49,11 @@ class PostmortemMarkdownExporter(ReportExporter, MarkdownExporter):
         False, help="Embed pictures as data: URLs instead of writing them to <name>_files/."
     ).tag(config=True)
 
-    def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None,
-                           **kw: Any) -> tuple[str, dict[str, Any]]:
+    # nbconvert annotates Exporter's method with the notebook exporter's return type; its
+    # template exporters (this one's base) return text.
+    def from_notebook_node(  # type: ignore[override]
+            self, nb: Any, resources: dict[str, Any] | None = None,
+            **kw: Any) -> tuple[str, dict[str, Any]]:
         """Convert, extracting pictures to files unless ``embed_images`` is set."""
         extract = not self.embed_images
         for preprocessor in self._preprocessors:

@@ -51,8 +51,8 @@ def classify_changes(events: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     if len(changes):
         ctype = _text(changes, "change_type").str.lower()
-        rollback = (ctype == "rollback") | _text(changes, "message").str.contains(_ROLLBACK)
-        rollback = rollback.to_numpy(dtype=bool)
+        rollback = ((ctype == "rollback") | _text(changes, "message").str.contains(_ROLLBACK)
+                    ).to_numpy(dtype=bool)
         is_deploy = ((changes["kind"].astype("str") == "deploy")
                      & ~ctype.isin(["config", "flag"])).to_numpy(dtype=bool)
         out["rollback"] = changes[rollback]

@@ -50,8 +50,8 @@ def _series(events: pd.DataFrame | None, timeline: Timeline | None, width: pd.Ti
     The timeline's own ``error_ratio`` wins when it has one: it is the series the phases
     were derived from, so the chart and the numbers in the report agree.
     """
-    table = getattr(timeline, "error_ratio", None)
-    if table is not None and len(table) and "ratio" in table:
+    table = timeline.error_ratio if timeline is not None else None
+    if timeline is not None and table is not None and len(table) and "ratio" in table:
         series = bins.from_error_ratio(table)
         what, rule = _basis(timeline)
         if width is not None or series["count"].isna().all():
@@ -195,7 +195,7 @@ def plot_overview(
     ax.set_xlim(*limits)
 
     right = ax.twinx()
-    ax.right_ax = right  # pandas' name for the twin, so callers find the rate axis
+    ax.right_ax = right  # type: ignore[attr-defined]  # pandas' name: callers find the twin
     # The ratio axes draws above its twin so the rate fill stays in the background.
     ax.set_zorder(right.get_zorder() + 1)
     ax.patch.set_visible(False)
@@ -249,8 +249,9 @@ def plot_overview(
 
     draw_markers(ax, groups)
     _label_changes(ax, groups)
-    handles += [h for h in ax.collections if h.get_label() and not h.get_label().startswith("_")
-                and h.get_label() != "impact"]
+    handles += [h for h in ax.collections
+                if (label := str(h.get_label())) and not label.startswith("_")
+                and label != "impact"]
     rows = draw_phase_lines(ax, phases)
     if (why := no_impact_note(timeline)) is not None:
         side_note(ax, why)

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from postmortem_kit.errors import UsageError
@@ -155,11 +156,10 @@ def phase_times(timeline: Timeline | None) -> dict[str, pd.Timestamp]:
     """The phases a timeline has a time for, in phase order (missing ones left out)."""
     if timeline is None:
         return {}
-    table = timeline.phases
     out = {}
     for name in PHASE_ORDER:
-        if name in table.index and pd.notna(table.at[name, "time"]):
-            out[name] = pd.Timestamp(table.at[name, "time"])
+        if name in timeline.phases.index and (time := timeline.phase(name)) is not None:
+            out[name] = time
     return out
 
 
@@ -234,6 +234,7 @@ def text_width(ax: Axes, text: str, fontsize: float) -> float:
     anyway, and the estimate keeps the chart deterministic.
     """
     fig = ax.get_figure()
+    assert isinstance(fig, Figure)  # an Axes on screen belongs to one
     width_px = max(ax.get_position().width * fig.get_figwidth() * fig.dpi, 1.0)
     text_px = 0.6 * fontsize * len(text) * fig.dpi / 72
     lo, hi = ax.get_xlim()

@@ -8,6 +8,7 @@ vermillion on top). Neither grows with the number of rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -244,7 +245,7 @@ def _density(ax: Axes, frame: pd.DataFrame, y: float, limits: tuple[float, float
                         color=ERROR_COLOR, alpha=0.9, lw=0, zorder=2)
 
 
-def _annotate(ax: Axes, key_events: pd.DataFrame, ys: dict[str, float], lanes: str,
+def _annotate(ax: Axes, key_events: pd.DataFrame, ys: Mapping[str, float], lanes: str,
               max_labels: int, label_rows: int, n: int) -> int:
     """Mark every key event on its lane; label the best ``max_labels`` above the lanes.
 
@@ -253,8 +254,8 @@ def _annotate(ax: Axes, key_events: pd.DataFrame, ys: dict[str, float], lanes: s
     if not len(key_events):
         return 0
     x = to_num(key_events["time"])
-    lane = key_events.get(lanes, pd.Series("", index=key_events.index))
-    lane = lane.astype("str").fillna("").to_numpy(dtype=object, na_value="")
+    lane = key_events.get(lanes, pd.Series("", index=key_events.index)).astype(
+        "str").fillna("").to_numpy(dtype=object, na_value="")
     # Events whose lane is not drawn (a phase boundary) sit on the label band's floor.
     y = np.array([ys.get(k, n - 0.5) for k in lane], dtype=float)
     # Hollow, so the event's own tick (its level colour) shows through the ring.

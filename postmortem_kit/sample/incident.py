@@ -132,20 +132,20 @@ def write_traffic(out: Path, scen: Scenario, *, seed: int, scale: float) -> Traf
 
             times, lines = applogs.request_lines(rng_for(seed, 2, k), req, users.ids, hosts)
             bt, bl = applogs.background_lines(rng_for(seed, 3, k), t0, t1, scen, hosts)
-            fixed = [r for r in app_fixed if _in(r[0], t0, t1)]
-            if fixed:
-                ft, lv, sv, ho, msg = zip(*fixed, strict=True)
-                times.append(np.array(ft))
+            app_rows = [r for r in app_fixed if _in(r[0], t0, t1)]
+            if app_rows:
+                at, lv, sv, ho, text = zip(*app_rows, strict=True)
+                times.append(np.array(at))
                 lines.append(applogs.line_array(
-                    np.array(ft), pa.array(lv), pa.array(sv), pa.array(ho),
-                    pa.array([applogs.jstr(m) for m in msg]), ""))
+                    np.array(at), pa.array(lv), pa.array(sv), pa.array(ho),
+                    pa.array([applogs.jstr(m) for m in text]), ""))
             counts["app.jsonl"] += write_lines(f_app, _merge(times + bt, lines + bl))
 
             nt, *cols = syslog.noise(rng_for(seed, 4, k), t0, t1, scale)
             sys_t, sys_l = [nt], [syslog.lines(nt, *cols)]
-            fixed = [r for r in sys_fixed if _in(r[0], t0, t1)]
-            if fixed:
-                ft, pri, host, tag, pid, msg = (list(c) for c in zip(*fixed, strict=True))
+            sys_rows = [r for r in sys_fixed if _in(r[0], t0, t1)]
+            if sys_rows:
+                ft, pri, host, tag, pid, msg = (list(c) for c in zip(*sys_rows, strict=True))
                 sys_t.append(np.array(ft))
                 sys_l.append(syslog.lines(np.array(ft), np.array(pri), pa.array(host),
                                           pa.array(tag), np.array(pid), pa.array(msg)))

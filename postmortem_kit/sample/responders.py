@@ -26,7 +26,9 @@ GROUP_INTERVAL = 300_000
 EVAL_MS = 412  # Prometheus evaluates on a 15 s tick that lands at .412 on this server
 
 # name, service, severity, start (h, m, s), end (h, m, s), summary, description, fingerprint
-ALERTS = [
+Clock = tuple[int, int, int]
+Alert = tuple[str, str, str, Clock, Clock, str, str, str]
+ALERTS: list[Alert] = [
     ("InventoryCacheRefreshSlow", "inventory", "warning", (13, 22, 2), (13, 31, 2),
      "Inventory stock cache refresh is slow", "Refresh took over 2s for 5 minutes.",
      "3b1f8c2d9e4a7f60"),
@@ -42,7 +44,7 @@ ALERTS = [
 ]
 
 
-def _alert(scen: Scenario, a, *, resolved: bool) -> dict[str, Any]:
+def _alert(scen: Scenario, a: Alert, *, resolved: bool) -> dict[str, Any]:
     name, service, severity, start, end, summary, description, fp = a
     starts = scen.at(*start, ms=EVAL_MS)
     return {
@@ -220,7 +222,7 @@ def slack_messages(scen: Scenario) -> list[dict[str, Any]]:
                 "real_name": real, "display_name": name.split(".")[0], "team": "T04SHOP01",
                 "name": name, "is_restricted": False, "is_ultra_restricted": False}
 
-    parent_ts = None
+    parent_ts: str | None = None
     for i, (h, m, s_, who, text, threaded) in enumerate(CHAT):
         t = scen.at(h, m, s_)
         ts = slack_ts(t, 1000 * 0 + (137 * (i + 3)) % 1000)
@@ -228,7 +230,8 @@ def slack_messages(scen: Scenario) -> list[dict[str, Any]]:
         # Mentions are Slack markup (<@U...>), the only text not escaped.
         stored = "".join(part if _MENTION.fullmatch(part) else _escape(part)
                          for part in _MENTION.split(text))
-        msg = {"client_msg_id": f"5f0c{i:04d}-8a1e-4c2b-9d3f-{uid[-8:].lower()}0000",
+        msg: dict[str, Any] = {
+               "client_msg_id": f"5f0c{i:04d}-8a1e-4c2b-9d3f-{uid[-8:].lower()}0000",
                "type": "message", "text": stored, "user": uid, "ts": ts,
                "team": "T04SHOP01", "user_team": "T04SHOP01", "source_team": "T04SHOP01",
                "user_profile": profile(who)}
@@ -243,13 +246,13 @@ def slack_messages(scen: Scenario) -> list[dict[str, Any]]:
     msgs.append((joined, {"type": "message", "subtype": "channel_join",
                           "ts": slack_ts(joined, 511), "user": RESPONDERS["sam"][0],
                           "text": f"<@{RESPONDERS['sam'][0]}> has joined the channel"}))
-    for t, payload in alert_notifications(scen):
+    for t_note, payload in alert_notifications(scen):
         if payload["groupLabels"]["service"] == "inventory":
             continue  # routed to a different channel
         n = sum(a["status"] == "firing" for a in payload["alerts"])
         head = f"[FIRING:{n}]" if n else "[RESOLVED]"
         names = ", ".join(a["labels"]["alertname"] for a in payload["alerts"])
-        t_post = t + 800
+        t_post = t_note + 800
         msgs.append((t_post, {
             "type": "message", "subtype": "bot_message", "text": "", "ts": slack_ts(t_post, 42),
             "bot_id": "B04ALRTMGR", "username": "Alertmanager",
@@ -259,15 +262,15 @@ def slack_messages(scen: Scenario) -> list[dict[str, Any]]:
                              "text": "\n".join(a["annotations"]["summary"]
                                                for a in payload["alerts"])}]}))
     msgs.sort(key=lambda x: x[0])
-    out = [m for _, m in msgs]
-    replies = [m for m in out if m.get("thread_ts") and m["thread_ts"] != m["ts"]]
-    for m in out:
-        if m.get("thread_ts") == m["ts"]:
-            m["reply_count"] = len(replies)
-            m["reply_users_count"] = len({r["user"] for r in replies})
-            m["latest_reply"] = replies[-1]["ts"]
-            m["reply_users"] = sorted({r["user"] for r in replies})
-            m["replies"] = [{"user": r["user"], "ts": r["ts"]} for r in replies]
+    out: list[dict[str, Any]] = [m for _, m in msgs]
+    replies = [r for r in out if r.get("thread_ts") and r["thread_ts"] != r["ts"]]
+    for message in out:
+        if message.get("thread_ts") == message["ts"]:
+            message["reply_count"] = len(replies)
+            message["reply_users_count"] = len({r["user"] for r in replies})
+            message["latest_reply"] = replies[-1]["ts"]
+            message["reply_users"] = sorted({r["user"] for r in replies})
+            message["replies"] = [{"user": r["user"], "ts": r["ts"]} for r in replies]
     return out
 
 

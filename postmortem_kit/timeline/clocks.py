@@ -84,7 +84,7 @@ def estimate_clock_offsets(
         if counts.sum() < MIN_FAILURES:
             continue
         scores = {lag: _corr(ref, np.roll(counts, -lag)) for lag in range(-reach, reach + 1)}
-        best = max(scores, key=scores.get)
+        best = max(scores, key=lambda lag: scores[lag])
         gain = scores[best] - scores[0]
         if best and scores[best] >= MIN_CORRELATION and gain >= MIN_GAIN_SHARE * (1 - scores[0]):
             offsets[str(source)] = -best * freq

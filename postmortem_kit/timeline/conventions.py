@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from pandas._libs.tslibs.nattype import NaTType
 
 from postmortem_kit.timeline.metrics import METRICS, phase_time
 
@@ -37,7 +38,8 @@ class PageTimes:
                    None if pd.isna(resolved) else resolved)
 
 
-def _between(later: pd.Timestamp | None, earlier: pd.Timestamp | None) -> pd.Timedelta:
+def _between(later: pd.Timestamp | None, earlier: pd.Timestamp | None,
+             ) -> pd.Timedelta | NaTType:
     if later is None or earlier is None:
         return pd.NaT
     return later - earlier

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -13,7 +14,7 @@ from postmortem_kit.timeline.clocks import estimate_clock_offsets
 from postmortem_kit.timeline.conventions import PageTimes, conventions
 from postmortem_kit.timeline.impact import failed_rows, measure_impact
 from postmortem_kit.timeline.key_events import candidates
-from postmortem_kit.timeline.metrics import PHASES, compute_metrics, empty_phases
+from postmortem_kit.timeline.metrics import PHASES, compute_metrics, empty_phases, phase_time
 from postmortem_kit.timeline.model import Timeline
 from postmortem_kit.timeline.ratio import (
     FailureRule,
@@ -22,8 +23,8 @@ from postmortem_kit.timeline.ratio import (
     narrow_columns,
 )
 from postmortem_kit.timeline.settings import TimelineSettings
-from postmortem_kit.timeline.span import analysis_span
-from postmortem_kit.timeline.window import detect_window
+from postmortem_kit.timeline.span import AnalysisSpan, analysis_span
+from postmortem_kit.timeline.window import ImpactWindow, detect_window
 
 __all__ = ["TimelineSettings", "derive_timeline"]
 
@@ -85,22 +86,23 @@ def derive_timeline(
     failure = settings.failure
     if settings.latency_threshold_ms is not None:
         failure = latency_failure(settings.latency_threshold_ms)
-    clock_offsets = settings.clock_offsets
+    offsets: Mapping[str, pd.Timedelta] = {}
     # Bins cover the bulk of the events: a row with a wrong year (a clock never set) is
     # left out of them, with a warning, instead of stretching them over centuries.
     left_out_of = "the time bins"
-    if clock_offsets == "auto":
+    if settings.clock_offsets == "auto":
         span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
         if span is not None:
-            clock_offsets = estimate_clock_offsets(
+            offsets = estimate_clock_offsets(
                 events, reference=settings.reference_source, failure=failure,
                 freq=settings.freq, span=span)
-            events = _apply_offsets(events, clock_offsets)
+            events = _apply_offsets(events, offsets)
             # Estimated corrections are minutes; the fence is a month from the bulk: the
             # same rows stay out, and are not warned about twice.
             span = span.refit(events)
     else:
-        events = _apply_offsets(events, clock_offsets)
+        offsets = settings.clock_offsets or {}
+        events = _apply_offsets(events, offsets)
         span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
@@ -117,11 +119,9 @@ def derive_timeline(
         start = end = None
         if series.basis == "none":
             _put(table, "started", rules.started_from_alerts(events))
-            start = table.at["started", "time"]
-            start = None if pd.isna(start) else start
+            start = phase_time(table, "started")
             _put(table, "resolved", rules.resolved_from_alerts(events, start))
-            end = table.at["resolved", "time"]
-            end = None if pd.isna(end) else end
+            end = phase_time(table, "resolved")
         else:
             why = (f"no incident: the error ratio never left its baseline (median "
                    f"{window.baseline.median:.2%}, threshold {window.baseline.threshold:.2%})")
@@ -149,7 +149,7 @@ def derive_timeline(
         ratio_basis=series.basis,
         failure_rule=series.rule,
         baseline=window.baseline,
-        clock_offsets={k: pd.Timedelta(v) for k, v in (clock_offsets or {}).items()},
+        clock_offsets=dict(offsets),
         analysis_span=span,
         pages=pages,
         **({"signatures": sig} if sig is not None else {}),
@@ -158,7 +158,8 @@ def derive_timeline(
     return replace(tl, key_events=keys)
 
 
-def _apply_offsets(events: pd.DataFrame, offsets: dict | None) -> pd.DataFrame:
+def _apply_offsets(events: pd.DataFrame, offsets: Mapping[str, pd.Timedelta],
+                   ) -> pd.DataFrame:
     if not offsets:
         return events
     events = events.copy()
@@ -210,7 +211,8 @@ def _edge_marker(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, b
     return rules.Marker(time, rule, note, source, line)
 
 
-def _signatures(events, start, end, window, span) -> pd.DataFrame:
+def _signatures(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp | None,
+                window: ImpactWindow, span: AnalysisSpan) -> pd.DataFrame:
     from postmortem_kit.timeline.signatures import compare_signatures
 
     base = window.baseline

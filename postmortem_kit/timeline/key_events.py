@@ -9,6 +9,7 @@ it; the frame is ranked best first, so ``head(12)`` is the report's table.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -142,7 +143,7 @@ def _dedupe(rows: list[dict]) -> list[dict]:
 def _phase_rows(phases: pd.DataFrame) -> list[dict]:
     text = {"started": "Impact starts: error ratio leaves its baseline",
             "resolved": "Impact ends: error ratio back at baseline"}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for phase, label in text.items():
         row = phases.loc[phase]
         if pd.isna(row["time"]):

@@ -43,7 +43,7 @@ def empty_phases() -> pd.DataFrame:
 def phase_time(phases: pd.DataFrame, name: str) -> pd.Timestamp | None:
     """The time of phase ``name`` in a phases frame, or None when it is missing."""
     value = phases.at[name, "time"]
-    return None if pd.isna(value) else value
+    return value if isinstance(value, pd.Timestamp) else None
 
 
 def compute_metrics(phases: pd.DataFrame) -> pd.DataFrame:

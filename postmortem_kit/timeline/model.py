@@ -123,7 +123,7 @@ class Timeline:
         table = self.phases.copy()
         for name, value in phases.items():
             time = pd.NaT if value is None else pd.Timestamp(value)
-            if time is not pd.NaT and time.tzinfo is None:
+            if isinstance(time, pd.Timestamp) and time.tzinfo is None:
                 raise ValueError(f"{name}: give a timezone-aware time (or a string ending in Z)")
             table.loc[name, "time"] = time
             table.loc[name, ["source", "line"]] = [pd.NA, pd.NA]

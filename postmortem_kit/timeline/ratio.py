@@ -70,7 +70,7 @@ def bin_edges(times: pd.Series, span: AnalysisSpan, freq: pd.Timedelta
     ``nbins`` bins cover the span. A time outside the span (an outlier, NaT) gets a number
     outside ``[0, nbins)``: callers keep ``(bins >= 0) & (bins < nbins)``.
     """
-    micros = times.astype("datetime64[us, UTC]").array.asi8
+    micros = pd.DatetimeIndex(times.astype("datetime64[us, UTC]")).asi8
     width = int(freq / pd.Timedelta(microseconds=1))
     first = span.origin(freq)
     with np.errstate(over="ignore"):  # NaT is the minimum int64: far out, as it should be

@@ -79,7 +79,8 @@ class AnalysisSpan:
         The fence is kept rather than recomputed, so the same rows stay out and no second
         warning is given.
         """
-        return _fit(_micros(events["timestamp"]), tuple(_us(t) for t in self.fence))
+        low, high = self.fence
+        return _fit(_micros(events["timestamp"]), (_us(low), _us(high)))
 
 
 def analysis_span(events: pd.DataFrame, *, freq: str | pd.Timedelta | None = None,
@@ -155,7 +156,7 @@ _NAT = np.iinfo(np.int64).min
 
 def _micros(times: pd.Series) -> np.ndarray:
     """Integer microseconds since the epoch (UTC); NaT as the minimum int64."""
-    return np.asarray(times.astype("datetime64[us, UTC]").array.asi8)
+    return np.asarray(pd.DatetimeIndex(times.astype("datetime64[us, UTC]")).asi8)
 
 
 def _micros_of(delta: pd.Timedelta) -> int:

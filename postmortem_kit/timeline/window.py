@@ -97,7 +97,7 @@ def detect_window(frame: pd.DataFrame, settings: WindowSettings | None = None,
                   baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> ImpactWindow:
     """Find the impact episodes in a per-bin ``requests``/``failures``/``ratio`` frame."""
     settings = settings or WindowSettings()
-    index = frame.index
+    index = pd.DatetimeIndex(frame.index)
     if not len(frame):
         empty = Baseline(0.0, 0.0, 0.0, settings.min_excess, None, None, "no data")
         return ImpactWindow(empty, _episodes_frame([]), pd.Series([], dtype=bool))

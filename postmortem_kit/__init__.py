@@ -20,6 +20,7 @@ _EXPORTS = {
     "read_events": "postmortem_kit.ingest",
     "derive_timeline": "postmortem_kit.timeline",
     "Timeline": "postmortem_kit.timeline",
+    "TimelineSettings": "postmortem_kit.timeline",
     "mine_signatures": "postmortem_kit.timeline.signatures",
     "plot_overview": "postmortem_kit.plots",
     "plot_timeline": "postmortem_kit.plots",
@@ -38,6 +39,7 @@ __all__ = [
     "PostmortemForm",
     "PostmortemKitError",
     "Timeline",
+    "TimelineSettings",
     "derive_timeline",
     "mine_signatures",
     "plot_overview",
@@ -52,7 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from postmortem_kit.errors import DocumentError, IngestError, PostmortemKitError
     from postmortem_kit.ingest import read_events
     from postmortem_kit.plots import plot_overview, plot_phases, plot_timeline, save_figure
-    from postmortem_kit.timeline import Timeline, derive_timeline
+    from postmortem_kit.timeline import Timeline, TimelineSettings, derive_timeline
     from postmortem_kit.timeline.signatures import mine_signatures
     from postmortem_kit.widgets import PostmortemForm
 

@@ -10,9 +10,15 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.errors import IngestError, IngestWarning
+from postmortem_kit.errors import IngestError, IngestWarning, UsageError
 from postmortem_kit.ingest import formats as _formats  # noqa: F401  (registers the formats)
 from postmortem_kit.ingest.files import read_head
+from postmortem_kit.ingest.limits import (
+    DEFAULT_MAX_DEPTH,
+    MAX_DEPTH_LIMIT,
+    reject_implausible,
+    resolve_valid_times,
+)
 from postmortem_kit.ingest.registry import FORMATS, Format, LoadContext
 from postmortem_kit.ingest.rejects import ErrorPolicy, RejectLog
 from postmortem_kit.ingest.schema import concat_events, finalize_events
@@ -36,6 +42,8 @@ def read_events(
     mapping: Mapping[str, str] | None = None,
     errors: ErrorPolicy = "report",
     progress: bool | None = None,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    valid_times: tuple[Any, Any] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Load evidence files into one events frame (DESIGN.md §1), sorted by time.
@@ -74,6 +82,15 @@ def read_events(
     progress
         True: always show a progress bar; False: never; None: only for loads that last
         more than a couple of seconds.
+    max_depth
+        JSON records (a JSONL line, an alert, a Slack message file) nested deeper than
+        this many arrays/objects are rejected before any parser reads them (default 100,
+        at most 500: Python's ``json`` and pyarrow's reader fail on deeper records).
+    valid_times
+        ``(first, last)``: records whose time falls outside are rejected, the value named
+        in the reason (Go's zero time, epoch ``-1``, a clock reset to 1970). Default: from
+        1990-01-01 to a year after now, widened to include ``start``/``end``; either end
+        may be None for its default. Naive values are read in ``tz``.
     **options
         Format-specific options, passed to the loader.
 
@@ -103,6 +120,14 @@ def read_events(
     window = (_as_utc(start, tz, "start"), _as_utc(end, tz, "end"))
     if window[0] is not None and window[1] is not None and window[0] > window[1]:
         raise IngestError(f"start= ({window[0]}) is after end= ({window[1]})")
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int) or not (
+            1 <= max_depth <= MAX_DEPTH_LIMIT):
+        raise UsageError(f"max_depth= must be an integer from 1 to {MAX_DEPTH_LIMIT}, got "
+                         f"{max_depth!r}")
+    try:
+        bounds = resolve_valid_times(valid_times, tz, *window)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
     if format != "auto" and format not in FORMATS:
         raise IngestError(f"unknown format {format!r}; known: auto, {', '.join(FORMATS)}")
 
@@ -124,7 +149,7 @@ def read_events(
         ctx = LoadContext(
             source=source or source_name(path), rejects=rejects, tz=tz, start=window[0],
             end=window[1], year=year, fields=fields, pattern=pattern, progress=progress,
-            options=dict(options),
+            options=dict(options), max_depth=max_depth, valid_times=bounds,
         )
         frames.append(_load_one(fmt, path, ctx))
 
@@ -139,6 +164,7 @@ def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
     try:
         df = fmt.load(path, ctx)
         events = finalize_events(df, source=ctx.source, kind=fmt.kind, tz=ctx.tz)
+        events = reject_implausible(events, ctx, str(path))
     except IngestError:
         raise
     except (KeyError, ValueError, TypeError, OverflowError, UnicodeError) as exc:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from postmortem_kit.ingest.limits import DEFAULT_MAX_DEPTH, TimeBounds, default_valid_times
 from postmortem_kit.ingest.rejects import RejectLog
 
 
@@ -38,6 +39,8 @@ class LoadContext:
     pattern: str | None = None  # regex with named groups, for the text format
     progress: bool | None = None  # None: show a bar only on loads that take a while
     options: dict[str, Any] = field(default_factory=dict)  # format-specific extras
+    max_depth: int = DEFAULT_MAX_DEPTH  # deeper JSON records are rejected (ingest.limits)
+    valid_times: TimeBounds = field(default_factory=default_valid_times)  # others rejected
 
 
 Loader = Callable[[Path, LoadContext], pd.DataFrame]

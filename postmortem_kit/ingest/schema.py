@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from postmortem_kit.ingest.fields import number_text
 from postmortem_kit.ingest.rejects import RejectedLines
 
 KINDS = ("log", "request", "alert", "page", "deploy", "change", "chat", "metric", "note")
@@ -37,6 +38,15 @@ OPTIONAL_DTYPES: dict[str, str] = {
     "trace_id": "str",
     "alert": "str",
     "state": "str",
+}
+
+# What a value of a numeric column must be, else it is kept as text in ``<column>_raw``
+# and the column is NA on that row: (low, high, whole numbers only).
+# HTTP status: RFC 9110 §15 says codes outside 100..599 are invalid (libraries use
+# 600..999 internally); a 99999 is not a status, and must not count as a failure.
+NUMERIC_RANGES: dict[str, tuple[float, float, bool]] = {
+    "status": (100, 599, True),
+    "latency_ms": (-np.inf, np.inf, False),
 }
 
 # Spellings seen in the wild, lower-cased, mapped onto LEVELS.
@@ -163,13 +173,40 @@ def finalize_events(
     for col in ("source", "service", "message"):
         out[col] = out[col].astype("str")
     for col, dtype in OPTIONAL_DTYPES.items():
-        if col in out and str(out[col].dtype) != dtype:
-            if dtype == "Int16":
-                out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int16")
-            else:
-                out[col] = out[col].astype(dtype)
+        if col in NUMERIC_RANGES and col in out:
+            _numbers_or_raw(out, col, dtype)
+        elif col in out and str(out[col].dtype) != dtype:
+            out[col] = out[col].astype(dtype)
     ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
     return out[ordered]
+
+
+def _numbers_or_raw(out: pd.DataFrame, col: str, dtype: str) -> None:
+    """``out[col]`` as ``dtype``; values outside :data:`NUMERIC_RANGES` (or not numbers)
+    become NA there and are kept, as written, in ``<col>_raw``. The row stays."""
+    raw = out[col]
+    low, high, whole = NUMERIC_RANGES[col]
+    numbers = raw if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(
+        raw.dtype) else pd.to_numeric(raw.astype("str"), errors="coerce")
+    values = numbers.astype("float64")
+    ok = values.notna() & (values >= low) & (values <= high)
+    if whole:
+        ok &= (values % 1 == 0)
+    ok = ok.fillna(False).astype(bool)
+    bad = raw.notna() & ~ok
+    if bad.any():
+        text = raw[bad].map(number_text).astype("str")
+        name = f"{col}_raw"
+        if name in out:  # a source field of that name is there already: fill its gaps
+            out[name] = out[name].astype("str").where(out[name].notna(), text)
+        else:
+            out[name] = text.reindex(out.index).astype("str")
+        numbers = numbers.where(ok)
+    if dtype == "Int16":
+        out[col] = numbers.astype("float64").astype("Int16") if numbers.dtype.kind == "f" \
+            else numbers.astype("Int16")
+    else:
+        out[col] = numbers.astype(dtype)
 
 
 def _constant_str(value: str | None, index: pd.Index) -> pd.Series:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from postmortem_kit.ingest.fields import CANDIDATES
@@ -32,7 +33,8 @@ from postmortem_kit.ingest.files import (
     iter_blocks,
     split_lines,
 )
-from postmortem_kit.ingest.records import RecordTables
+from postmortem_kit.ingest.limits import TooDeep, deep_lines, loads
+from postmortem_kit.ingest.records import EXACT_IN_FLOAT, RecordTables
 from postmortem_kit.ingest.registry import LoadContext, register
 
 _SCAN_LINES = 1024  # a failing part this small is checked line by line
@@ -42,14 +44,19 @@ _SPLIT_PARTS = 16
 _NOT_AN_OBJECT = re.compile(rb"(?m)^[ \t\r]*[^{ \t\r\n]")
 
 
-def _only_objects(data: bytes) -> bool:
+def _line_ends(data: bytes) -> np.ndarray:
+    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+
+
+def _only_objects(data: bytes, ends: np.ndarray | None = None) -> bool:
     """Whether every non-blank line of ``data`` opens a JSON object.
 
     The first byte of each line, read with numpy, decides almost every block; only lines
     that start with blanks need the regex (scanning a whole block with it costs ~40x more).
+    ``ends``: the positions of the block's newlines, when the caller has them.
     """
     arr = np.frombuffer(data, dtype=np.uint8)
-    starts = np.concatenate([[0], np.flatnonzero(arr == 10) + 1])
+    starts = np.concatenate([[0], (_line_ends(data) if ends is None else ends) + 1])
     first = arr[starts[starts < len(arr)]]
     if ((first == ord("{")) | (first == 10)).all():
         return True
@@ -67,8 +74,8 @@ def sniff(path: Path, head: str) -> float:
     timed = False
     for ln in lines:
         try:
-            obj = json.loads(ln)
-        except ValueError:
+            obj = loads(ln)
+        except ValueError:  # (TooDeep too)
             continue
         if isinstance(obj, dict):
             good += 1
@@ -90,11 +97,32 @@ class _Reader:
         self.explicit: pa.Schema | None = None  # time fields forced to text (see _fast)
 
     # -- parsing --------------------------------------------------------------------------
-    def block(self, data: bytes, first_line: int, nlines: int | None = None) -> None:
+    def feed(self, block: Block) -> None:
+        """Reject the lines nested deeper than ``ctx.max_depth`` (before any parser sees
+        them: pyarrow crashes on deep arrays), then parse the rest of the block."""
+        data, first_line = block.data, block.first_line
+        ends = _line_ends(data)
+        deep = deep_lines(data, ends, self.ctx.max_depth)
+        if not len(deep):
+            self.block(data, first_line, block.nlines, ends)
+            return
+        bounds = np.concatenate([[-1], ends, [len(data)]])  # line i: bounds[i]+1 .. bounds[i+1]
+        after = 0  # the first line not handled yet
+        for i in deep.tolist():
+            if i > after:
+                self.block(data[bounds[after] + 1 : bounds[i] + 1], first_line + after)
+            self.ctx.rejects.add(self.name, first_line + i, TooDeep(self.ctx.max_depth).msg,
+                                 data[bounds[i] + 1 : bounds[i + 1]])
+            after = i + 1
+        if bounds[after] + 1 < len(data):
+            self.block(data[bounds[after] + 1 :], first_line + after)
+
+    def block(self, data: bytes, first_line: int, nlines: int | None = None,
+              ends: np.ndarray | None = None) -> None:
         """Parse a block of whole lines; on trouble, split it and retry the parts."""
         if nlines is None:
             nlines = count_newlines(data) + (0 if data.endswith(b"\n") else 1)
-        table = self._fast(data, nlines)
+        table = self._fast(data, nlines, ends)
         if table is not None:
             lines = first_line + np.arange(nlines, dtype="int64")
             self.records.add_table(table, lines, _text_of(data, first_line))
@@ -109,10 +137,10 @@ class _Reader:
             self.block(part, line)
             line += count_newlines(part)
 
-    def _fast(self, data: bytes, nlines: int) -> pa.Table | None:
+    def _fast(self, data: bytes, nlines: int, ends: np.ndarray | None = None) -> pa.Table | None:
         if b"\x00" in data:
             return None
-        if not _only_objects(data):
+        if not _only_objects(data, ends):
             # Lines that are not JSON objects are rejected one by one on the slow path; and
             # pyarrow 26 segfaults (not raises) on a block whose first value is `null`.
             return None
@@ -136,6 +164,8 @@ class _Reader:
         if table.num_rows != nlines:
             return None
         table = _flatten(table)
+        if _inexact_floats(table):
+            return None  # json.loads keeps such integers whole (records.column)
         if self.explicit is None and self.ctx.tz != "UTC":
             # Arrow turns ISO strings into naive timestamps, converting any offset to UTC
             # and forgetting it had one, so "naive means tz=" could not be applied. Read the
@@ -187,7 +217,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a JSON-lines file (see the module docstring for the guarantees)."""
     reader = _Reader(path, ctx)
     for block in iter_blocks(path, ctx):
-        reader.block(block.data, block.first_line, block.nlines)
+        reader.feed(block)
     return reader.frame()
 
 
@@ -218,6 +248,18 @@ def _text_of(data: bytes, first_line: int):
 def _json_kind(value) -> str:
     names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
+
+
+def _inexact_floats(table: pa.Table) -> bool:
+    """Whether a float column holds a value beyond 2**53, where Arrow may have read an
+    integer (``1234567890123456789`` in a column with a ``1.5``, or one beyond int64) as
+    the nearest float."""
+    for col in table.columns:
+        if pa.types.is_floating(col.type) and col.null_count < len(col):
+            top = pc.max(pc.abs(col)).as_py()
+            if top is not None and top > EXACT_IN_FLOAT:
+                return True
+    return False
 
 
 def _flatten(table: pa.Table) -> pa.Table:

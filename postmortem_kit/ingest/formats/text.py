@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
+from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks, parallel_map
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.textlayout import (
@@ -209,6 +210,13 @@ def _parse_block(
                         f"timestamp {fields['timestamp'][i].as_py()!r} is not a valid date",
                         lines[int(starts[i])].as_py())
     keep = frame["timestamp"].notna()
+    far = outside(pa.array(frame["timestamp"]), ctx.valid_times)
+    for i in np.flatnonzero(far).tolist():
+        ctx.rejects.add(str(path), int(frame["line"].iat[i]),
+                        f"timestamp {fields['timestamp'][i].as_py()!r}: " + describe(
+                            show(frame["timestamp"].iat[i]), ctx.valid_times),
+                        lines[int(starts[i])].as_py())
+    keep &= ~far
     past_end = False
     if ctx.start is not None:
         keep &= frame["timestamp"] >= ctx.start

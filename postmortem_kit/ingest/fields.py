@@ -196,8 +196,10 @@ def epoch_to_utc(values: np.ndarray) -> pa.Array:
 _TS_TYPE = pa.timestamp("us", tz="UTC")
 # An offset at the end of an ISO date-time (after its time: "2024-05-01" has none).
 _AWARE = r"^[+-]?\d{4}-?\d\d?-?\d\d?[T ].*(?:[Zz]|[+-]\d\d?(?::?\d\d)?)$"
-# A straggler read by dateutil must name its year: "1 2 3" is not a date.
+# A straggler read by dateutil must write its year and a time of day: "1 2 3" and
+# "2000-1,1T00" are not times.
 _YEAR = r"(?<!\d)\d{4}(?!\d)"
+_TIME_OF_DAY = r"\d:\d\d"
 _MAX_FREE_FORM = 100_000  # dateutil reads one value at a time; more are rejected
 
 
@@ -308,14 +310,16 @@ def localize(local: pd.Series, tz: str) -> pd.Series:
 
 def free_form(text: pd.Series, tz: str) -> pd.Series:
     """Times in any spelling dateutil reads (``Wed, 01 May 2024 10:00:00 GMT``), NaT where
-    the text does not give a year, month and day: dateutil would fill them in from today.
+    the text does not give a year, month, day and time of day (dateutil would fill the
+    date in from today) or names a zone dateutil does not know.
     """
     from dateutil import parser
     from dateutil.parser import UnknownTimezoneWarning as tz_warning
 
     first, second = dt.datetime(2001, 1, 1), dt.datetime(2002, 2, 2)
     out = []
-    named = text.str.contains(_YEAR, regex=True).fillna(False)
+    named = (text.str.contains(_YEAR, regex=True) & text.str.contains(_TIME_OF_DAY, regex=True)
+             ).fillna(False)
     for value, has_year in zip(text, named, strict=True):
         if not has_year:
             out.append(pd.NaT)

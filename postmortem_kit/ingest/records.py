@@ -28,6 +28,7 @@ from postmortem_kit.ingest.fields import (
 )
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.registry import LoadContext
+from postmortem_kit.ingest.schema import as_str
 
 OTHER_FIELDS = ("level", "message", "service", "host", "trace_id", "user", "status",
                 "latency_ms", "method", "path")
@@ -59,21 +60,34 @@ class RecordTables:
                 ctx.rejects.add(self.name, int(number), f"no timestamp field (looked for {looked})",
                                 text_of(int(number)))
             return
-        raw = table.column(src)
-        ts = parse_timestamps(raw, ctx.tz)
+        # A row without the chosen field may spell its time another usual way ("time"
+        # where most rows say "ts"): the first of those with a value is its time.
+        names = [src] if "timestamp" in ctx.fields else [src, *(
+            c for c in CANDIDATES["timestamp"] if c != src and c in table.column_names)]
+        ts = parse_timestamps(table.column(src), ctx.tz)
+        missing = _missing(table.column(src))
+        which = np.zeros(len(missing), dtype=np.int64)  # index in names of each row's field
+        for k, name in enumerate(names[1:], start=1):
+            if not missing.any():
+                break
+            use = missing & ~_missing(table.column(name))
+            if use.any():
+                ts = pc.if_else(pa.array(use), parse_timestamps(table.column(name), ctx.tz), ts)
+                which[use] = k
+                missing &= ~use
         bad = pc.fill_null(ts.is_null(), True).to_numpy(zero_copy_only=False)
         late_or_early = outside(ts, ctx.valid_times)
         if bad.any() or late_or_early.any():
-            missing = _missing(raw)
             for i in np.flatnonzero(bad | late_or_early).tolist():
                 number = int(lines[i])
-                value = _value(raw, i)
+                name = names[which[i]]
+                value = _value(table.column(name), i)
                 if missing[i]:
                     detail = f"no value for {src!r}"
                 elif bad[i]:
-                    detail = f"unparseable timestamp {value!r} in {src!r}"
+                    detail = f"unparseable timestamp {value!r} in {name!r}"
                 else:
-                    detail = f"{src!r} value {value!r}: " + describe(
+                    detail = f"{name!r} value {value!r}: " + describe(
                         show(ts[i].cast(pa.int64()).as_py()), ctx.valid_times)
                 ctx.rejects.add(self.name, number, detail, text_of(number))
             ts = pc.if_else(pa.array(late_or_early), pa.scalar(None, _TS_UNIT), ts)
@@ -106,7 +120,14 @@ class RecordTables:
                              types_mapper=_nullable_ints)
         fields = {k: v for k, v in self.ctx.fields.items() if k != "timestamp"}
         check_fields_exist(fields, df.columns, self.name)
-        return apply_fields(df, resolve_fields(df.columns, fields, OTHER_FIELDS))
+        df = apply_fields(df, resolve_fields(df.columns, fields, OTHER_FIELDS))
+        if "message" in df and "message" not in fields:
+            # A row without the chosen field may say it under another usual name ("msg"
+            # where most rows say "message"): the first of those with a value is its message.
+            for name in CANDIDATES["message"]:
+                if name in df and name != "message" and df["message"].isna().any():
+                    df["message"] = as_str(df["message"]).fillna(as_str(df[name]))
+        return df
 
 
 def _value(col: pa.Array | pa.ChunkedArray, i: int):

@@ -9,6 +9,7 @@ does not know are kept as they are.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import numpy as np
@@ -171,14 +172,47 @@ def finalize_events(
         out["line"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["line"] = out["line"].astype("Int64")
     for col in ("source", "service", "message"):
-        out[col] = out[col].astype("str")
+        out[col] = as_str(out[col])
     for col, dtype in OPTIONAL_DTYPES.items():
         if col in NUMERIC_RANGES and col in out:
             _numbers_or_raw(out, col, dtype)
         elif col in out and str(out[col].dtype) != dtype:
-            out[col] = out[col].astype(dtype)
+            out[col] = as_str(out[col]) if dtype == "str" else out[col].astype(dtype)
     ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
     return out[ordered]
+
+
+def as_str(values: pd.Series) -> pd.Series:
+    """A column as ``str``; values that are not text get their JSON spelling (a list
+    ``["a", null]``, ``true``), not Python's (``['a' None]``, ``True``)."""
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return values
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.map({True: "true", False: "false"}).astype("str")
+    if values.dtype == object:
+        values = pd.Series([v if v is None or isinstance(v, str) else _json_text(v)
+                            for v in values], index=values.index, name=values.name,
+                           dtype=object)
+    return values.astype("str")
+
+
+def _json_text(value) -> str | None:
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, np.ndarray | list | dict | tuple | bool | np.bool_):
+        return json.dumps(_plain(value), ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _plain(value):
+    """Arrow's lists come to pandas as numpy arrays, at every level: make them lists."""
+    if isinstance(value, np.ndarray | list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _numbers_or_raw(out: pd.DataFrame, col: str, dtype: str) -> None:

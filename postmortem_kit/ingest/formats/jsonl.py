@@ -161,7 +161,7 @@ class _Reader:
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-        if table.num_rows != nlines:
+        if table.num_rows != nlines or not _valid_nested(table):
             return None
         table = _flatten(table)
         if _inexact_floats(table):
@@ -248,6 +248,26 @@ def _text_of(data: bytes, first_line: int):
 def _json_kind(value) -> str:
     names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
+
+
+def _valid_nested(table: pa.Table) -> bool:
+    """Whether the columns holding lists of nulls are sound: pyarrow 26's JSON reader builds
+    ``[null, null]`` with a child array too short (reading it raises, or worse)."""
+    for col in table.columns:
+        if _has_null_list(col.type):
+            try:
+                col.validate()
+            except pa.ArrowInvalid:
+                return False
+    return True
+
+
+def _has_null_list(typ: pa.DataType) -> bool:
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+        return pa.types.is_null(typ.value_type) or _has_null_list(typ.value_type)
+    if pa.types.is_struct(typ):
+        return any(_has_null_list(typ.field(i).type) for i in range(typ.num_fields))
+    return False
 
 
 def _inexact_floats(table: pa.Table) -> bool:

@@ -171,7 +171,10 @@ def _parse_block(
                         pc.match_substring_regex(lines, parser.fallback_rx))
         if pc.any(loose).as_py():
             parts = _merge(parts, pc.extract_regex(lines, parser.fallback_rx), loose)
-    is_start = parts.is_valid().to_numpy(zero_copy_only=False)
+    # A line the reader rejected (NUL byte, invalid UTF-8) is null here. It may have
+    # started a record: it ends the one above, and what follows it is not glued on there.
+    is_start = (parts.is_valid().to_numpy(zero_copy_only=False)
+                | lines.is_null().to_numpy(zero_copy_only=False))
     starts = np.flatnonzero(is_start)
     tail = None
     if not final:
@@ -204,7 +207,8 @@ def _parse_block(
         frame["message"] = lines.take(starts).to_pandas()
     if len(cont):
         frame = _fold(frame, rec[cont], np.array(lines.take(cont).to_pylist(), dtype=object))
-    bad = np.flatnonzero(frame["timestamp"].isna().to_numpy())
+    unreadable = lines.take(starts).is_null().to_numpy(zero_copy_only=False)  # (rejected)
+    bad = np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable)
     for i in bad:
         ctx.rejects.add(str(path), int(frame["line"].iat[i]),
                         f"timestamp {fields['timestamp'][i].as_py()!r} is not a valid date",

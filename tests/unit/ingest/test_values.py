@@ -173,6 +173,6 @@ def test_logfmt_text_outside_pairs_is_kept_not_dropped(tmp_path):
 
 def test_errors_raise_names_the_bad_value(tmp_path):
     path = jsonl(tmp_path / "r.jsonl", [{"ts": "yesterday-ish", "msg": "a"}])
-    with pytest.raises(IngestError, match="yesterday-ish.* in .ts.") as info:
+    with pytest.raises(IngestError, match=r"yesterday-ish.* in .ts.") as info:
         read_events(path, format="jsonl", errors="raise")
     assert info.value.line == 1

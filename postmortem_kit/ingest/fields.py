@@ -209,7 +209,8 @@ def parse_timestamps(arr: pa.Array | pa.ChunkedArray, tz: str = "UTC") -> pa.Arr
     Accepts Arrow timestamps, epoch numbers (unit by magnitude), ISO 8601 strings with ``Z``,
     any offset or none (naive values are read in ``tz``; one column may mix both), and
     digit strings of 9 to 19 digits (epochs). Other strings are read by dateutil when they
-    name a year, month and day (today's date is never filled in). Never raises on a value:
+    write a year, month, day and time of day (today's date is never filled in). Never
+    raises on a value:
     one that cannot be read is null, and the caller rejects its record.
     """
     if isinstance(arr, pa.ChunkedArray):
@@ -259,7 +260,7 @@ def _parse_slow(text: pd.Series, tz: str) -> pa.Array:
     return pa.array(out.astype("datetime64[us, UTC]"), type=_TS_TYPE)
 
 
-def _epoch_text(text: pd.Series) -> np.ndarray:
+def _epoch_text(text: pd.Series) -> pd.Series:
     ints = ~text.str.contains(".", regex=False)
     out = np.full(len(text), np.datetime64("NaT", "us"))
     if ints.any():

@@ -176,3 +176,45 @@ def test_errors_raise_names_the_bad_value(tmp_path):
     with pytest.raises(IngestError, match=r"yesterday-ish.* in .ts.") as info:
         read_events(path, format="jsonl", errors="raise")
     assert info.value.line == 1
+
+
+# -- found by the fuzz (tests/unit/ingest/test_fuzz_read_events.py) ------------------------
+@pytest.mark.parametrize(("value", "text"), [
+    ([None, None], "[null, null]"), ([None, {}], "[null, {}]"),
+    ([[None], [None, None]], "[[null], [null, null]]"), ([True, False], "[true, false]"),
+])
+def test_lists_of_nulls_and_empty_objects_keep_their_json(tmp_path, value, text):
+    """pyarrow 26 builds lists of nulls or of empty objects with a short child array
+    (garbage or an error); Python's reading of a list is not its JSON either."""
+    path = jsonl(tmp_path / "n.jsonl", [{"ts": "2026-03-12T13:00:00Z", "msg": value}] * 3)
+    assert load(path, "jsonl")["message"].tolist() == [text] * 3
+
+
+def test_rows_spelling_time_or_message_another_usual_way_are_kept(tmp_path):
+    path = jsonl(tmp_path / "s.jsonl", [
+        {"ts": "2026-03-12T13:00:00Z", "message": "first"},
+        {"time": "2026-03-12T13:00:01Z", "msg": ""},
+    ])
+    ev = load(path, "jsonl")
+    assert ev["message"].tolist() == ["first", ""]
+    assert ev["timestamp"].tolist() == [T("2026-03-12T13:00:00Z"), T("2026-03-12T13:00:01Z")]
+
+
+def test_text_timestamp_glued_to_the_message_is_read(tmp_path):
+    path = tmp_path / "g.log"
+    path.write_text("2012-07-02 10:22:40,672:DEBUG:foo bar\n2014-10-08 16:56:38,344:WARN:baz\n",
+                    encoding="utf-8")
+    ev = load(path, "text")
+    assert ev["message"].tolist() == ["DEBUG:foo bar", "WARN:baz"]
+    assert ev["timestamp"][0] == T("2012-07-02T10:22:40.672Z")
+
+
+def test_text_lines_after_an_unreadable_line_are_not_glued_to_the_record_above(tmp_path):
+    path = tmp_path / "u.log"
+    path.write_bytes(b"2026-03-12 13:00:00 INFO first\n"
+                     b"2026-03-12 13:00:01 INFO caf\xe9 broken\n"
+                     b"\tat its.stack.Trace(Trace.java:1)\n"
+                     b"2026-03-12 13:00:02 INFO third\n")
+    ev = load(path, "text")
+    assert ev["message"].tolist() == ["first", "third"]
+    assert reasons(ev) == {2: "invalid UTF-8 at byte 29 (0xe9)"}

@@ -65,8 +65,8 @@ class RecordTables:
         names = [src] if "timestamp" in ctx.fields else [src, *(
             c for c in CANDIDATES["timestamp"] if c != src and c in table.column_names)]
         ts = parse_timestamps(table.column(src), ctx.tz)
-        missing = _missing(table.column(src))
-        which = np.zeros(len(missing), dtype=np.int64)  # index in names of each row's field
+        which = np.zeros(len(ts), dtype=np.int64)  # index in names of each row's field
+        missing = _missing(table.column(src)) if ts.null_count else np.zeros(len(ts), bool)
         for k, name in enumerate(names[1:], start=1):
             if not missing.any():
                 break

@@ -236,11 +236,7 @@ def _numbers_or_raw(out: pd.DataFrame, col: str, dtype: str) -> None:
         else:
             out[name] = text.reindex(out.index).astype("str")
         numbers = numbers.where(ok)
-    if dtype == "Int16":
-        out[col] = numbers.astype("float64").astype("Int16") if numbers.dtype.kind == "f" \
-            else numbers.astype("Int16")
-    else:
-        out[col] = numbers.astype(dtype)
+    out[col] = numbers.astype(dtype)  # (every value left is in range: the cast is exact)
 
 
 def _constant_str(value: str | None, index: pd.Index) -> pd.Series:

@@ -10,6 +10,12 @@ retried, down to a few hundred lines that ``json.loads`` reads one by one, so a 
 costs a few bisections, not a slow read of the file, and it is rejected alone with its
 line number. Keys that first appear late are kept (Arrow infers them; blocks are unified
 afterwards); a field whose type differs between blocks becomes text.
+
+Lines nested deeper than ``max_depth=`` are rejected, and never reach a parser that would
+crash on them (pyarrow segfaults near 10,000 levels, ``json`` runs out of recursion near
+1,000): see :meth:`_Reader.feed`. Values stay exact: integers are nullable ``Int64``
+(never float64 because of gaps); a block where Arrow read a number beyond 2**53 as a float,
+or built a broken nested array (lists of nulls), takes the ``json.loads`` path instead.
 """
 
 from __future__ import annotations
@@ -33,11 +39,14 @@ from postmortem_kit.ingest.files import (
     iter_blocks,
     split_lines,
 )
-from postmortem_kit.ingest.limits import TooDeep, deep_lines, loads
+from postmortem_kit.ingest.limits import TooDeep, deep_lines, loads, nesting_depth
 from postmortem_kit.ingest.records import EXACT_IN_FLOAT, RecordTables
 from postmortem_kit.ingest.registry import LoadContext, register
 
 _SCAN_LINES = 1024  # a failing part this small is checked line by line
+# No line this short can nest deep enough to crash pyarrow's reader (near 10,000 levels;
+# 8,000 read fine): blocks of such lines skip the nesting scan (see _Reader.feed).
+PARSER_SAFE_BYTES = 2048
 _SPLIT_PARTS = 16
 
 # A line whose first non-blank character does not open an object.
@@ -98,10 +107,19 @@ class _Reader:
 
     # -- parsing --------------------------------------------------------------------------
     def feed(self, block: Block) -> None:
-        """Reject the lines nested deeper than ``ctx.max_depth`` (before any parser sees
-        them: pyarrow crashes on deep arrays), then parse the rest of the block."""
+        """Parse a block of the file; lines nested deeper than ``ctx.max_depth`` are
+        rejected without reaching a parser that would crash on them.
+
+        A line nests at most as deep as it is long. In a block whose lines are all short
+        enough for pyarrow (it crashes near 10,000 levels), Arrow reads first and the
+        nesting of the types it built bounds every line's (:func:`_fast`); only a block
+        with a longer line is scanned for deep lines beforehand (a few numpy passes).
+        """
         data, first_line = block.data, block.first_line
         ends = _line_ends(data)
+        if _longest_line(ends, len(data)) <= PARSER_SAFE_BYTES:
+            self.block(data, first_line, block.nlines, ends)
+            return
         deep = deep_lines(data, ends, self.ctx.max_depth)
         if not len(deep):
             self.block(data, first_line, block.nlines, ends)
@@ -163,6 +181,8 @@ class _Reader:
             return None
         if table.num_rows != nlines or not _valid_nested(table):
             return None
+        if _type_depth(table.schema) > self.ctx.max_depth:
+            return None  # some line nests too deep: the line-by-line path rejects it
         table = _flatten(table)
         if _inexact_floats(table):
             return None  # json.loads keeps such integers whole (records.column)
@@ -187,6 +207,8 @@ class _Reader:
             text, problem = check_line(raw)
             if problem is None and not text.strip():
                 continue  # a blank line is not a record
+            if problem is None and _may_nest_deeper(text, self.ctx.max_depth):
+                problem = TooDeep(self.ctx.max_depth).msg
             if problem is None:
                 try:
                     obj = json.loads(text)
@@ -248,6 +270,32 @@ def _text_of(data: bytes, first_line: int):
 def _json_kind(value) -> str:
     names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
+
+
+def _longest_line(ends: np.ndarray, size: int) -> int:
+    """The length of the longest line of a block of ``size`` bytes, newline included."""
+    if not len(ends):
+        return size
+    return int(max(ends[0] + 1, np.diff(ends).max(initial=0), size - 1 - ends[-1]))
+
+
+def _type_depth(schema: pa.Schema) -> int:
+    """How deep the rows of a table nest (the row object is level 1): Arrow's types hold
+    the deepest value of the block, so no line nests deeper."""
+
+    def depth(typ: pa.DataType) -> int:
+        if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+            return 1 + depth(typ.value_type)
+        if pa.types.is_struct(typ):
+            return 1 + max((depth(typ.field(i).type) for i in range(typ.num_fields)), default=0)
+        return 0
+
+    return 1 + max((depth(f.type) for f in schema), default=0)
+
+
+def _may_nest_deeper(text: str, limit: int) -> bool:
+    """Whether a line nests deeper than ``limit`` (brackets counted first: cheap)."""
+    return text.count("[") + text.count("{") > limit and nesting_depth(text) > limit
 
 
 def _valid_nested(table: pa.Table) -> bool:

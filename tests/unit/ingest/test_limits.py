@@ -62,6 +62,18 @@ def test_jsonl_line_nested_10000_deep_is_rejected_not_a_crash(tmp_path, kind):
     assert out["reasons"][0] == "nested deeper than 100 levels (max_depth=)"
 
 
+@pytest.mark.parametrize("kind", ["arrays", "objects"])
+def test_a_short_deep_line_among_thousands_is_rejected_alone(tmp_path, kind):
+    """Short lines take Arrow first; the nesting of its types finds the deep one."""
+    lines = [f'{{"ts": "2026-03-12T13:00:00Z", "msg": "n{i}", "d": [[1]]}}' for i in range(3000)]
+    lines[1234] = '{"ts": "2026-03-12T13:00:00Z", "msg": "deep", "d": ' + nested(kind, 100) + "}"
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ev = load(path, "jsonl")
+    assert len(ev) == 2999 and "deep" not in set(ev["message"])
+    assert reasons(ev) == {1235: "nested deeper than 100 levels (max_depth=)"}
+
+
 def test_max_depth_is_configurable(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_text("\n".join([

@@ -3,7 +3,8 @@
 Both protect what comes after the parser. JSON nested thousands of levels deep crashes
 pyarrow's reader (a segfault, not an exception) and exhausts Python's recursion in
 ``json``; no evidence record needs more than a few levels, so a record nested deeper than
-``max_depth`` (default :data:`DEFAULT_MAX_DEPTH`) is rejected before any parser sees it.
+``max_depth`` (default :data:`DEFAULT_MAX_DEPTH`) is rejected, and one deep enough to crash
+a parser never reaches it (:func:`deep_lines`, :func:`loads`).
 A time far outside the incident (Go's zero time ``0001-01-01``, an epoch ``-1``, a clock
 reset to 1970) would be kept as evidence and make the timeline allocate bins for every
 minute between it and the incident (gigabytes for the year 1), so times outside

@@ -84,8 +84,8 @@ def read_events(
         more than a couple of seconds.
     max_depth
         JSON records (a JSONL line, an alert, a Slack message file) nested deeper than
-        this many arrays/objects are rejected before any parser reads them (default 100,
-        at most 500: Python's ``json`` and pyarrow's reader fail on deeper records).
+        this many arrays/objects are rejected, and never reach a parser that could crash
+        or run out of recursion on them (default 100; at most 500).
     valid_times
         ``(first, last)``: records whose time falls outside are rejected, the value named
         in the reason (Go's zero time, epoch ``-1``, a clock reset to 1970). Default: from

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
+from postmortem_kit.ingest.fields import parse_timestamps
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks, parallel_map
 from postmortem_kit.ingest.registry import LoadContext, register
@@ -89,7 +90,8 @@ class _Parser:
         if ts_rx is None:  # a user pattern: recognise its timestamps once, from the values
             found = timestamp_pattern_for(raw.slice(0, SAMPLE_LINES))
             if found is None:
-                return _free_form(raw)
+                # ISO text, epochs, or anything dateutil reads with a full date and time
+                return parse_timestamps(raw, self.ctx.tz).to_pandas()
             self.ts_rx = ts_rx = found[1]
         parts = pc.extract_regex(raw, "^" + ts_rx + "$").flatten()
         names = [f.name for f in pc.extract_regex(pa.array([""], pa.string()), ts_rx).type]
@@ -97,12 +99,6 @@ class _Parser:
             dict(zip(names, parts, strict=True)),
             tz=self.ctx.tz, year=self.ctx.year, state=self.years, path=self.path,
         )
-
-
-def _free_form(raw: pa.Array) -> pd.Series:
-    values = pd.Series(raw.to_pandas(), dtype="str")
-    out = pd.to_datetime(values, format="mixed", errors="coerce", utc=True)
-    return out.astype("datetime64[us, UTC]")
 
 
 @register("text", sniff=sniff, kind="log")

@@ -218,3 +218,14 @@ def test_text_lines_after_an_unreadable_line_are_not_glued_to_the_record_above(t
     ev = load(path, "text")
     assert ev["message"].tolist() == ["first", "third"]
     assert reasons(ev) == {2: "invalid UTF-8 at byte 29 (0xe9)"}
+
+
+def test_text_pattern_times_without_a_date_are_rejected_not_dated_today(tmp_path):
+    path = tmp_path / "p.log"
+    path.write_text("at 13:00:08 | first\nat Thu, 12 Mar 2026 13:00:09 +0100 | second\n",
+                    encoding="utf-8")
+    ev = load(path, "text", pattern=r"^at (?P<timestamp>.+?) \| (?P<message>.*)$",
+              tz="Europe/Berlin")
+    assert ev["message"].tolist() == ["second"]
+    assert ev["timestamp"][0] == T("2026-03-12T12:00:09Z")
+    assert list(reasons(ev)) == [1]

@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
 from postmortem_kit.ingest.linematch import Derive, Matches, iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
@@ -65,10 +66,17 @@ def load_matched(
             table = frame(m, block, patterns[m.pattern]).append_column(
                 "line", pa.array(m.positions + block.first_line))
             bad = table.column("timestamp").is_null()
+            positions = m.positions
             if table.column("timestamp").null_count:
-                reject_positions(path, ctx, block,
-                                 m.positions[bad.to_numpy(zero_copy_only=False)], bad_time)
-                table = table.filter(pc.invert(bad))
+                bad = bad.to_numpy(zero_copy_only=False)
+                reject_positions(path, ctx, block, positions[bad], bad_time)
+                table = table.filter(pa.array(~bad))
+                positions = positions[~bad]
+            far = outside(table.column("timestamp"), ctx.valid_times)
+            if far.any():
+                reject_far(path, ctx, block, positions[far],
+                           table.column("timestamp").filter(pa.array(far)))
+                table = table.filter(pa.array(~far))
             if len(table):
                 parts.append(table)
         if not parts:
@@ -78,6 +86,16 @@ def load_matched(
         if past_end:
             break  # streaming: the rest of the file is after the window
     return events.to_pandas()
+
+
+def reject_far(path: Path, ctx: LoadContext, block: LineBlock, positions: np.ndarray,
+               times: pa.ChunkedArray | pa.Array) -> None:
+    """Reject the lines of ``block`` at ``positions`` whose ``times`` are implausible."""
+    micros = pc.cast(times, pa.int64()).to_pylist()
+    texts = block.series.gather(positions).to_list()
+    for pos, us, text in zip(positions.tolist(), micros, texts, strict=True):
+        ctx.rejects.add(str(path), block.first_line + pos,
+                        describe(show(us), ctx.valid_times), text)
 
 
 def window(table: pa.Table, ctx: LoadContext) -> tuple[pa.Table, bool]:

@@ -17,16 +17,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from postmortem_kit.ingest.fields import EPOCH_TEXT, epoch_to_utc
 from postmortem_kit.ingest.files import iter_lines
+from postmortem_kit.ingest.limits import TooDeep, first_too_deep, loads, nesting_depth
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.schema import TIMESTAMP_DTYPE
 
-_EPOCH = re.compile(r"^-?\d{9,19}(?:\.\d+)?$")
-_INTEGER = re.compile(r"^-?\d+$")
-# Epoch magnitude -> unit: 1e11 s is the year 5138, 1e11 ms is 1973.
-_EPOCH_UNITS = ((1e11, "s"), (1e14, "ms"), (1e17, "us"), (float("inf"), "ns"))
+_EPOCH = re.compile(EPOCH_TEXT)
+_INTEGER = re.compile(r"^[+-]?\d+$")
 
 
 def read_documents(path: Path, ctx: LoadContext) -> Iterator[tuple[int, Any, bool]]:
@@ -35,47 +38,67 @@ def read_documents(path: Path, ctx: LoadContext) -> Iterator[tuple[int, Any, boo
     A file that parses as a whole is one document (``line`` is where it starts). Otherwise
     each non-blank line is its own document, or, when the first line alone is not JSON,
     the file is a stream of concatenated pretty-printed documents (``kubectl get -w -o
-    json`` writes that). A line or document that does not parse is rejected with the
-    parser's message. ``per_line`` tells the caller which it got, so it can report rows by
-    line or by JSON path.
+    json`` writes that). A line or document that does not parse, or nests deeper than
+    ``ctx.max_depth``, is rejected with the parser's message. ``per_line`` tells the caller
+    which it got, so it can report rows by line or by JSON path.
     """
     lines = list(iter_lines(path, ctx))
     text = "\n".join(t for _, t in lines)
     first = next((n for n, t in lines if t.strip()), None)
     if first is None:
         return
-    try:
-        yield first, json.loads(text), False
-        return
-    except ValueError:
-        pass
+    limit = ctx.max_depth
+    too_deep = nesting_depth(text) > limit  # (then no parser may see the whole text)
+    if not too_deep:
+        try:
+            yield first, json.loads(text), False
+            return
+        except ValueError:
+            pass
     docs = [(n, t) for n, t in lines if t.strip()]
     try:
-        json.loads(docs[0][1])
+        loads(docs[0][1], limit)
+    except TooDeep:
+        pass  # a JSON-lines file whose first line is too deep: rejected below
     except ValueError:
-        yield from _concatenated(path, ctx, lines, text)
+        yield from _concatenated(path, ctx, lines, text, too_deep)
         return
     for number, t in docs:
         try:
-            yield number, json.loads(t), True
+            yield number, loads(t, limit), True
         except ValueError as exc:
-            ctx.rejects.add(str(path), number, f"invalid JSON: {getattr(exc, 'msg', exc)}", t)
+            ctx.rejects.add(str(path), number, _why(exc), t)
+
+
+def _why(exc: ValueError) -> str:
+    if isinstance(exc, TooDeep):
+        return exc.msg
+    return f"invalid JSON: {getattr(exc, 'msg', exc)}"
 
 
 def _concatenated(path: Path, ctx: LoadContext, lines: list[tuple[int, str]],
-                  text: str) -> Iterator[tuple[int, Any, bool]]:
+                  text: str, too_deep: bool) -> Iterator[tuple[int, Any, bool]]:
     """Documents written one after another; the first that does not parse ends the file."""
     decoder = json.JSONDecoder()
+    if too_deep:
+        # Documents end where the nesting is back at zero; the parser only reads the text
+        # before the first bracket beyond the limit, so the deep document fails to parse
+        # there instead of exhausting the recursion.
+        text = text[:first_too_deep(text, ctx.max_depth)]
     pos = 0
     while True:
         while pos < len(text) and text[pos].isspace():
             pos += 1
         if pos >= len(text):
             return
-        line = lines[text.count("\n", 0, pos)][0]
+        index = text.count("\n", 0, pos)
+        line = lines[index][0]
         try:
             doc, pos = decoder.raw_decode(text, pos)
         except ValueError as exc:
+            if too_deep and getattr(exc, "pos", 0) >= len(text) - 1:
+                ctx.rejects.add(str(path), line, TooDeep(ctx.max_depth).msg, lines[index][1])
+                return
             at = lines[min(getattr(exc, "lineno", 1), len(lines)) - 1]
             ctx.rejects.add(str(path), at[0], f"invalid JSON: {getattr(exc, 'msg', exc)} (the "
                             "rest of the file from here is not read)", at[1])
@@ -131,11 +154,12 @@ def parse_time(value: Any, tz: str = "UTC") -> pd.Timestamp | None:
     text = str(value).strip()
     if isinstance(value, int | float) or _EPOCH.match(text):
         number = int(text) if _INTEGER.match(text) else float(text)  # ints keep their ns
-        unit = next(u for limit, u in _EPOCH_UNITS if abs(number) < limit)
         try:
-            return pd.Timestamp(number, unit=unit, tz="UTC")
-        except (ValueError, OverflowError):
-            return None
+            values = np.array([number], dtype="int64" if isinstance(number, int) else "float64")
+        except OverflowError:
+            values = np.array([number], dtype="float64")
+        us = pc.cast(epoch_to_utc(values), pa.int64())[0].as_py()
+        return None if us is None else pd.Timestamp(us, unit="us", tz="UTC")
     if not text or text.startswith("0001-01-01"):
         return None
     try:
@@ -185,8 +209,8 @@ def head_document(head: str) -> Any:
     text = head.strip()
     for candidate in (text, text.split("\n", 1)[0]):
         try:
-            return json.loads(candidate)
-        except ValueError:
+            return loads(candidate)
+        except ValueError:  # (TooDeep too)
             continue
     return None
 

@@ -13,9 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.errors import IngestError, IngestWarning, PostmortemKitError
+from postmortem_kit.errors import IngestError, IngestWarning, PostmortemKitError, UsageError
 from postmortem_kit.ingest import formats as _formats  # noqa: F401  (registers the formats)
 from postmortem_kit.ingest.files import file_type, head_bytes, read_head, spooled
+from postmortem_kit.ingest.limits import (
+    DEFAULT_MAX_DEPTH,
+    MAX_DEPTH_LIMIT,
+    reject_implausible,
+    resolve_valid_times,
+)
 from postmortem_kit.ingest.registry import (
     FORMATS,
     MAX_LINE_BYTES,
@@ -49,6 +55,8 @@ def read_events(
     progress: bool | None = None,
     max_ratio: float | None = MAX_RATIO,
     max_line_bytes: int | None = MAX_LINE_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    valid_times: tuple[Any, Any] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Load evidence files into one events frame (DESIGN.md §1), sorted by time.
@@ -98,6 +106,15 @@ def read_events(
     max_line_bytes
         Reject a line longer than this (256 MiB by default; the lines after it keep their
         numbers), so a line that never ends cannot exhaust memory. None: no limit.
+    max_depth
+        JSON records (a JSONL line, an alert, a Slack message file) nested deeper than
+        this many arrays/objects are rejected, and never reach a parser that could crash
+        or run out of recursion on them (default 100; at most 500).
+    valid_times
+        ``(first, last)``: records whose time falls outside are rejected, the value named
+        in the reason (Go's zero time, epoch ``-1``, a clock reset to 1970). Default: from
+        1990-01-01 to a year after now, widened to include ``start``/``end``; either end
+        may be None for its default. Naive values are read in ``tz``.
     **options
         Format-specific options, passed to the loader.
 
@@ -133,6 +150,14 @@ def read_events(
     window = (_as_utc(start, tz, "start"), _as_utc(end, tz, "end"))
     if window[0] is not None and window[1] is not None and window[0] > window[1]:
         raise IngestError(f"start= ({window[0]}) is after end= ({window[1]})")
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int) or not (
+            1 <= max_depth <= MAX_DEPTH_LIMIT):
+        raise UsageError(f"max_depth= must be an integer from 1 to {MAX_DEPTH_LIMIT}, got "
+                         f"{max_depth!r}")
+    try:
+        bounds = resolve_valid_times(valid_times, tz, *window)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
     if format != "auto" and format not in FORMATS:
         raise IngestError(f"unknown format {format!r}; known: auto, {', '.join(FORMATS)}")
 
@@ -150,7 +175,8 @@ def read_events(
                     source=source or (STDIN_NAME if path == STDIN else source_name(path)),
                     rejects=rejects, tz=tz, start=window[0], end=window[1], year=year,
                     fields=fields, pattern=pattern, progress=progress, options=dict(options),
-                    max_ratio=max_ratio, max_line_bytes=max_line_bytes,
+                    max_ratio=max_ratio, max_line_bytes=max_line_bytes, max_depth=max_depth,
+                    valid_times=bounds,
                 )
                 frame = _sniff_and_load(local, name, format, path in named, ctx, notes)
         except OSError as exc:
@@ -247,6 +273,7 @@ def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
     try:
         df = fmt.load(path, ctx)
         events = finalize_events(df, source=ctx.source, kind=fmt.kind, tz=ctx.tz)
+        events = reject_implausible(events, ctx, str(path))
     except IngestError:
         raise
     except (KeyError, ValueError, TypeError, OverflowError, UnicodeError) as exc:

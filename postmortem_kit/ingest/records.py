@@ -26,7 +26,9 @@ from postmortem_kit.ingest.fields import (
     parse_timestamps,
     resolve_fields,
 )
+from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.registry import LoadContext
+from postmortem_kit.ingest.schema import as_str
 
 OTHER_FIELDS = ("level", "message", "service", "host", "trace_id", "user", "status",
                 "latency_ms", "method", "path")
@@ -58,19 +60,37 @@ class RecordTables:
                 ctx.rejects.add(self.name, int(number), f"no timestamp field (looked for {looked})",
                                 text_of(int(number)))
             return
-        raw = table.column(src)
-        ts = parse_timestamps(raw, ctx.tz)
-        missing = raw.is_null()
-        if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
-            blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw), ""), False)
-            missing = pc.or_(missing, blank)
-        if pc.any(ts.is_null()).as_py():
-            is_missing = missing.to_numpy(zero_copy_only=False)
-            for i in np.flatnonzero(ts.is_null().to_numpy(zero_copy_only=False)):
+        # A row without the chosen field may spell its time another usual way ("time"
+        # where most rows say "ts"): the first of those with a value is its time.
+        names = [src] if "timestamp" in ctx.fields else [src, *(
+            c for c in CANDIDATES["timestamp"] if c != src and c in table.column_names)]
+        ts = parse_timestamps(table.column(src), ctx.tz)
+        which = np.zeros(len(ts), dtype=np.int64)  # index in names of each row's field
+        missing = _missing(table.column(src)) if ts.null_count else np.zeros(len(ts), bool)
+        for k, name in enumerate(names[1:], start=1):
+            if not missing.any():
+                break
+            use = missing & ~_missing(table.column(name))
+            if use.any():
+                ts = pc.if_else(pa.array(use), parse_timestamps(table.column(name), ctx.tz), ts)
+                which[use] = k
+                missing &= ~use
+        bad = pc.fill_null(ts.is_null(), True).to_numpy(zero_copy_only=False)
+        late_or_early = outside(ts, ctx.valid_times)
+        if bad.any() or late_or_early.any():
+            for i in np.flatnonzero(bad | late_or_early).tolist():
                 number = int(lines[i])
-                detail = (f"no value for {src!r}" if is_missing[i]
-                          else f"unparseable timestamp {raw[int(i)].as_py()!r}")
+                name = names[which[i]]
+                value = _value(table.column(name), i)
+                if missing[i]:
+                    detail = f"no value for {src!r}"
+                elif bad[i]:
+                    detail = f"unparseable timestamp {value!r} in {name!r}"
+                else:
+                    detail = f"{name!r} value {value!r}: " + describe(
+                        show(ts[i].cast(pa.int64()).as_py()), ctx.valid_times)
                 ctx.rejects.add(self.name, number, detail, text_of(number))
+            ts = pc.if_else(pa.array(late_or_early), pa.scalar(None, _TS_UNIT), ts)
         keep = ts.is_valid()
         if ctx.start is not None:
             keep = pc.and_(keep, pc.greater_equal(ts, pa.scalar(ctx.start, _TS_UNIT)))
@@ -95,10 +115,46 @@ class RecordTables:
                                  "message": pd.Series([], dtype="str")})
         table = concat_tables(self.tables)
         self.tables = []
-        df = table.to_pandas(split_blocks=True, self_destruct=True)
+        # Integers stay integers: a column with gaps would become float64 (and lose digits).
+        df = table.to_pandas(split_blocks=True, self_destruct=True,
+                             types_mapper=_nullable_ints)
         fields = {k: v for k, v in self.ctx.fields.items() if k != "timestamp"}
         check_fields_exist(fields, df.columns, self.name)
-        return apply_fields(df, resolve_fields(df.columns, fields, OTHER_FIELDS))
+        df = apply_fields(df, resolve_fields(df.columns, fields, OTHER_FIELDS))
+        if "message" in df and "message" not in fields:
+            # A row without the chosen field may say it under another usual name ("msg"
+            # where most rows say "message"): the first of those with a value is its message.
+            for name in CANDIDATES["message"]:
+                if name in df and name != "message" and df["message"].isna().any():
+                    df["message"] = as_str(df["message"]).fillna(as_str(df[name]))
+        return df
+
+
+def _value(col: pa.Array | pa.ChunkedArray, i: int):
+    """The Python value of one cell, for a reason (its text when Python cannot hold it)."""
+    try:
+        return col[i].as_py()
+    except (ValueError, OverflowError):
+        return str(col[i])
+
+
+def _missing(raw: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Where a time field is null or blank."""
+    missing = raw.is_null()
+    if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
+        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw), ""), False)
+        missing = pc.or_(missing, blank)
+    return missing.to_numpy(zero_copy_only=False)
+
+
+_INT_DTYPES = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(),
+               pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
+               pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+               pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+
+
+def _nullable_ints(typ: pa.DataType):
+    return _INT_DTYPES.get(typ)
 
 
 def as_text(value) -> str | None:
@@ -108,12 +164,21 @@ def as_text(value) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
+# Integers beyond this magnitude lose digits in a float64: such a column stays text.
+EXACT_IN_FLOAT = 2**53
+
+
 def column(values: list) -> pa.Array:
-    """An Arrow column from Python values; a column of mixed types becomes text."""
+    """An Arrow column from Python values; a column of mixed types becomes text, and so
+    does one mixing floats with integers a float cannot hold exactly."""
     try:
-        return pa.array(values)
+        arr = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return pa.array([as_text(v) for v in values], pa.string())
+    if pa.types.is_floating(arr.type) and any(
+            type(v) is int and abs(v) > EXACT_IN_FLOAT for v in values):
+        return pa.array([as_text(v) for v in values], pa.string())
+    return arr
 
 
 def rows_to_table(rows: list[dict]) -> pa.Table:
@@ -135,6 +200,40 @@ def _unified_type(types: set[pa.DataType]) -> pa.DataType:
     return pa.string()
 
 
+def _exact_numbers(tables: list[pa.Table]) -> list[pa.Table]:
+    """Columns that are integers in some tables and floats in others, where an integer is
+    too large for a float to hold exactly, made text in every table (Arrow's promotion
+    would turn 1234567890123456789 into ...768)."""
+    kinds: dict[str, set[str]] = {}
+    for t in tables:
+        for f in t.schema:
+            if pa.types.is_integer(f.type) or pa.types.is_floating(f.type):
+                kinds.setdefault(f.name, set()).add("int" if pa.types.is_integer(f.type)
+                                                    else "float")
+    mixed = [name for name, k in kinds.items() if len(k) == 2]
+    risky = [name for name in mixed if any(
+        name in t.column_names and pa.types.is_integer(t.schema.field(name).type)
+        and (pc.max(pc.abs(pc.cast(t.column(name), pa.float64()))).as_py() or 0)
+        > EXACT_IN_FLOAT for t in tables)]
+    if not risky:
+        return tables
+    out = []
+    for t in tables:
+        for name in risky:
+            if name in t.column_names:
+                i = t.column_names.index(name)
+                t = t.set_column(i, name, _number_strings(t.column(name)))
+        out.append(t)
+    return out
+
+
+def _number_strings(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_integer(col.type):
+        return pc.cast(col, pa.string())
+    return pa.chunked_array([pa.array([None if v is None else repr(v) for v in
+                                       col.to_pylist()], pa.string())])
+
+
 def _cast(col: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
     if col.type == to:
         return col
@@ -148,6 +247,7 @@ def concat_tables(tables: list[pa.Table]) -> pa.Table:
     """Concatenate batch tables whose columns and types may differ."""
     if len(tables) == 1:
         return tables[0]
+    tables = _exact_numbers(tables)
     try:  # Arrow's own promotion covers added columns and int -> float, in C
         return pa.concat_tables(tables, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from postmortem_kit.ingest.limits import DEFAULT_MAX_DEPTH, TimeBounds, default_valid_times
 from postmortem_kit.ingest.rejects import RejectLog
 
 # Default limits of a load (read_events' ``max_ratio=`` and ``max_line_bytes=``; README,
@@ -46,6 +47,8 @@ class LoadContext:
     options: dict[str, Any] = field(default_factory=dict)  # format-specific extras
     max_ratio: float | None = MAX_RATIO  # None: no limit on decompressed / compressed size
     max_line_bytes: int | None = MAX_LINE_BYTES  # None: lines of any length
+    max_depth: int = DEFAULT_MAX_DEPTH  # deeper JSON records are rejected (ingest.limits)
+    valid_times: TimeBounds = field(default_factory=default_valid_times)  # others rejected
 
 
 Loader = Callable[[Path, LoadContext], pd.DataFrame]

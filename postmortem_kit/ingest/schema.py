@@ -9,12 +9,14 @@ does not know are kept as they are.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from postmortem_kit.ingest.fields import number_text
 from postmortem_kit.ingest.rejects import RejectedLines
 
 KINDS = ("log", "request", "alert", "page", "deploy", "change", "chat", "metric", "note")
@@ -37,6 +39,15 @@ OPTIONAL_DTYPES: dict[str, str] = {
     "trace_id": "str",
     "alert": "str",
     "state": "str",
+}
+
+# What a value of a numeric column must be, else it is kept as text in ``<column>_raw``
+# and the column is NA on that row: (low, high, whole numbers only).
+# HTTP status: RFC 9110 §15 says codes outside 100..599 are invalid (libraries use
+# 600..999 internally); a 99999 is not a status, and must not count as a failure.
+NUMERIC_RANGES: dict[str, tuple[float, float, bool]] = {
+    "status": (100, 599, True),
+    "latency_ms": (-np.inf, np.inf, False),
 }
 
 # Spellings seen in the wild, lower-cased, mapped onto LEVELS.
@@ -161,15 +172,71 @@ def finalize_events(
         out["line"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["line"] = out["line"].astype("Int64")
     for col in ("source", "service", "message"):
-        out[col] = out[col].astype("str")
+        out[col] = as_str(out[col])
     for col, dtype in OPTIONAL_DTYPES.items():
-        if col in out and str(out[col].dtype) != dtype:
-            if dtype == "Int16":
-                out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int16")
-            else:
-                out[col] = out[col].astype(dtype)
+        if col in NUMERIC_RANGES and col in out:
+            _numbers_or_raw(out, col, dtype)
+        elif col in out and str(out[col].dtype) != dtype:
+            out[col] = as_str(out[col]) if dtype == "str" else out[col].astype(dtype)
     ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
     return out[ordered]
+
+
+def as_str(values: pd.Series) -> pd.Series:
+    """A column as ``str``; values that are not text get their JSON spelling (a list
+    ``["a", null]``, ``true``), not Python's (``['a' None]``, ``True``)."""
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return values
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.map({True: "true", False: "false"}).astype("str")
+    if values.dtype == object:
+        values = pd.Series([v if v is None or isinstance(v, str) else _json_text(v)
+                            for v in values], index=values.index, name=values.name,
+                           dtype=object)
+    return values.astype("str")
+
+
+def _json_text(value) -> str | None:
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, np.ndarray | list | dict | tuple | bool | np.bool_):
+        return json.dumps(_plain(value), ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _plain(value):
+    """Arrow's lists come to pandas as numpy arrays, at every level: make them lists."""
+    if isinstance(value, np.ndarray | list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _numbers_or_raw(out: pd.DataFrame, col: str, dtype: str) -> None:
+    """``out[col]`` as ``dtype``; values outside :data:`NUMERIC_RANGES` (or not numbers)
+    become NA there and are kept, as written, in ``<col>_raw``. The row stays."""
+    raw = out[col]
+    low, high, whole = NUMERIC_RANGES[col]
+    numbers = raw if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(
+        raw.dtype) else pd.to_numeric(raw.astype("str"), errors="coerce")
+    values = numbers.astype("float64")
+    ok = values.notna() & (values >= low) & (values <= high)
+    if whole:
+        ok &= (values % 1 == 0)
+    ok = ok.fillna(False).astype(bool)
+    bad = raw.notna() & ~ok
+    if bad.any():
+        text = raw[bad].map(number_text).astype("str")
+        name = f"{col}_raw"
+        if name in out:  # a source field of that name is there already: fill its gaps
+            out[name] = out[name].astype("str").where(out[name].notna(), text)
+        else:
+            out[name] = text.reindex(out.index).astype("str")
+        numbers = numbers.where(ok)
+    out[col] = numbers.astype(dtype)  # (every value left is in range: the cast is exact)
 
 
 def _constant_str(value: str | None, index: pd.Index) -> pd.Series:

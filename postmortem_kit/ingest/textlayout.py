@@ -70,6 +70,10 @@ LAYOUTS: tuple[tuple[str, str], ...] = (
     ("bare", r"(?:\s+-\s+|:?\s+|$)"),
 )
 
+# When no header layout fits (``2012-07-02 10:22:40,672:DEBUG:foo``: no blank after the
+# timestamp), the message is all that follows the timestamp and its separators.
+REST_LAYOUT = r"[\]\s,|:;-]*"
+
 # Lines whose header does not fit the file's layout still start a record: this fallback
 # takes an optional level and the rest as the message.
 FALLBACK_LAYOUT = r"(?:" + _SEP + LEVEL + r")?(?:\s+-\s+|:?\s+|$)"
@@ -129,7 +133,8 @@ def detect_layout(sample: pa.Array) -> Layout | None:
     ts_lines = pc.filter(sample, pc.match_substring_regex(sample, r"^\[?" + best_rx))
     scored = [(name, rx, _coverage(ts_lines, line_regex(best_rx, rx))) for name, rx in LAYOUTS]
     top = max(n for _, _, n in scored)
-    header, header_rx = next((nm, rx) for nm, rx, n in scored if n >= MIN_SHARE * top and n > 0)
+    header, header_rx = next(((nm, rx) for nm, rx, n in scored if n >= MIN_SHARE * top and n > 0),
+                             ("rest", REST_LAYOUT))
     return Layout(
         timestamp=best_name,
         timestamp_rx=best_rx,

@@ -18,7 +18,8 @@ Lines without a year (RFC 3164 syslog, ``Jun 14 15:16:01``) take ``ctx.year``; f
 that, the year that puts the file's first line in the twelve months before the file was
 last modified. Within a file a month falling by more than six (December to January) moves
 to the next year, and rising by more than six (a late December line after January) moves
-back, so a file spanning New Year gets both years right.
+back to the year before, but never before the first line's year: a file of March to
+October is one year, and a file spanning New Year gets both years right.
 """
 
 from __future__ import annotations
@@ -235,7 +236,11 @@ def infer_years(
     seq = months[good]
     prev = np.concatenate([[state.last_month or seq[0]], seq[:-1]])
     step = np.where(seq < prev - 6, 1, np.where(seq > prev + 6, -1, 0))
-    offs = state.offset + np.cumsum(step)
+    # A step back only undoes a rollover (a late December line after January): a file
+    # never starts before its first line's year, so March then October is one year.
+    # (The running sum floored at 0: subtract the lowest it went below 0 so far.)
+    total = state.offset + np.cumsum(step)
+    offs = total - np.minimum(np.minimum.accumulate(total), 0)
     out = np.full(len(months), state.base_year + state.offset, dtype=np.int64)
     out[good] = state.base_year + offs
     state.offset = int(offs[-1])

@@ -166,14 +166,17 @@ def _numbers(df: pd.DataFrame) -> pd.DataFrame:
             pd.api.types.is_string_dtype(df[col].dtype)
         ):
             continue
-        values = pa.array(df[col].dropna(), pa.string())
-        if not len(values) or pc.any(pc.match_substring_regex(values, _LEADING_ZERO)).as_py():
+        values = pa.array(df[col].to_numpy(dtype=object, na_value=None), pa.string())
+        if values.null_count == len(values) or pc.any(
+                pc.match_substring_regex(values, _LEADING_ZERO)).as_py():
             continue
-        for typ, dtype in ((pa.int64(), "Int64"), (pa.float64(), "float64")):
+        for typ, dtype in ((pa.int64(), pd.Int64Dtype()), (pa.float64(), None)):
             try:
-                pc.cast(values, typ)
+                # the cast itself is the column: an integer never passes through a float
+                numbers = pc.cast(values, typ)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 continue
-            df[col] = pd.to_numeric(df[col]).astype(dtype)
+            df[col] = pd.Series(numbers.to_pandas(types_mapper={typ: dtype}.get),
+                                index=df.index)
             break
     return df

@@ -10,6 +10,12 @@ retried, down to a few hundred lines that ``json.loads`` reads one by one, so a 
 costs a few bisections, not a slow read of the file, and it is rejected alone with its
 line number. Keys that first appear late are kept (Arrow infers them; blocks are unified
 afterwards); a field whose type differs between blocks becomes text.
+
+Lines nested deeper than ``max_depth=`` are rejected, and never reach a parser that would
+crash on them (pyarrow segfaults near 10,000 levels, ``json`` runs out of recursion near
+1,000): see :meth:`_Reader.feed`. Values stay exact: integers are nullable ``Int64``
+(never float64 because of gaps); a block where Arrow read a number beyond 2**53 as a float,
+or built a broken nested array (lists of nulls), takes the ``json.loads`` path instead.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from postmortem_kit.ingest.fields import CANDIDATES
@@ -32,24 +39,33 @@ from postmortem_kit.ingest.files import (
     iter_blocks,
     split_lines,
 )
-from postmortem_kit.ingest.records import RecordTables
+from postmortem_kit.ingest.limits import TooDeep, deep_lines, loads, nesting_depth
+from postmortem_kit.ingest.records import EXACT_IN_FLOAT, RecordTables
 from postmortem_kit.ingest.registry import LoadContext, register
 
 _SCAN_LINES = 1024  # a failing part this small is checked line by line
+# No line this short can nest deep enough to crash pyarrow's reader (near 10,000 levels;
+# 8,000 read fine): blocks of such lines skip the nesting scan (see _Reader.feed).
+PARSER_SAFE_BYTES = 2048
 _SPLIT_PARTS = 16
 
 # A line whose first non-blank character does not open an object.
 _NOT_AN_OBJECT = re.compile(rb"(?m)^[ \t\r]*[^{ \t\r\n]")
 
 
-def _only_objects(data: bytes) -> bool:
+def _line_ends(data: bytes) -> np.ndarray:
+    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+
+
+def _only_objects(data: bytes, ends: np.ndarray | None = None) -> bool:
     """Whether every non-blank line of ``data`` opens a JSON object.
 
     The first byte of each line, read with numpy, decides almost every block; only lines
     that start with blanks need the regex (scanning a whole block with it costs ~40x more).
+    ``ends``: the positions of the block's newlines, when the caller has them.
     """
     arr = np.frombuffer(data, dtype=np.uint8)
-    starts = np.concatenate([[0], np.flatnonzero(arr == 10) + 1])
+    starts = np.concatenate([[0], (_line_ends(data) if ends is None else ends) + 1])
     first = arr[starts[starts < len(arr)]]
     if ((first == ord("{")) | (first == 10)).all():
         return True
@@ -67,8 +83,8 @@ def sniff(path: Path, head: str) -> float:
     timed = False
     for ln in lines:
         try:
-            obj = json.loads(ln)
-        except ValueError:
+            obj = loads(ln)
+        except ValueError:  # (TooDeep too)
             continue
         if isinstance(obj, dict):
             good += 1
@@ -90,11 +106,41 @@ class _Reader:
         self.explicit: pa.Schema | None = None  # time fields forced to text (see _fast)
 
     # -- parsing --------------------------------------------------------------------------
-    def block(self, data: bytes, first_line: int, nlines: int | None = None) -> None:
+    def feed(self, block: Block) -> None:
+        """Parse a block of the file; lines nested deeper than ``ctx.max_depth`` are
+        rejected without reaching a parser that would crash on them.
+
+        A line nests at most as deep as it is long. In a block whose lines are all short
+        enough for pyarrow (it crashes near 10,000 levels), Arrow reads first and the
+        nesting of the types it built bounds every line's (:func:`_fast`); only a block
+        with a longer line is scanned for deep lines beforehand (a few numpy passes).
+        """
+        data, first_line = block.data, block.first_line
+        ends = _line_ends(data)
+        if _longest_line(ends, len(data)) <= PARSER_SAFE_BYTES:
+            self.block(data, first_line, block.nlines, ends)
+            return
+        deep = deep_lines(data, ends, self.ctx.max_depth)
+        if not len(deep):
+            self.block(data, first_line, block.nlines, ends)
+            return
+        bounds = np.concatenate([[-1], ends, [len(data)]])  # line i: bounds[i]+1 .. bounds[i+1]
+        after = 0  # the first line not handled yet
+        for i in deep.tolist():
+            if i > after:
+                self.block(data[bounds[after] + 1 : bounds[i] + 1], first_line + after)
+            self.ctx.rejects.add(self.name, first_line + i, TooDeep(self.ctx.max_depth).msg,
+                                 data[bounds[i] + 1 : bounds[i + 1]])
+            after = i + 1
+        if bounds[after] + 1 < len(data):
+            self.block(data[bounds[after] + 1 :], first_line + after)
+
+    def block(self, data: bytes, first_line: int, nlines: int | None = None,
+              ends: np.ndarray | None = None) -> None:
         """Parse a block of whole lines; on trouble, split it and retry the parts."""
         if nlines is None:
             nlines = count_newlines(data) + (0 if data.endswith(b"\n") else 1)
-        table = self._fast(data, nlines)
+        table = self._fast(data, nlines, ends)
         if table is not None:
             lines = first_line + np.arange(nlines, dtype="int64")
             self.records.add_table(table, lines, _text_of(data, first_line))
@@ -109,10 +155,10 @@ class _Reader:
             self.block(part, line)
             line += count_newlines(part)
 
-    def _fast(self, data: bytes, nlines: int) -> pa.Table | None:
+    def _fast(self, data: bytes, nlines: int, ends: np.ndarray | None = None) -> pa.Table | None:
         if b"\x00" in data:
             return None
-        if not _only_objects(data):
+        if not _only_objects(data, ends):
             # Lines that are not JSON objects are rejected one by one on the slow path; and
             # pyarrow 26 segfaults (not raises) on a block whose first value is `null`.
             return None
@@ -133,9 +179,13 @@ class _Reader:
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-        if table.num_rows != nlines:
+        if table.num_rows != nlines or not _valid_nested(table):
             return None
+        if _type_depth(table.schema) > self.ctx.max_depth:
+            return None  # some line nests too deep: the line-by-line path rejects it
         table = _flatten(table)
+        if _inexact_floats(table):
+            return None  # json.loads keeps such integers whole (records.column)
         if self.explicit is None and self.ctx.tz != "UTC":
             # Arrow turns ISO strings into naive timestamps, converting any offset to UTC
             # and forgetting it had one, so "naive means tz=" could not be applied. Read the
@@ -157,6 +207,8 @@ class _Reader:
             text, problem = check_line(raw)
             if problem is None and not text.strip():
                 continue  # a blank line is not a record
+            if problem is None and _may_nest_deeper(text, self.ctx.max_depth):
+                problem = TooDeep(self.ctx.max_depth).msg
             if problem is None:
                 try:
                     obj = json.loads(text)
@@ -187,7 +239,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a JSON-lines file (see the module docstring for the guarantees)."""
     reader = _Reader(path, ctx)
     for block in iter_blocks(path, ctx):
-        reader.block(block.data, block.first_line, block.nlines)
+        reader.feed(block)
     return reader.frame()
 
 
@@ -218,6 +270,55 @@ def _text_of(data: bytes, first_line: int):
 def _json_kind(value) -> str:
     names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
+
+
+def _longest_line(ends: np.ndarray, size: int) -> int:
+    """The length of the longest line of a block of ``size`` bytes, newline included."""
+    if not len(ends):
+        return size
+    return int(max(ends[0] + 1, np.diff(ends).max(initial=0), size - 1 - ends[-1]))
+
+
+def _type_depth(schema: pa.Schema) -> int:
+    """How deep the rows of a table nest (the row object is level 1): Arrow's types hold
+    the deepest value of the block, so no line nests deeper."""
+
+    def depth(typ: pa.DataType) -> int:
+        if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+            return 1 + depth(typ.value_type)
+        if pa.types.is_struct(typ):
+            return 1 + max((depth(typ.field(i).type) for i in range(typ.num_fields)), default=0)
+        return 0
+
+    return 1 + max((depth(f.type) for f in schema), default=0)
+
+
+def _may_nest_deeper(text: str, limit: int) -> bool:
+    """Whether a line nests deeper than ``limit`` (brackets counted first: cheap)."""
+    return text.count("[") + text.count("{") > limit and nesting_depth(text) > limit
+
+
+def _valid_nested(table: pa.Table) -> bool:
+    """Whether Arrow built sound arrays: pyarrow 26's JSON reader builds lists of nulls or
+    of empty objects (``[null, {}]``) with a child array too short (reading it raises, or
+    returns garbage). The structural check costs microseconds per block."""
+    try:
+        table.validate()
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _inexact_floats(table: pa.Table) -> bool:
+    """Whether a float column holds a value beyond 2**53, where Arrow may have read an
+    integer (``1234567890123456789`` in a column with a ``1.5``, or one beyond int64) as
+    the nearest float."""
+    for col in table.columns:
+        if pa.types.is_floating(col.type) and col.null_count < len(col):
+            top = pc.max(pc.abs(col)).as_py()
+            if top is not None and top > EXACT_IN_FLOAT:
+                return True
+    return False
 
 
 def _flatten(table: pa.Table) -> pa.Table:

@@ -7,8 +7,14 @@ Also reads the Heroku / logplex framing, where each line starts with a timestamp
 
 There ``at`` is the level, the tag becomes ``service`` (``heroku``) and ``dyno``, and the
 router's ``service=30000ms`` (a duration, not a service name) becomes ``latency_ms``.
-A line with no ``key=value`` pair and no framing is rejected; a record without a message
-field keeps its whole text as the message, so nothing the line said is lost.
+
+A line is a sequence of ``key=value`` pairs separated by blanks; a value is bare (no blank,
+no quote) or double-quoted with backslash escapes (JSON's), and ends at a blank or the end
+of the line. Words without a key are kept, space-separated, in ``extra``; a record without
+a message field keeps its whole text as the message, so nothing the line said is lost. A
+line with no pair and no framing is rejected, and so is one with a quote that does not
+close (``msg="cut``) or text glued to a closing quote (``a="x"y``): it cannot be split
+into values without guessing.
 """
 
 from __future__ import annotations
@@ -24,7 +30,13 @@ from postmortem_kit.ingest.files import iter_lines
 from postmortem_kit.ingest.records import RecordTables
 from postmortem_kit.ingest.registry import LoadContext, register
 
-_PAIR = re.compile(r'(?:^|(?<=\s))([^\s="]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)')
+# Every non-blank character of a line belongs to one token: a pair (groups 1, 2), a word
+# or quoted text without a key (3), or anything else (4: a quote out of place).
+_TOKEN = re.compile(r'''
+    ([^\s="]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?=\s|$)
+  | ("(?:[^"\\]|\\.)*"|[^\s"]+)(?=\s|$)
+  | (\S+)
+''', re.VERBOSE)
 _FRAMED = re.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s+"
     r"(?:(?P<proc>[\w.-]+)(?:\[(?P<dyno>[^\]]+)\])?:\s+)?(?P<rest>.*)$"
@@ -40,22 +52,41 @@ def parse_pairs(text: str) -> dict[str, str]:
     >>> parse_pairs('level=warn msg="disk \\\\"sda\\\\" 91% full" free=9.1G')
     {'level': 'warn', 'msg': 'disk "sda" 91% full', 'free': '9.1G'}
     """
-    out: dict[str, str] = {}
-    for key, value in _PAIR.findall(text):
-        if value.startswith('"'):
-            try:
-                value = json.loads(value)
-            except ValueError:  # Go's %q escapes are almost JSON; keep the text if not
-                value = value[1:-1]
-        out[key] = value
-    return out
+    return split_line(text)[0]
+
+
+def split_line(text: str) -> tuple[dict[str, str], list[str], str | None]:
+    """``(pairs, words, problem)`` of one logfmt line: the pairs (quoted values unescaped;
+    a key given twice keeps its last value), the words outside any pair, and the first
+    token that is neither (a quote out of place), or None."""
+    pairs: dict[str, str] = {}
+    words: list[str] = []
+    for key, value, word, bad in _TOKEN.findall(text):
+        if bad:
+            return pairs, words, bad
+        if word:
+            words.append(word)
+        else:
+            pairs[key] = _unquote(value) if value.startswith('"') else value
+    return pairs, words, None
+
+
+def _unquote(value: str) -> str:
+    try:
+        text = json.loads(value)
+        text.encode("utf-8")  # a lone surrogate (\ud800) is not text: keep the spelling
+        return text
+    except (ValueError, UnicodeEncodeError):  # Go's %q escapes are almost JSON
+        return value[1:-1]
 
 
 def _parse_line(text: str) -> tuple[dict[str, str] | None, str]:
     """``(record, "")`` or ``(None, reason)``."""
     framed = _FRAMED.match(text)
     body = framed.group("rest") if framed else text
-    pairs = parse_pairs(body)
+    pairs, words, bad = split_line(body)
+    if bad is not None:
+        return None, f"unterminated or misplaced quote in {bad[:80]!r}"
     if _DURATION.match(pairs.get("service", "")):
         # Heroku's router says ``service=30ms`` for the time spent in the app: a latency.
         pairs["service_time"] = pairs.pop("service")
@@ -73,6 +104,8 @@ def _parse_line(text: str) -> tuple[dict[str, str] | None, str]:
         pairs["level"] = pairs.pop("at")  # Heroku: at=info / at=error
     if not any(k in pairs for k in CANDIDATES["message"]):
         pairs[_WHOLE_LINE] = body
+    if words:
+        pairs.setdefault("extra", " ".join(words))
     return pairs, ""
 
 

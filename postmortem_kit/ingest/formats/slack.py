@@ -24,7 +24,6 @@ message is kept flattened (``user_profile.display_name``) or as JSON text (``blo
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from postmortem_kit.ingest.jsondocs import (
     reject_item,
 )
 from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.limits import loads
 from postmortem_kit.ingest.registry import LoadContext, register
 
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
@@ -78,7 +78,7 @@ def sniff(path: Path, head: str) -> float:
         if not channels:
             return 0.0
         try:
-            doc = json.loads(channels[0][1][0].read_text(encoding="utf-8"))
+            doc = loads(channels[0][1][0].read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return 0.5  # day-file names without readable messages: probably, not surely
         return 0.97 if _looks_like_messages(doc) or doc == [] else 0.3
@@ -134,7 +134,7 @@ def _text(msg: dict[str, Any], names: dict[str, str]) -> str:
 def _users(folder: Path) -> dict[str, str]:
     for candidate in (folder / "users.json", folder.parent / "users.json"):
         try:
-            users = json.loads(candidate.read_text(encoding="utf-8"))
+            users = loads(candidate.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         return {u["id"]: (u.get("real_name") or (u.get("profile") or {}).get("real_name")

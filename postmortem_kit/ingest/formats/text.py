@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
+from postmortem_kit.ingest.fields import parse_timestamps
+from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks, parallel_map
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.textlayout import (
@@ -88,7 +90,8 @@ class _Parser:
         if ts_rx is None:  # a user pattern: recognise its timestamps once, from the values
             found = timestamp_pattern_for(raw.slice(0, SAMPLE_LINES))
             if found is None:
-                return _free_form(raw)
+                # ISO text, epochs, or anything dateutil reads with a full date and time
+                return parse_timestamps(raw, self.ctx.tz).to_pandas()
             self.ts_rx = ts_rx = found[1]
         parts = pc.extract_regex(raw, "^" + ts_rx + "$").flatten()
         names = [f.name for f in pc.extract_regex(pa.array([""], pa.string()), ts_rx).type]
@@ -96,12 +99,6 @@ class _Parser:
             dict(zip(names, parts, strict=True)),
             tz=self.ctx.tz, year=self.ctx.year, state=self.years, path=self.path,
         )
-
-
-def _free_form(raw: pa.Array) -> pd.Series:
-    values = pd.Series(raw.to_pandas(), dtype="str")
-    out = pd.to_datetime(values, format="mixed", errors="coerce", utc=True)
-    return out.astype("datetime64[us, UTC]")
 
 
 @register("text", sniff=sniff, kind="log")
@@ -170,7 +167,10 @@ def _parse_block(
                         pc.match_substring_regex(lines, parser.fallback_rx))
         if pc.any(loose).as_py():
             parts = _merge(parts, pc.extract_regex(lines, parser.fallback_rx), loose)
-    is_start = parts.is_valid().to_numpy(zero_copy_only=False)
+    # A line the reader rejected (NUL byte, invalid UTF-8) is null here. It may have
+    # started a record: it ends the one above, and what follows it is not glued on there.
+    is_start = (parts.is_valid().to_numpy(zero_copy_only=False)
+                | lines.is_null().to_numpy(zero_copy_only=False))
     starts = np.flatnonzero(is_start)
     tail = None
     if not final:
@@ -203,12 +203,20 @@ def _parse_block(
         frame["message"] = lines.take(starts).to_pandas()
     if len(cont):
         frame = _fold(frame, rec[cont], np.array(lines.take(cont).to_pylist(), dtype=object))
-    bad = np.flatnonzero(frame["timestamp"].isna().to_numpy())
+    unreadable = lines.take(starts).is_null().to_numpy(zero_copy_only=False)  # (rejected)
+    bad = np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable)
     for i in bad:
         ctx.rejects.add(str(path), int(frame["line"].iat[i]),
                         f"timestamp {fields['timestamp'][i].as_py()!r} is not a valid date",
                         lines[int(starts[i])].as_py())
     keep = frame["timestamp"].notna()
+    far = outside(pa.array(frame["timestamp"]), ctx.valid_times)
+    for i in np.flatnonzero(far).tolist():
+        ctx.rejects.add(str(path), int(frame["line"].iat[i]),
+                        f"timestamp {fields['timestamp'][i].as_py()!r}: " + describe(
+                            show(frame["timestamp"].iat[i]), ctx.valid_times),
+                        lines[int(starts[i])].as_py())
+    keep &= ~far
     past_end = False
     if ctx.start is not None:
         keep &= frame["timestamp"] >= ctx.start

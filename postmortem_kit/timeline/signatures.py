@@ -21,9 +21,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import polars as pl
+import pyarrow as pa
 
 from postmortem_kit.timeline.drain import template_texts
-from postmortem_kit.timeline.masking import mask_messages
+from postmortem_kit.timeline.masking import mask_series
 
 
 def signature_id(template: str) -> str:
@@ -46,22 +48,35 @@ def headline(message: str) -> str:
     return lines[-1] if lines[0].startswith("Traceback (most recent call last)") else lines[0]
 
 
+def _headlines(messages: pl.Series) -> pl.Series:
+    multi = messages.filter(messages.str.contains("\n", literal=True)).unique().to_list()
+    if not multi:
+        return messages
+    return messages.replace(multi, [headline(m) for m in multi])
+
+
+def _template_table(messages: pl.Series, *, similarity: float | None, min_variety: int,
+                    headline_only: bool) -> pl.DataFrame:
+    """``message`` (each distinct one of ``messages`` once) and its ``template``."""
+    distinct = messages.drop_nulls().unique().rename("message")
+    masked = mask_series(_headlines(distinct) if headline_only else distinct)
+    texts = masked.unique().to_list()
+    templates = template_texts(texts, similarity=similarity, min_variety=min_variety)
+    return pl.DataFrame({
+        "message": distinct,
+        "template": masked.replace_strict(texts, templates, return_dtype=pl.String),
+    })
+
+
 def mine_templates(
     messages: Sequence[str], *, similarity: float | None = None, min_variety: int = 3,
     headline_only: bool = True,
 ) -> list[str]:
     """The template of each of ``messages`` (distinct or not); see :func:`mine_signatures`."""
-    distinct = list(dict.fromkeys(messages))
-    if headline_only:
-        texts = [headline(m) if "\n" in m else m for m in distinct]
-    else:
-        texts = distinct
-    masked = mask_messages(texts)
-    unique_masked = list(dict.fromkeys(masked))
-    template_of = dict(zip(unique_masked, template_texts(
-        unique_masked, similarity=similarity, min_variety=min_variety), strict=True))
-    by_message = {m: template_of[k] for m, k in zip(distinct, masked, strict=True)}
-    return [by_message[m] for m in messages]
+    series = pl.Series("message", list(messages), dtype=pl.String)
+    table = _template_table(series, similarity=similarity, min_variety=min_variety,
+                            headline_only=headline_only)
+    return series.replace_strict(table["message"], table["template"]).to_list()
 
 
 def mine_signatures(
@@ -99,20 +114,24 @@ def mine_signatures(
     >>> sig["template"].tolist()
     ['disk <PATH> full', 'disk <PATH> full', 'boot ok']
     """
-    series = messages if isinstance(messages, pd.Series) else pd.Series(list(messages),
-                                                                         dtype="str")
-    # Mine each distinct text once: the same message repeated is common in an incident.
-    codes, uniques = pd.factorize(series.astype("str"), use_na_sentinel=True)
-    distinct = mine_templates([str(u) for u in uniques], similarity=similarity,
-                              min_variety=min_variety, headline_only=headline_only)
-    ids = {t: signature_id(t) for t in set(distinct)}
-    templates = np.array([*distinct, None], dtype=object)
-    id_of = np.array([*(ids[t] for t in distinct), None], dtype=object)
-    # codes == -1 (a missing message) picks the trailing None: an NA signature.
+    # Mine each distinct text once (the same message repeated is common in an incident),
+    # in polars: no Python object per message, so millions of messages stay cheap.
+    if isinstance(messages, pd.Series):
+        index = messages.index
+        text = pl.Series("message", pa.array(messages.astype("str").array), dtype=pl.String)
+    else:
+        text = pl.Series("message", list(messages), dtype=pl.String)
+        index = pd.RangeIndex(len(text))
+    table = _template_table(text, similarity=similarity, min_variety=min_variety,
+                            headline_only=headline_only)
+    templates = text.replace_strict(table["message"], table["template"], default=None)
+    distinct = table["template"].unique().to_list()
+    ids = templates.replace_strict(distinct, [signature_id(t) for t in distinct],
+                                   default=None)
     return pd.DataFrame(
-        {"signature_id": pd.array(id_of[codes], dtype="str"),
-         "template": pd.array(templates[codes], dtype="str")},
-        index=series.index,
+        {"signature_id": pd.array(ids.to_arrow(), dtype="str"),
+         "template": pd.array(templates.to_arrow(), dtype="str")},
+        index=index,
     )
 
 

@@ -39,6 +39,7 @@ _ATOM = re.compile(r"^[\w.<>*@+-]*$")
 _VARIABLE_RUN = re.compile(r"[\w.<>*@+-]*(?:<|\d)[\w.<>*@+-]*")
 # An empty value ("()", "key=") is a variable that happened to be empty.
 _EMPTY = re.compile(r"(?<=[(\[{=])(?=[)\]},;&]|$)|(?<=')(?=')|(?<=\")(?=\")")
+_NON_WORD_RUN = re.compile(r"(?:<\*>|[^A-Za-z<])+")
 _WORD = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)*$")
 _KEYED = re.compile(r"^([\w.-]+=)[A-Za-z][\w.-]*$")
 # Similarity floor: Drain's default.
@@ -62,12 +63,16 @@ class _Tokens:
         self._var: dict[str, bool] = {}
         self._shape: dict[str, str] = {}
         self._kind: dict[str, str] = {}
+        self._norm: dict[str, str] = {}
 
     def is_var(self, token: str) -> bool:
         v = self._var.get(token)
         if v is None:
+            # A digit makes a variable (t12, bglio559), and so does an empty value ("()",
+            # "rhost="): a variable that happened to be empty.
             v = self._var[token] = bool(_PLACEHOLDER.search(token)) or any(
-                c.isdigit() for c in token)
+                c.isdigit() for c in token) or (
+                WILDCARD in self.shape(token) and not _ATOM.match(_TAIL.sub("", token)))
         return v
 
     def shape(self, token: str) -> str:
@@ -84,8 +89,23 @@ class _Tokens:
         return v
 
     def norm(self, token: str) -> str:
-        """A variable's shape (its class), or a constant itself."""
-        return self.shape(token) if self.is_var(token) or token == WILDCARD else token
+        """A variable's class, or a constant itself.
+
+        The class of a variable is its shape with every run of punctuation and ``<*>``
+        written ``<*>``: what is left are its constant words. ``<IP>``, ``[<IP>]`` and
+        ``(<HOST>:<NUM>)`` are one class (``<*>``), as are ``port=<NUM>`` and
+        ``port=<NUM>...``; ``LOGIN(uid=<NUM>)`` is not ``(uid=<NUM>)``.
+        """
+        if not (self.is_var(token) or token == WILDCARD):
+            return token
+        v = self._norm.get(token)
+        if v is None:
+            v = self._norm[token] = _NON_WORD_RUN.sub(WILDCARD, self.shape(token))
+        return v
+
+    def leaf_shape(self, token: str) -> str:
+        """The shape for Drain's leaves: a variable's class, any other token's shape."""
+        return self.norm(token) if self.is_var(token) else self.shape(token)
 
     def kind(self, token: str) -> str:
         """``bare`` (a variable with no constant letters: ``<IP>``, ``<*>:<*>``),
@@ -95,7 +115,7 @@ class _Tokens:
         v = self._kind.get(token)
         if v is None:
             if self.is_var(token) or token == WILDCARD:
-                v = "structured" if any(c.isalpha() for c in self.shape(token)) else "bare"
+                v = "structured" if self.norm(token) != WILDCARD else "bare"
             elif not self.shape(token).startswith(WILDCARD):
                 v = "keyed" if _KEYED.match(token.rstrip(".,;:!?")) else "constant"
             elif _WORD.match(token.rstrip(".,;:!?")):
@@ -165,7 +185,7 @@ def _drain(token_lists: list[list[str]], similarity: float, facts: _Tokens) -> l
         # Tokens are only generalised together when their shapes are equal, so two texts
         # can share a group only when their shape sequences are: keying leaves by it
         # makes the rule free and keeps a leaf small.
-        key = (_route(tokens, facts), tuple(map(facts.shape, tokens)))
+        key = (_route(tokens, facts), tuple(map(facts.leaf_shape, tokens)))
         leaf = leaves.setdefault(key, [])
         best, best_sim = None, similarity
         for g in leaf:
@@ -254,8 +274,13 @@ def _is_variable_position(values: set[str], position: int, min_variety: int,
         # structured variables: "lifetime <DURATION>" / "lifetime 00:01 left"...
         return kinds <= {"bare", "structured", "word", "identifier"}
     if kinds == {"keyed"}:
-        keys = {_KEYED.match(v.rstrip(".,;:!?")).group(1) for v in values}  # type: ignore[union-attr]
-        return len(keys) == 1 and len(values) >= KEYED_VARIETY
+        matches = [_KEYED.match(v.rstrip(".,;:!?")) for v in values]
+        if len({m.group(1) for m in matches if m}) != 1:
+            return False
+        # Identifier values (class=com.foo.Bar) vary like identifiers; word values
+        # (user=root) name an alternative until they are many.
+        words = sum(bool(_WORD.match(m.string[m.end(1):])) for m in matches if m)
+        return words == 0 or len(values) >= KEYED_VARIETY
     # The first word of a message names the event far more often than it varies: it is
     # only generalised when a variable is there (above).
     if position == 0 or not kinds <= {"word", "identifier"}:
@@ -268,13 +293,14 @@ def _merge_one_position(groups: list[list[int]], token_lists: list[list[str]],
     """Join groups equal but at one position whose values are a variable after all;
     repeated until nothing merges."""
     while True:
-        templates = [tuple(map(facts.norm, _template_tokens(g, token_lists, facts)))
-                     for g in groups]
-        # Templates equal but at position p share the key (p, template with p blanked).
+        templates = [_template_tokens(g, token_lists, facts) for g in groups]
+        # Templates equal but at position p (variables compared by class) share the key
+        # (p, template with p blanked).
         buckets: dict[tuple[int, tuple[str, ...]], list[int]] = defaultdict(list)
         for k, template in enumerate(templates):
-            for p in range(len(template)):
-                buckets[(p, (*template[:p], "", *template[p + 1:]))].append(k)
+            norms = tuple(map(facts.norm, template))
+            for p in range(len(norms)):
+                buckets[(p, (*norms[:p], "", *norms[p + 1:]))].append(k)
         absorbed: dict[int, int] = {}
         for (p, _), ks in buckets.items():
             ks = [k for k in ks if k not in absorbed]

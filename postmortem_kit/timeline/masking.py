@@ -113,7 +113,9 @@ RULES: tuple[tuple[str, str], ...] = (
     (rf"(?:(?-u:\B)[-+])?{_B}[0-9]+(?:\.[0-9]+)*", "<NUM>"),
 )
 
-_LIST = re.compile(r"(<[A-Z]+>)(?:\.\.\.)?(?:(?:,\s?|;\s?|\s|\|)\1(?:\.\.\.)?)+")
+# A run of one placeholder, each a whole item: "<IP>,<IP>", "[<NUM>, <NUM>]"; not the port
+# of "<HOST>:<NUM> <NUM>".
+_LIST = re.compile(r"(?<![^\s\[({=,])(<[A-Z]+>)(?:\.\.\.)?(?:(?:,\s?|;\s?|\s|\|)\1(?:\.\.\.)?)+")
 
 
 def _apply_rules(messages: pl.Series) -> pl.Series:

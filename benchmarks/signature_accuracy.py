@@ -109,7 +109,7 @@ def report_unlabelled(folder: Path, *, show: bool) -> None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                events = read_events(path, format="auto", errors="ignore")
+                events = read_events(path, format="auto")
         except Exception as exc:  # an unreadable sample is reported, not fatal
             print(f"{path.name:<44} not loaded: {str(exc).splitlines()[0][:60]}")
             continue

@@ -6,9 +6,10 @@ signature before and during the impact, so that the new and surging ones, the
 "initial symptoms" of a postmortem, come first.
 
 Each distinct message is masked once (:mod:`postmortem_kit.timeline.masking`: ids,
-addresses, paths, numbers... become typed placeholders), and each distinct masked text
-is grouped once (:mod:`postmortem_kit.timeline.drain`): real logs repeat a few hundred
-templates millions of times.
+addresses, paths, sizes, durations, numbers... become typed placeholders, for all
+messages at once in polars), and each distinct masked text is grouped once
+(:mod:`postmortem_kit.timeline.drain`): real logs repeat a few hundred templates millions
+of times, so the Python part of mining sees thousands of texts, not millions of messages.
 
 ``signature_id`` is 8 hex digits of a hash of the template, not a running number, so the
 same template has the same id in every call, notebook and report.
@@ -91,8 +92,10 @@ def mine_signatures(
         Log messages; a Series keeps its index, any other sequence gets 0..n-1. Missing
         values (NA) get NA signatures.
     similarity
-        Share of equal tokens (masked values count as equal) a message needs with a
-        group's template to join it; Drain's ``st``.
+        Share of equal tokens (variables count as equal) a message needs with a group's
+        template to join it; Drain's ``st``. ``None`` (the default) chooses it from the
+        messages: above the similarity different events of this log reach by chance,
+        and at least 0.5 (:func:`postmortem_kit.timeline.drain.chance_similarity`).
     min_variety
         Distinct plain words a position needs before it is taken for a variable; with
         fewer, the words are alternatives (``started`` / ``stopped``) and are kept apart.
@@ -161,7 +164,7 @@ def compare_signatures(
     baseline: Window,
     impact: Window,
     levels: Sequence[str] = ("error", "critical"),
-    similarity: float = 0.5,
+    similarity: float | None = None,
     min_variety: int = 3,
     headline_only: bool = True,
 ) -> pd.DataFrame:

@@ -33,13 +33,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 WILDCARD = "<*>"
-_PLACEHOLDER = re.compile(r"<[A-Z*]+>")
+_DIGIT_OR_PLACEHOLDER = re.compile(r"[0-9]|<[A-Z*]+>")
 _TAIL = re.compile(r"[.,;:!?]+$")
 _ATOM = re.compile(r"^[\w.<>*@+-]*$")
 _VARIABLE_RUN = re.compile(r"[\w.<>*@+-]*(?:<|\d)[\w.<>*@+-]*")
 # An empty value ("()", "key=") is a variable that happened to be empty.
 _EMPTY = re.compile(r"(?<=[(\[{=])(?=[)\]},;&]|$)|(?<=')(?=')|(?<=\")(?=\")")
 _NON_WORD_RUN = re.compile(r"(?:<\*>|[^A-Za-z<])+")
+_QUOTED_WORD = re.compile(r"^(['\"])[A-Za-z]+\1$")
 _WORD = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)*$")
 _KEYED = re.compile(r"^([\w.-]+=)[A-Za-z][\w.-]*$")
 # Similarity floor: Drain's default.
@@ -70,8 +71,7 @@ class _Tokens:
         if v is None:
             # A digit makes a variable (t12, bglio559), and so does an empty value ("()",
             # "rhost="): a variable that happened to be empty.
-            v = self._var[token] = bool(_PLACEHOLDER.search(token)) or any(
-                c.isdigit() for c in token) or (
+            v = self._var[token] = bool(_DIGIT_OR_PLACEHOLDER.search(token)) or (
                 WILDCARD in self.shape(token) and not _ATOM.match(_TAIL.sub("", token)))
         return v
 
@@ -83,6 +83,8 @@ class _Tokens:
             core = token[: len(token) - len(tail)]
             if _ATOM.match(core):
                 v = WILDCARD + tail
+            elif _QUOTED_WORD.match(core):
+                v = core[0] + WILDCARD + core[-1] + tail
             else:
                 v = _EMPTY.sub(WILDCARD, _VARIABLE_RUN.sub(WILDCARD, core)) + tail
             self._shape[token] = v
@@ -116,6 +118,8 @@ class _Tokens:
         if v is None:
             if self.is_var(token) or token == WILDCARD:
                 v = "structured" if self.norm(token) != WILDCARD else "bare"
+            elif _QUOTED_WORD.match(_TAIL.sub("", token)):
+                v = "word"
             elif not self.shape(token).startswith(WILDCARD):
                 v = "keyed" if _KEYED.match(token.rstrip(".,;:!?")) else "constant"
             elif _WORD.match(token.rstrip(".,;:!?")):
@@ -281,10 +285,13 @@ def _is_variable_position(values: set[str], position: int, min_variety: int,
         # (user=root) name an alternative until they are many.
         words = sum(bool(_WORD.match(m.string[m.end(1):])) for m in matches if m)
         return words == 0 or len(values) >= KEYED_VARIETY
-    # The first word of a message names the event far more often than it varies: it is
-    # only generalised when a variable is there (above).
-    if position == 0 or not kinds <= {"word", "identifier"}:
+    if not kinds <= {"word", "identifier"}:
         return False
+    # The first word of a message names the event far more often than it varies: it is
+    # only generalised when a variable is there (above), or when it is an identifier
+    # taking many values (com.apple.<name>: ... told me to run this job).
+    if position == 0:
+        return kinds == {"identifier"} and len(values) >= min_variety
     return kinds == {"identifier"} or len(values) >= min_variety
 
 

@@ -63,8 +63,10 @@ _DURATION_UNIT = r"(?:ns|us|µs|ms|s|secs?|seconds?|mins?|minutes?|hrs?|hours?|d
 
 # (pattern, replacement), applied in this order to every message.
 RULES: tuple[tuple[str, str], ...] = (
-    # Quoted single tokens: 'US', "attempt_01"; a quoted phrase with spaces stays text.
-    (r"'[^'\s]+'|\"[^\"\s]+\"", "<STR>"),
+    # Quoted single tokens holding more than letters: 'attempt_01', "x-7". A quoted word
+    # ('Active', 'hlt') is left to the miner, which treats it as a word (an either/or
+    # while it takes few values); a quoted phrase with spaces stays text.
+    (r"'[^'\s]*[^A-Za-z'\s][^'\s]*'|\"[^\"\s]*[^A-Za-z\"\s][^\"\s]*\"", "<STR>"),
     (rf"{_B}[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>()\[\]{{}},;]+", "<URL>"),
     (rf"{_B}[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}{_B}",
      "<EMAIL>"),

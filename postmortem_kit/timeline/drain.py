@@ -72,7 +72,8 @@ class _Tokens:
             # A digit makes a variable (t12, bglio559), and so does an empty value ("()",
             # "rhost="): a variable that happened to be empty.
             v = self._var[token] = bool(_DIGIT_OR_PLACEHOLDER.search(token)) or (
-                WILDCARD in self.shape(token) and not _ATOM.match(_TAIL.sub("", token)))
+                WILDCARD in self.shape(token) and not _ATOM.match(core := _TAIL.sub("", token))
+                and not _QUOTED_WORD.match(core))
         return v
 
     def shape(self, token: str) -> str:

@@ -359,3 +359,12 @@ def test_the_similarity_threshold_follows_the_log() -> None:
     fixed = template_texts(boilerplate + parks, similarity=0.5)
     assert len(set(chosen[3:])) == 3
     assert len(set(fixed[3:])) == 1
+
+
+def test_quoted_words_and_identifiers_first_vary_only_when_many() -> None:
+    states = mine_signatures([f"icon now in state '{s}'" for s in ("Active", "Inactive")])
+    assert states["signature_id"].nunique() == 2  # an either/or
+    jobs = [f"com.apple.{name}: told me to run this job" for name in (
+        "suggestions.harvest", "icloud.fmfd.heartbeat", "CacheDelete.daily")]
+    assert mine_signatures(jobs)["signature_id"].nunique() == 1
+    assert mine_signatures(jobs[:2])["signature_id"].nunique() == 2

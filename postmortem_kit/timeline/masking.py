@@ -132,9 +132,15 @@ def collapse_lists(masked: str) -> str:
     return _LIST.sub(r"\1...", masked) if "<" in masked else masked
 
 
+# Messages masked at a time: each rule makes a new copy of what it is given, so a slice
+# bounds that memory (10M messages would otherwise hold two copies of all of them).
+_CHUNK = 500_000
+
+
 def mask_series(messages: pl.Series) -> pl.Series:
     """:func:`mask_messages` on a polars Series of strings, returning one (nulls stay)."""
-    masked = _apply_rules(messages)
+    masked = pl.concat([_apply_rules(messages.slice(start, _CHUNK))
+                        for start in range(0, max(len(messages), 1), _CHUNK)])
     # Lists are collapsed on the distinct masked texts: few, and Python's regex has the
     # back-reference that says "the same placeholder again".
     distinct = masked.drop_nulls().unique().to_list()

@@ -56,17 +56,23 @@ def _headlines(messages: pl.Series) -> pl.Series:
     return messages.replace(multi, [headline(m) for m in multi])
 
 
-def _template_table(messages: pl.Series, *, similarity: float | None, min_variety: int,
-                    headline_only: bool) -> pl.DataFrame:
-    """``message`` (each distinct one of ``messages`` once) and its ``template``."""
-    distinct = messages.drop_nulls().unique().rename("message")
+def _template_codes(messages: pl.Series, *, similarity: float | None, min_variety: int,
+                    headline_only: bool) -> tuple[pl.Series, list[str]]:
+    """The templates of ``messages``: one code per message (null where it is null) and
+    the template each code stands for. Codes, not strings, per message keep the memory
+    of millions of messages small."""
+    distinct = messages.drop_nulls().unique()
     masked = mask_series(_headlines(distinct) if headline_only else distinct)
     texts = masked.unique().to_list()
-    templates = template_texts(texts, similarity=similarity, min_variety=min_variety)
-    return pl.DataFrame({
-        "message": distinct,
-        "template": masked.replace_strict(texts, templates, return_dtype=pl.String),
-    })
+    per_text = template_texts(texts, similarity=similarity, min_variety=min_variety)
+    templates = list(dict.fromkeys(per_text))
+    code = {t: i for i, t in enumerate(templates)}
+    masked_codes = masked.replace_strict(texts, [code[t] for t in per_text],
+                                         return_dtype=pl.UInt32)
+    del masked
+    codes = messages.replace_strict(distinct, masked_codes, default=None,
+                                    return_dtype=pl.UInt32)
+    return codes, templates
 
 
 def mine_templates(
@@ -75,9 +81,9 @@ def mine_templates(
 ) -> list[str]:
     """The template of each of ``messages`` (distinct or not); see :func:`mine_signatures`."""
     series = pl.Series("message", list(messages), dtype=pl.String)
-    table = _template_table(series, similarity=similarity, min_variety=min_variety,
-                            headline_only=headline_only)
-    return series.replace_strict(table["message"], table["template"]).to_list()
+    codes, templates = _template_codes(series, similarity=similarity,
+                                       min_variety=min_variety, headline_only=headline_only)
+    return [templates[c] for c in codes.to_list()]
 
 
 def mine_signatures(
@@ -125,15 +131,17 @@ def mine_signatures(
     else:
         text = pl.Series("message", list(messages), dtype=pl.String)
         index = pd.RangeIndex(len(text))
-    table = _template_table(text, similarity=similarity, min_variety=min_variety,
-                            headline_only=headline_only)
-    templates = text.replace_strict(table["message"], table["template"], default=None)
-    distinct = table["template"].unique().to_list()
-    ids = templates.replace_strict(distinct, [signature_id(t) for t in distinct],
-                                   default=None)
+    codes, templates = _template_codes(text, similarity=similarity, min_variety=min_variety,
+                                       headline_only=headline_only)
+    del text
+
+    def column(values: list[str]) -> pd.api.extensions.ExtensionArray:
+        return pd.array(pl.Series(values, dtype=pl.String).gather(codes).to_arrow(),
+                        dtype="str")
+
     return pd.DataFrame(
-        {"signature_id": pd.array(ids.to_arrow(), dtype="str"),
-         "template": pd.array(templates.to_arrow(), dtype="str")},
+        {"signature_id": column([signature_id(t) for t in templates]),
+         "template": column(templates)},
         index=index,
     )
 

@@ -71,26 +71,25 @@ RULES: tuple[tuple[str, str], ...] = (
     (rf"{_B}[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}{_B}",
      "<EMAIL>"),
     (rf"{_B}{_H}{{8}}-(?:{_H}{{4}}-){{3}}{_H}{{12}}{_B}", "<UUID>"),
-    # Timestamps: ISO 8601 (and 2017-07-03_18,57,12.2), "Sun Jul 10 07:24:24 PDT 2005",
-    # "10/Oct/2000:13:55:36 -0700", clock times with seconds.
-    (r"(^|[^A-Za-z0-9_/.-])[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    # Timestamps: ISO 8601 (and 2017-07-03_18,57,12.2), clock times with seconds,
+    # "Sun Jul 10 07:24:24 PDT 2005", "10/Oct/2000:13:55:36 -0700".
+    (r"(^|[^A-Za-z0-9_/.:-])(?:[0-9]{4}-[0-9]{2}-[0-9]{2}"
      r"(?:[T _][0-9]{2}[:,.][0-9]{2}(?:[:,.][0-9]{2})?(?:[.,][0-9]+)?)?"
-     rf"(?:Z|[+-][0-9]{{2}}:?[0-9]{{2}})?{_B}", "${1}<TIME>"),
-    (rf"{_B}(?:{_WEEKDAY},? )?{_MONTH} +[0-9]{{1,2}},?(?: [0-9]{{4}})? {_CLOCK}"
+     rf"(?:Z|[+-][0-9]{{2}}:?[0-9]{{2}})?{_B}|[0-9]{{1,2}}:[0-9]{{2}}:[0-9]{{2}}(?:[.,][0-9]+)?)"
+     rf"|{_B}(?:{_WEEKDAY},? )?{_MONTH} +[0-9]{{1,2}},?(?: [0-9]{{4}})? {_CLOCK}"
      rf"(?: [A-Z]{{3,4}})?(?: [0-9]{{4}})?{_B}"
      rf"|{_B}[0-9]{{1,2}}/(?:[0-9]{{1,2}}|[A-Z][a-z]{{2}})/[0-9]{{2,4}}"
-     r"(?::[0-9]{2}:[0-9]{2}:[0-9]{2})?(?: [+-][0-9]{4})?", "<TIME>"),
-    (r"(^|[^A-Za-z0-9_:./])[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?", "${1}<TIME>"),
+     r"(?::[0-9]{2}:[0-9]{2}:[0-9]{2})?(?: [+-][0-9]{4})?", "${1}<TIME>"),
     (rf"{_B}{_H}{{2}}(?::{_H}{{2}}){{5,}}{_B}", "<MAC>"),
-    # IPv6: eight groups, or fewer around "::" (so "0000:00:1f" and clocks are not).
-    (rf"(^|[^A-Za-z0-9_:.])(?:(?:{_H}{{1,4}}:){{7}}{_H}{{1,4}}"
-     rf"|(?:{_H}{{1,4}}(?::{_H}{{1,4}})*)?::(?:{_H}{{1,4}}(?::{_H}{{1,4}})*)?){_B}",
-     "${1}<IP>"),
     # Host names before IPs: "5.36.59.76.dynamic-dsl-ip.omantel.net.om" is a host. Twice,
     # because a host's trailing boundary may be the next one's leading one.
     (_HOST, "${1}<HOST>${3}"),
     (_HOST, "${1}<HOST>${3}"),
-    (rf"(^|[^A-Za-z0-9_.])[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}}{_B}", "${1}<IP>"),
+    # IPv4; IPv6: eight groups, or fewer around "::" (so "0000:00:1f" and clocks are not).
+    (rf"(^|[^A-Za-z0-9_.])[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}}{_B}"
+     rf"|(^|[^A-Za-z0-9_:.])(?:(?:{_H}{{1,4}}:){{7}}{_H}{{1,4}}"
+     rf"|(?:{_H}{{1,4}}(?::{_H}{{1,4}})*)?::(?:{_H}{{1,4}}(?::{_H}{{1,4}})*)?){_B}",
+     "${1}${2}<IP>"),
     # Paths: /var/log/x.log, ~/x, C:\x; not "Mb/s", "(null)/(null)" or "HTTP/1.1".
     (r"(^|[\s=(\[{\"',:;])(?:~?/[A-Za-z0-9_.@%+~=#-]+(?:/[A-Za-z0-9_.@%+~=#-]*)*"
      r"|[A-Za-z]:\\[^\s\"'<>|,;]*)", "${1}<PATH>"),
@@ -98,15 +97,15 @@ RULES: tuple[tuple[str, str], ...] = (
     # (81cafc41, 9a00).
     (rf"{_B}(?:0[xX]{_H}+|(?:[0-9]+[a-fA-F]+|[a-fA-F]+[0-9]+){_H}{{2,}}){_B}", "<HEX>"),
     # Durations: Go's 1h2m3s, 1.2s, 350 ms, <1 sec, ~5 minutes, 3d.
-    (r"(^|[^A-Za-z0-9_.])(?:[0-9]+(?:h[0-9]+m(?:[0-9]+(?:\.[0-9]+)?s)?|m[0-9]+(?:\.[0-9]+)?s)"
-     rf"|[<>~]?[0-9]+(?:\.[0-9]+)?(?: ?{_DURATION_UNIT}|[mhd])){_B}", "${1}<DURATION>"),
+    # A clock value without seconds is a duration or a time of day: "lifetime 00:01".
+    (r"(^|[^A-Za-z0-9_.:])(?:[0-9]+(?:h[0-9]+m(?:[0-9]+(?:\.[0-9]+)?s)?|m[0-9]+(?:\.[0-9]+)?s)"
+     rf"|[<>~]?[0-9]+(?:\.[0-9]+)?(?: ?{_DURATION_UNIT}|[mhd])|[0-9]{{1,3}}:[0-9]{{2}}){_B}",
+     "${1}<DURATION>"),
     # Sizes: 5.2 KB, 10MB, 1190 bytes, 4 KiB.
     (rf"(^|[^A-Za-z0-9_.])[0-9]+(?:\.[0-9]+)? ?(?:[KMGTPE]i?B|[kKMGTPE]b|kB|bytes?|B){_B}",
      "${1}<SIZE>"),
     # A value restated in parentheses is one value: "1190 bytes (1.16 KB)".
     (r"<(SIZE|DURATION)> \(<(?:SIZE|DURATION|NUM)>\)", "<${1}>"),
-    # A clock value without seconds is a duration or a time of day: "lifetime 00:01".
-    (rf"(^|[^A-Za-z0-9_:.<])[0-9]{{1,3}}:[0-9]{{2}}{_B}", "${1}<DURATION>"),
     (rf"{_B}(?:[vV][0-9]+(?:\.[0-9]+)+(?:[-+][0-9A-Za-z.]+)?"
      rf"|[0-9]+\.[0-9]+\.[0-9]+-[0-9A-Za-z.]+){_B}", "<VERSION>"),
     # Numbers, signed or dotted, at a word boundary: "mesos-slave-07" keeps its shape

@@ -27,17 +27,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+from signatures import drain3_defaults, grouping_accuracy  # benchmarks/signatures.py
 
 from postmortem_kit.timeline.signatures import mine_signatures
-
-
-def grouping_accuracy(truth: Sequence[object], predicted: Sequence[object]) -> float:
-    """Share of messages whose predicted group is exactly their true group."""
-    frame = pd.DataFrame({"truth": list(truth), "pred": list(predicted)})
-    true_size = frame.groupby("truth")["truth"].transform("size")
-    pair = frame.groupby(["pred", "truth"])["truth"].transform("size")
-    pred_size = frame.groupby("pred")["pred"].transform("size")
-    return float(((pair == true_size) & (pair == pred_size)).mean())
 
 
 def read_labelled(path: Path) -> tuple[list[str], list[str]]:
@@ -60,13 +52,6 @@ def labelled_files(folders: Sequence[Path]) -> list[Path]:
         found += sorted(folder.rglob("*_structured.csv")) + sorted(
             folder.rglob("*_structured_corrected.csv")) + sorted(folder.rglob("*.tsv"))
     return found
-
-
-def drain3_defaults(messages: list[str]) -> list[int]:
-    from drain3 import TemplateMiner
-
-    miner = TemplateMiner()
-    return [miner.add_log_message(m)["cluster_id"] for m in messages]
 
 
 def misgrouped(truth: list[str], predicted: list[str], limit: int = 5) -> list[str]:

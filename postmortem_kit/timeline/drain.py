@@ -41,7 +41,8 @@ _VARIABLE_RUN = re.compile(r"[\w.<>*@+-]*(?:<|\d)[\w.<>*@+-]*")
 _EMPTY = re.compile(r"(?<=[(\[{=])(?=[)\]},;&]|$)|(?<=')(?=')|(?<=\")(?=\")")
 _NON_WORD_RUN = re.compile(r"(?:<\*>|[^A-Za-z<])+")
 _QUOTED_WORD = re.compile(r"^(['\"])[A-Za-z]+\1$")
-_WORD = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)*$")
+# A word: letters, maybe hyphenated ("Inode-cache"), maybe with a trailing "+" ("x+").
+_WORD = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)*\+*$")
 _KEYED = re.compile(r"^([\w.-]+=)[A-Za-z][\w.-]*$")
 # Similarity floor: Drain's default.
 MIN_SIMILARITY = 0.5

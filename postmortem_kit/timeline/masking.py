@@ -90,8 +90,8 @@ RULES: tuple[tuple[str, str], ...] = (
      rf"|(^|[^A-Za-z0-9_:.])(?:(?:{_H}{{1,4}}:){{7}}{_H}{{1,4}}"
      rf"|(?:{_H}{{1,4}}(?::{_H}{{1,4}})*)?::(?:{_H}{{1,4}}(?::{_H}{{1,4}})*)?){_B}",
      "${1}${2}<IP>"),
-    # Paths: /var/log/x.log, ~/x, C:\x; not "Mb/s", "(null)/(null)" or "HTTP/1.1".
-    (r"(^|[\s=(\[{\"',:;])(?:~?/[A-Za-z0-9_.@%+~=#-]+(?:/[A-Za-z0-9_.@%+~=#-]*)*"
+    # Paths: /var/log/x.log, ~/x, ./x, ../x, C:\x; not "Mb/s", "(null)/(null)", "HTTP/1.1".
+    (r"(^|[\s=(\[{\"',:;])(?:(?:~|\.{1,2})?/[A-Za-z0-9_.@%+~=#-]+(?:/[A-Za-z0-9_.@%+~=#-]*)*"
      r"|[A-Za-z]:\\[^\s\"'<>|,;]*)", "${1}<PATH>"),
     # Hex: 0x1f, and bare hex of four characters or more with both a digit and a letter
     # (81cafc41, 9a00).

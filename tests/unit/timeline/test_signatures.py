@@ -56,6 +56,7 @@ LEVELS = pd.CategoricalDtype(["debug", "info", "notice", "warning", "error", "cr
         ("running v1.2.3 and 2.0.1-rc1", "running <VERSION> and <VERSION>"),
         ("from 10.11.21.131,10.11.10.1 ok", "from <IP>... ok"),
         ("GET /openstack/2013-10-17/meta_data.json", "GET <PATH>"),
+        ("Error loading ./runtime_malloc: no image", "Error loading <PATH>: no image"),
     ],
 )
 def test_mask_message_replaces_each_kind_of_variable(message: str, expected: str) -> None:

@@ -49,7 +49,7 @@ MIN_SIMILARITY = 0.5
 # Distinct words a keyed position (user=root, user=guest...) needs to be a variable.
 KEYED_VARIETY = 10
 # How many texts of one length the chance similarity is estimated from.
-_CHANCE_SAMPLE = 400
+_CHANCE_SAMPLE = 200
 
 
 class _Tokens:
@@ -62,54 +62,50 @@ class _Tokens:
     """
 
     def __init__(self) -> None:
-        self._var: dict[str, bool] = {}
-        self._shape: dict[str, str] = {}
+        self._info: dict[str, tuple[bool, str, str]] = {}
         self._kind: dict[str, str] = {}
-        self._norm: dict[str, str] = {}
+
+    def info(self, token: str) -> tuple[bool, str, str]:
+        """Whether it is a variable, its shape, and its class (:meth:`norm`)."""
+        try:
+            return self._info[token]
+        except KeyError:
+            pass
+        tail_match = _TAIL.search(token)
+        tail = tail_match.group(0) if tail_match else ""
+        core = token[: len(token) - len(tail)]
+        if _ATOM.match(core):
+            shape = WILDCARD + tail
+        elif _QUOTED_WORD.match(core):
+            shape = core[0] + WILDCARD + core[-1] + tail
+        else:
+            shape = _EMPTY.sub(WILDCARD, _VARIABLE_RUN.sub(WILDCARD, core)) + tail
+        # A digit makes a variable (t12, bglio559), and so does an empty value ("()",
+        # "rhost="): a variable that happened to be empty.
+        var = bool(_DIGIT_OR_PLACEHOLDER.search(token)) or (
+            WILDCARD in shape and not _ATOM.match(core) and not _QUOTED_WORD.match(core))
+        # The class of a variable is its shape with every run of punctuation and <*>
+        # written <*>: what is left are its constant words.
+        norm = _NON_WORD_RUN.sub(WILDCARD, shape) if var else token
+        v = self._info[token] = (var, shape, norm)
+        return v
 
     def is_var(self, token: str) -> bool:
-        v = self._var.get(token)
-        if v is None:
-            # A digit makes a variable (t12, bglio559), and so does an empty value ("()",
-            # "rhost="): a variable that happened to be empty.
-            v = self._var[token] = bool(_DIGIT_OR_PLACEHOLDER.search(token)) or (
-                WILDCARD in self.shape(token) and not _ATOM.match(core := _TAIL.sub("", token))
-                and not _QUOTED_WORD.match(core))
-        return v
+        return self.info(token)[0]
 
     def shape(self, token: str) -> str:
-        v = self._shape.get(token)
-        if v is None:
-            tail_match = _TAIL.search(token)
-            tail = tail_match.group(0) if tail_match else ""
-            core = token[: len(token) - len(tail)]
-            if _ATOM.match(core):
-                v = WILDCARD + tail
-            elif _QUOTED_WORD.match(core):
-                v = core[0] + WILDCARD + core[-1] + tail
-            else:
-                v = _EMPTY.sub(WILDCARD, _VARIABLE_RUN.sub(WILDCARD, core)) + tail
-            self._shape[token] = v
-        return v
+        return self.info(token)[1]
 
     def norm(self, token: str) -> str:
-        """A variable's class, or a constant itself.
-
-        The class of a variable is its shape with every run of punctuation and ``<*>``
-        written ``<*>``: what is left are its constant words. ``<IP>``, ``[<IP>]`` and
+        """A variable's class, or a constant itself: ``<IP>``, ``[<IP>]`` and
         ``(<HOST>:<NUM>)`` are one class (``<*>``), as are ``port=<NUM>`` and
-        ``port=<NUM>...``; ``LOGIN(uid=<NUM>)`` is not ``(uid=<NUM>)``.
-        """
-        if not (self.is_var(token) or token == WILDCARD):
-            return token
-        v = self._norm.get(token)
-        if v is None:
-            v = self._norm[token] = _NON_WORD_RUN.sub(WILDCARD, self.shape(token))
-        return v
+        ``port=<NUM>...``; ``LOGIN(uid=<NUM>)`` is not ``(uid=<NUM>)``."""
+        return self.info(token)[2]
 
     def leaf_shape(self, token: str) -> str:
         """The shape for Drain's leaves: a variable's class, any other token's shape."""
-        return self.norm(token) if self.is_var(token) else self.shape(token)
+        var, shape, norm = self.info(token)
+        return norm if var else shape
 
     def kind(self, token: str) -> str:
         """``bare`` (a variable with no constant letters: ``<IP>``, ``<*>:<*>``),
@@ -118,7 +114,7 @@ class _Tokens:
         or ``constant`` (any other structured token: ``[preauth]``, ``"GET``)."""
         v = self._kind.get(token)
         if v is None:
-            if self.is_var(token) or token == WILDCARD:
+            if self.is_var(token):
                 v = "structured" if self.norm(token) != WILDCARD else "bare"
             elif _QUOTED_WORD.match(_TAIL.sub("", token)):
                 v = "word"
@@ -133,12 +129,6 @@ class _Tokens:
 
     def is_plain(self, token: str) -> bool:
         return self.kind(token) == "word"
-
-
-def _route(tokens: list[str], facts: _Tokens) -> str:
-    if not tokens:
-        return ""
-    return WILDCARD if facts.is_var(tokens[0]) else tokens[0]
 
 
 def _similarity(template: list[str], tvar: list[bool], tokens: list[str],
@@ -168,7 +158,7 @@ def chance_similarity(token_lists: list[list[str]], facts: _Tokens | None = None
         flags = [[facts.is_var(t) for t in tokens] for tokens in sample]
         for i in range(1, len(sample)):
             # Each text against a few others: enough pairs, linear cost.
-            for j in range(max(0, i - 8), i):
+            for j in range(max(0, i - 3), i):
                 sims.append(_similarity(sample[j], flags[j], sample[i], flags[i]))
     if not sims:
         return 0.0
@@ -186,12 +176,16 @@ class _Group:
 def _drain(token_lists: list[list[str]], similarity: float, facts: _Tokens) -> list[list[int]]:
     leaves: dict[tuple[str, tuple[str, ...]], list[_Group]] = {}
     groups: list[_Group] = []
+    info = facts.info
     for i, tokens in enumerate(token_lists):
-        var = [facts.is_var(t) for t in tokens]
+        infos = [info(t) for t in tokens]
+        var = [x[0] for x in infos]
         # Tokens are only generalised together when their shapes are equal, so two texts
         # can share a group only when their shape sequences are: keying leaves by it
         # makes the rule free and keeps a leaf small.
-        key = (_route(tokens, facts), tuple(map(facts.leaf_shape, tokens)))
+        # Drain's route: the first token, or <*> when it holds a variable.
+        key = (WILDCARD if var and var[0] else tokens[0] if tokens else "",
+               tuple(norm if v else shape for v, shape, norm in infos))
         leaf = leaves.setdefault(key, [])
         best, best_sim = None, similarity
         for g in leaf:
@@ -237,6 +231,8 @@ def _template_tokens(members: list[int], token_lists: list[list[str]], facts: _T
                      ) -> list[str]:
     """Tokens equal in every member; else their common shape (``rhost=<*>``), or ``<*>``."""
     first = token_lists[members[0]]
+    if len(members) == 1:
+        return list(first)
     out = []
     for p, t in enumerate(first):
         values = {token_lists[i][p] for i in members}
@@ -301,8 +297,8 @@ def _merge_one_position(groups: list[list[int]], token_lists: list[list[str]],
                         min_variety: int, facts: _Tokens) -> list[list[int]]:
     """Join groups equal but at one position whose values are a variable after all;
     repeated until nothing merges."""
+    templates = [_template_tokens(g, token_lists, facts) for g in groups]
     while True:
-        templates = [_template_tokens(g, token_lists, facts) for g in groups]
         # Templates equal but at position p (variables compared by class) share the key
         # (p, template with p blanked).
         buckets: dict[tuple[int, tuple[str, ...]], list[int]] = defaultdict(list)
@@ -326,6 +322,10 @@ def _merge_one_position(groups: list[list[int]], token_lists: list[list[str]],
             while root in absorbed:
                 root = absorbed[root]
             out.setdefault(root, []).extend(members)
+        grown = set(absorbed.values())
+        templates = [templates[k] if k not in grown else
+                     _template_tokens(members, token_lists, facts)
+                     for k, members in out.items()]
         groups = list(out.values())
 
 

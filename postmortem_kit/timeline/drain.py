@@ -1,26 +1,31 @@
 """Group masked log texts by template: Drain, then splits and merges that generalise.
 
 Input: distinct masked texts (:mod:`postmortem_kit.timeline.masking`), whose variables
-are mostly typed placeholders already. Four steps:
+are mostly typed placeholders already. A token holding a placeholder, a digit or an empty
+value (``rhost=``) is a *variable*; its *class* is what is left of its constant words
+(``<IP>``, ``[<IP>]`` and ``(<HOST>:<NUM>)`` are one class, ``LOGIN(uid=<NUM>)`` another).
+Four steps:
 
-1. *Drain* (He et al., ICWS 2017): each text is routed by its token count and first word
-   (a first token that holds a variable routes as ``<*>``, so ``<HOST>:<NUM> open`` and a
-   host name the masks missed go the same way), and joins the most similar group of its
-   leaf; differing tokens become ``<*>``. Similarity is the share of positions that are
-   equal or hold a variable in both (``<IP>`` against ``<HOST>``, ``t12`` against
-   ``<NUM>``: a digit makes a token a variable). The threshold is chosen from the data
-   (:func:`chance_similarity`): above the similarity that texts of *different* events
-   reach in this log, and at least Drain's 0.5. A log of few, short templates gets 0.5;
-   one of hundreds sharing boilerplate gets more.
+1. *Drain* (He et al., ICWS 2017): texts are routed by their first token (``<*>`` when it
+   is a variable) and the shapes of all their tokens (a variable's class, a structured
+   constant such as ``user=root`` itself, any other word ``<*>``); a text joins the most
+   similar group of its leaf, differing tokens becoming ``<*>``. Similarity is the share
+   of positions that are equal or hold variables in both. The threshold is chosen from
+   the data (:func:`chance_similarity`): above the similarity that texts of *different*
+   events reach in this log, and at least Drain's 0.5; a log of few, short templates
+   gets 0.5, one of hundreds sharing boilerplate more.
 2. *Either/or split*: a position where a group holds only plain words, fewer than
    ``min_variety`` of them, is an alternative (``started`` / ``stopped``), not a
    variable, and the group is split on it.
-3. *Variable merge*: groups whose templates differ only where both hold variables
-   (``lifetime <TIME>`` / ``lifetime <DURATION>``, ``<IP>`` / ``<IP>...``) are one.
-4. *One-position merge*: groups that are equal but at one position are one when that
-   position is a variable after all: its values are identifiers (``com.foo.Bar`` /
-   ``org.x.Y``, not plain words), or ``min_variety`` plain words or more (user names).
-   Repeated until nothing merges, so a template with two such variables merges too.
+3. *Variable merge*: groups whose templates differ only where both hold variables of one
+   class (``lifetime <TIME>`` / ``lifetime <DURATION>``, ``<IP>`` / ``<IP>...``) are one.
+4. *One-position merge*: groups equal but at one position are one when that position is
+   a variable after all (:func:`_is_variable_position`): a bare variable is there (it
+   generalises ``LOCAL(<NUM>)`` and words), or identifiers (``com.foo.Bar`` /
+   ``org.x.Y``), or ``min_variety`` plain words or more (user names), or a key's words
+   taking ``KEYED_VARIETY`` values. The first token names the event: a word there is
+   never generalised, identifiers only from ``min_variety`` values. Repeated until
+   nothing merges, so a template with two such variables merges too.
 
 A wrong merge costs an investigator more than an extra signature, so steps 3 and 4 only
 ever join groups that differ in variables.
@@ -272,8 +277,8 @@ def _is_variable_position(values: set[str], position: int, min_variety: int,
         return len({facts.shape(v) if facts.kind(v) == "structured" else _relaxed(v)
                     for v in values}) == 1
     if "bare" in kinds:
-        # A bare variable there (<NUM>, <*>:<*>) generalises words, identifiers and
-        # structured variables: "lifetime <DURATION>" / "lifetime 00:01 left"...
+        # A bare variable there (<IP>, <HOST>:<NUM>) generalises words, identifiers and
+        # structured variables: "synchronized to <IP>," / "synchronized to LOCAL(<NUM>),".
         return kinds <= {"bare", "structured", "word", "identifier"}
     if kinds == {"keyed"}:
         matches = [_KEYED.match(v.rstrip(".,;:!?")) for v in values]

@@ -6,9 +6,10 @@ signature before and during the impact, so that the new and surging ones, the
 "initial symptoms" of a postmortem, come first.
 
 Each distinct message is masked once (:mod:`postmortem_kit.timeline.masking`: ids,
-addresses, paths, numbers... become typed placeholders), and each distinct masked text
-is grouped once (:mod:`postmortem_kit.timeline.drain`): real logs repeat a few hundred
-templates millions of times.
+addresses, paths, sizes, durations, numbers... become typed placeholders, for all
+messages at once in polars), and each distinct masked text is grouped once
+(:mod:`postmortem_kit.timeline.drain`): real logs repeat a few hundred templates millions
+of times, so the Python part of mining sees thousands of texts, not millions of messages.
 
 ``signature_id`` is 8 hex digits of a hash of the template, not a running number, so the
 same template has the same id in every call, notebook and report.
@@ -21,9 +22,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import polars as pl
+import pyarrow as pa
 
 from postmortem_kit.timeline.drain import template_texts
-from postmortem_kit.timeline.masking import mask_message
+from postmortem_kit.timeline.masking import mask_series
 
 
 def signature_id(template: str) -> str:
@@ -46,24 +49,46 @@ def headline(message: str) -> str:
     return lines[-1] if lines[0].startswith("Traceback (most recent call last)") else lines[0]
 
 
+def _headlines(messages: pl.Series) -> pl.Series:
+    multi = messages.filter(messages.str.contains("\n", literal=True)).unique().to_list()
+    if not multi:
+        return messages
+    return messages.replace(multi, [headline(m) for m in multi])
+
+
+def _template_codes(messages: pl.Series, *, similarity: float | None, min_variety: int,
+                    headline_only: bool) -> tuple[pl.Series, list[str]]:
+    """The templates of ``messages``: one code per message (null where it is null) and
+    the template each code stands for. Codes, not strings, per message keep the memory
+    of millions of messages small."""
+    distinct = messages.drop_nulls().unique()
+    masked = mask_series(_headlines(distinct) if headline_only else distinct)
+    texts = masked.unique().to_list()
+    per_text = template_texts(texts, similarity=similarity, min_variety=min_variety)
+    templates = list(dict.fromkeys(per_text))
+    code = {t: i for i, t in enumerate(templates)}
+    masked_codes = masked.replace_strict(texts, [code[t] for t in per_text],
+                                         return_dtype=pl.UInt32)
+    del masked
+    codes = messages.replace_strict(distinct, masked_codes, default=None,
+                                    return_dtype=pl.UInt32)
+    return codes, templates
+
+
 def mine_templates(
-    messages: Sequence[str], *, similarity: float = 0.5, min_variety: int = 3,
+    messages: Sequence[str], *, similarity: float | None = None, min_variety: int = 3,
     headline_only: bool = True,
 ) -> list[str]:
     """The template of each of ``messages`` (distinct or not); see :func:`mine_signatures`."""
-    masked_of: dict[str, str] = {}
-    for m in messages:
-        if m not in masked_of:
-            masked_of[m] = mask_message(headline(m) if headline_only else m)
-    distinct = list(dict.fromkeys(masked_of.values()))
-    template_of = dict(zip(distinct, template_texts(distinct, similarity=similarity,
-                                                    min_variety=min_variety), strict=True))
-    return [template_of[masked_of[m]] for m in messages]
+    series = pl.Series("message", list(messages), dtype=pl.String)
+    codes, templates = _template_codes(series, similarity=similarity,
+                                       min_variety=min_variety, headline_only=headline_only)
+    return [templates[c] for c in codes.to_list()]
 
 
 def mine_signatures(
-    messages: pd.Series | Sequence[str], *, similarity: float = 0.5, min_variety: int = 3,
-    headline_only: bool = True,
+    messages: pd.Series | Sequence[str], *, similarity: float | None = None,
+    min_variety: int = 3, headline_only: bool = True,
 ) -> pd.DataFrame:
     """Group messages by the event that printed them.
 
@@ -73,8 +98,10 @@ def mine_signatures(
         Log messages; a Series keeps its index, any other sequence gets 0..n-1. Missing
         values (NA) get NA signatures.
     similarity
-        Share of equal tokens (masked values count as equal) a message needs with a
-        group's template to join it; Drain's ``st``.
+        Share of equal tokens (variables count as equal) a message needs with a group's
+        template to join it; Drain's ``st``. ``None`` (the default) chooses it from the
+        messages: above the similarity different events of this log reach by chance,
+        and at least 0.5 (:func:`postmortem_kit.timeline.drain.chance_similarity`).
     min_variety
         Distinct plain words a position needs before it is taken for a variable; with
         fewer, the words are alternatives (``started`` / ``stopped``) and are kept apart.
@@ -96,20 +123,26 @@ def mine_signatures(
     >>> sig["template"].tolist()
     ['disk <PATH> full', 'disk <PATH> full', 'boot ok']
     """
-    series = messages if isinstance(messages, pd.Series) else pd.Series(list(messages),
-                                                                         dtype="str")
-    # Mine each distinct text once: the same message repeated is common in an incident.
-    codes, uniques = pd.factorize(series.astype("str"), use_na_sentinel=True)
-    distinct = mine_templates([str(u) for u in uniques], similarity=similarity,
-                              min_variety=min_variety, headline_only=headline_only)
-    ids = {t: signature_id(t) for t in set(distinct)}
-    templates = np.array([*distinct, None], dtype=object)
-    id_of = np.array([*(ids[t] for t in distinct), None], dtype=object)
-    # codes == -1 (a missing message) picks the trailing None: an NA signature.
+    # Mine each distinct text once (the same message repeated is common in an incident),
+    # in polars: no Python object per message, so millions of messages stay cheap.
+    if isinstance(messages, pd.Series):
+        index = messages.index
+        text = pl.Series("message", pa.array(messages.astype("str").array), dtype=pl.String)
+    else:
+        text = pl.Series("message", list(messages), dtype=pl.String)
+        index = pd.RangeIndex(len(text))
+    codes, templates = _template_codes(text, similarity=similarity, min_variety=min_variety,
+                                       headline_only=headline_only)
+    del text
+
+    def column(values: list[str]) -> pd.api.extensions.ExtensionArray:
+        return pd.array(pl.Series(values, dtype=pl.String).gather(codes).to_arrow(),
+                        dtype="str")
+
     return pd.DataFrame(
-        {"signature_id": pd.array(id_of[codes], dtype="str"),
-         "template": pd.array(templates[codes], dtype="str")},
-        index=series.index,
+        {"signature_id": column([signature_id(t) for t in templates]),
+         "template": column(templates)},
+        index=index,
     )
 
 
@@ -139,7 +172,7 @@ def compare_signatures(
     baseline: Window,
     impact: Window,
     levels: Sequence[str] = ("error", "critical"),
-    similarity: float = 0.5,
+    similarity: float | None = None,
     min_variety: int = 3,
     headline_only: bool = True,
 ) -> pd.DataFrame:

@@ -43,6 +43,20 @@ LEVELS = pd.CategoricalDtype(["debug", "info", "notice", "warning", "error", "cr
         ("task 'attempt_2017_0024_m_4' saved", "task <STR> saved"),
         ("rhost=host-82-68-222-194.dsl.zen.co.uk", "rhost=<HOST>"),
         ("worker mesos-slave-07 lost", "worker mesos-slave-<NUM> lost"),
+        ("task 'x-7' ok", "task <STR> ok"),
+        # A hostname with a port, and sizes and durations in their other spellings.
+        ("t12.baidu.com:80 open through proxy", "<HOST>:<NUM> open through proxy"),
+        ("s.360.cn:80 closed", "<HOST>:<NUM> closed"),
+        ("cp-1.slowvm1.tcloud-pg0.utah.cloudlab.us up", "<HOST> up"),
+        ("1190 bytes (1.16 KB) sent", "<SIZE> sent"),
+        ("lifetime <1 sec", "lifetime <DURATION>"),
+        ("lifetime 00:01", "lifetime <DURATION>"),
+        ("took 1h2m3s then 1.2s", "took <DURATION> then <DURATION>"),
+        ("moved by -5 to +3.5", "moved by <NUM> to <NUM>"),
+        ("running v1.2.3 and 2.0.1-rc1", "running <VERSION> and <VERSION>"),
+        ("from 10.11.21.131,10.11.10.1 ok", "from <IP>... ok"),
+        ("GET /openstack/2013-10-17/meta_data.json", "GET <PATH>"),
+        ("Error loading ./runtime_malloc: no image", "Error loading <PATH>: no image"),
     ],
 )
 def test_mask_message_replaces_each_kind_of_variable(message: str, expected: str) -> None:
@@ -53,24 +67,21 @@ def test_mask_message_replaces_each_kind_of_variable(message: str, expected: str
     "message",
     [
         "log4j configuration loaded",  # digits glued to letters name a thing
-        "Checking 'hlt' instruction",  # a quoted plain word names a thing
         "org.apache.spark.SparkContext started",  # a Java class is not a host name
         "mapred.tip.id is deprecated",  # nor is a dotted config key
+        "Checking 'hlt' instruction",  # a quoted word: the miner decides from its values
     ],
 )
 def test_mask_message_keeps_constant_text(message: str) -> None:
     assert mask_message(message) == message
 
 
-def test_masking_does_not_depend_on_the_token_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_masking_many_messages_at_once_matches_one_at_a_time() -> None:
     messages = ["took 160 ms on 10.0.0.1", "at Sun Jul 10 07:24:24 2005 from 10.0.0.2",
-                "stored 5 KB", "took 9 ms on 10.0.0.1"]
+                "stored 5 KB", "took 9 ms on 10.0.0.1", "took 160 ms on 10.0.0.1"]
     expected = ["took <DURATION> on <IP>", "at <TIME> from <IP>", "stored <SIZE>",
-                "took <DURATION> on <IP>"]
-    masking.clear_token_cache()
-    assert [mask_message(m) for m in messages] == expected  # cold
-    assert [mask_message(m) for m in messages] == expected  # warm
-    monkeypatch.setattr(masking, "_TOKEN_CACHE_SIZE", 2)  # emptied before every message
+                "took <DURATION> on <IP>", "took <DURATION> on <IP>"]
+    assert masking.mask_messages(messages) == expected
     assert [mask_message(m) for m in messages] == expected
 
 
@@ -245,7 +256,8 @@ def test_a_stack_trace_is_grouped_by_its_headline() -> None:
     ])
     assert sig["template"].tolist() == ["NullPointerException in handler <NUM>",
                                         "NullPointerException in handler <NUM>",
-                                        "KeyError: 'user_id'"]
+                                        "KeyError: <STR>"]  # 'user_id'
+
     whole = mine_signatures(["boom 1\n\tat a.B.c(B.java:10)", "boom 2\n\tat x.Y.z(Y.java:3)"],
                             headline_only=False)
     assert whole["signature_id"].nunique() == 2
@@ -267,3 +279,93 @@ def test_a_keyed_word_beside_masked_values_is_a_variable() -> None:
                            "trace=1234567890 span=0a1b2c3d failed",
                            "trace=3be36d56341c1283 span=eefcebbe failed"])
     assert sig["signature_id"].nunique() == 1
+
+
+# Issue 18: templates that hold on logs the miner has never seen.
+
+PROXY_CLOSES = [
+    "proxy.cse.cuhk.edu.hk:5070 close, 0 bytes sent, 0 bytes received, lifetime 00:01",
+    "proxy.cse.cuhk.edu.hk:5070 close, 403 bytes sent, 426 bytes received, lifetime <1 sec",
+    "t12.baidu.com:80 close, 451 bytes sent, 18846 bytes (18.4 KB) received, lifetime <1 sec",
+    "www.google.com.hk:443 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, "
+    "lifetime 00:02",
+    "s.360.cn:80 close, 1165 bytes (1.13 KB) sent, 815 bytes received, lifetime 14:59",
+    "dl-debug.dropbox.com:443 close, 163539 bytes (159 KB) sent, 4712 bytes (4.60 KB) "
+    "received, lifetime 01:02",
+]
+PROXY_OPENS = [f"{host} open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS" for host in (
+    "www.3367.com:80", "s.360.cn:80", "ss0.baidu.com:443", "qbwup.imtt.qq.com:80",
+    "api.github.com:443", "www.google-analytics.com:443", "cp-1.slowvm1.utah.cloudlab.us:22")]
+
+
+def test_one_event_with_sizes_restated_and_durations_in_two_spellings_is_one_signature() -> None:
+    sig = mine_signatures(PROXY_CLOSES + PROXY_OPENS)
+    assert sig["signature_id"].nunique() == 2
+    assert set(sig["template"]) == {
+        "<HOST>:<NUM> close, <SIZE> sent, <SIZE> received, lifetime <DURATION>",
+        "<HOST>:<NUM> open through proxy <HOST>:<NUM> HTTPS",
+    }
+
+
+def test_templates_that_differ_only_in_variables_are_one() -> None:
+    sig = mine_signatures([
+        "synchronized to 10.100.20.250, stratum 3", "synchronized to LOCAL(0), stratum 10",
+        "synchronized to #3#, stratum 1",  # a variable of another shape, bare or not
+        "connect to db.example.com:5432 failed", "connect to db.example.com failed",  # port
+        "sent to 10.0.0.1,10.0.0.2 ok", "sent to 10.0.0.3 ok",  # a list of any length
+    ])
+    ids = sig["signature_id"].tolist()
+    assert ids[0] == ids[1] == ids[2]
+    assert ids[3] == ids[4]
+    assert ids[5] == ids[6]
+    assert len(set(ids)) == 3
+
+
+def test_a_variable_the_masks_leave_as_a_word_is_found_from_how_it_varies() -> None:
+    # Identifiers: two values are enough. Plain words: two are an either/or, three or
+    # more a variable. The first word names the event and is never generalised.
+    sig = mine_signatures([
+        "loaded class com.example.OrderService", "loaded class org.acme.CartStore",
+        "job started now", "job stopped now",
+        "user alice logged in", "user bob logged in", "user carol logged in",
+        "cupsd startup succeeded", "sshd startup succeeded", "crond startup succeeded",
+    ])
+    t = sig["template"].tolist()
+    assert t[0] == t[1] == "loaded class <*>"
+    assert t[2] != t[3]
+    assert t[4] == t[5] == t[6] == "user <*> logged in"
+    assert len(set(t[7:])) == 3
+
+
+def test_keyed_words_are_alternatives_until_many_but_identifiers_vary_at_once() -> None:
+    few = mine_signatures([f"auth failure; user={u}" for u in ("root", "guest", "test")])
+    assert few["signature_id"].nunique() == 3
+    classes = mine_signatures(["handler class=com.a.Foo", "handler class=org.b.Bar"])
+    assert classes["signature_id"].nunique() == 1
+
+
+def test_the_similarity_threshold_follows_the_log() -> None:
+    from postmortem_kit.timeline.drain import chance_similarity, template_texts
+
+    # Different events of this log share four tokens in five: by chance, 0.8.
+    boilerplate = [f"{verb} ARPT: <NUM>: all good" for verb in ("wake", "sleep", "scan")]
+    assert chance_similarity([t.split() for t in boilerplate]) == 0.8
+    unrelated = ["wake up now please", "disk full on host", "retry in a while"]
+    assert chance_similarity([t.split() for t in unrelated]) < 0.5
+    # So in that log, texts of one first word sharing three tokens in five are different
+    # events; Drain's fixed 0.5 joins them (three words a position: not an either/or).
+    parks = ["park ARPT: <NUM>: failed hard", "park ARPT: <NUM>: retried twice",
+             "park ARPT: <NUM>: gave up"]
+    chosen = template_texts(boilerplate + parks)
+    fixed = template_texts(boilerplate + parks, similarity=0.5)
+    assert len(set(chosen[3:])) == 3
+    assert len(set(fixed[3:])) == 1
+
+
+def test_quoted_words_and_identifiers_first_vary_only_when_many() -> None:
+    states = mine_signatures([f"icon now in state '{s}'" for s in ("Active", "Inactive")])
+    assert states["signature_id"].nunique() == 2  # an either/or
+    jobs = [f"com.apple.{name}: told me to run this job" for name in (
+        "suggestions.harvest", "icloud.fmfd.heartbeat", "CacheDelete.daily")]
+    assert mine_signatures(jobs)["signature_id"].nunique() == 1
+    assert mine_signatures(jobs[:2])["signature_id"].nunique() == 2

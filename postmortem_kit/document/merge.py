@@ -13,8 +13,9 @@ Lists (key events, action items, lessons, links) are merged item by item with a 
 sequence merge (:mod:`merge3`, as version control merges lines): an item one side added,
 removed or changed merges with the other side's edits elsewhere in the list; both sides
 adding items at the same place keeps both (mine first); the same item changed on both sides
-is merged field by field; only overlapping edits that cannot be told apart (one side removes
-an item the other changed) are a conflict over that stretch of the list.
+(each side kept at least half of its fields) is merged field by field; overlapping edits
+that cannot be told apart (one side removes an item the other changed) are a conflict over
+that stretch of the list.
 
 Examples
 --------
@@ -173,11 +174,22 @@ def _merge_stretch(base: list, mine: list, theirs: list, region_id: str, path: s
         # Both added items at the same place: keep both, mine first.
         ctx.taken.append(path)
         return [*mine, *(t for t in theirs if t not in mine)]
-    if len(base) == len(mine) == len(theirs):
+    if len(base) == len(mine) == len(theirs) and all(
+            _edit_of(b, m) and _edit_of(b, t) for b, m, t in zip(base, mine, theirs,
+                                                                  strict=True)):
         # The same items edited on both sides: merge them field by field.
         return [_merge(b, m, t, f"{path}[{start + i}]", ctx)
                 for i, (b, m, t) in enumerate(zip(base, mine, theirs, strict=True))]
     return list(ctx.resolve(Conflict(region_id, base, mine, theirs, region=True)))
+
+
+def _edit_of(base: Any, item: Any) -> bool:
+    """Whether ``item`` reads as ``base`` edited rather than replaced by another item:
+    a row that keeps at least half of its fields (a string is always an edit of a string)."""
+    if isinstance(base, dict) and isinstance(item, dict):
+        same = sum(base.get(k, _MISSING) == v for k, v in item.items())
+        return 2 * same >= max(len(base), len(item))
+    return not isinstance(base, dict | list) and not isinstance(item, dict | list)
 
 
 def changed_paths(old: Any, new: Any, path: str = "") -> list[str]:

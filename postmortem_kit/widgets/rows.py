@@ -73,13 +73,6 @@ class Column:
         return value
 
 
-def incident_day(pm: Postmortem) -> dt.date | None:
-    """The day a bare time of day (``14:05``) falls on: the Date line, else the start's day."""
-    if pm.overview.date is not None:
-        return pm.overview.date
-    return pm.to_local(pm.overview.start).date() if pm.overview.start else None
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -53,17 +53,27 @@ edits = st.lists(st.tuples(st.sampled_from(["set", "insert", "delete", "modify"]
 
 
 class Script:
-    """Applies edits to a copy of the base and remembers each change it made."""
+    """Applies edits to a copy of the base and remembers each change it made.
+
+    Each base item takes at most one change (deleted or one field modified), and items this
+    side inserted are not edited again, so every change can be told apart in the result.
+    """
 
     def __init__(self, side: str, base: dict, ops) -> None:
         self.side = side
+        self.base = base
         self.doc = copy.deepcopy(base)
+        self.origin = {name: list(range(len(base[name]))) for name in LISTS}  # base index
         self.scalars: dict[str, str] = {}  # path -> value written
         self.inserted: dict[str, list] = {name: [] for name in LISTS}
-        self.deleted: dict[str, list] = {name: [] for name in LISTS}
-        self.modified: list[tuple[str, str]] = []  # (field, value) written into a base item
+        self.deleted: dict[str, set[int]] = {name: set() for name in LISTS}
+        self.modified: dict[int, tuple[str, str]] = {}  # key_events base index -> change
         for n, (op, target, pos, fld) in enumerate(ops):
             self.apply(op, target, pos, fld, f"{side}-{n}")
+
+    def touched(self, target: str, index: int) -> bool:
+        return index in self.deleted[target] or (target == "key_events"
+                                                 and index in self.modified)
 
     def apply(self, op, target, pos, fld, value) -> None:
         if target in SCALARS:
@@ -71,33 +81,39 @@ class Script:
                 put(self.doc, target, value)
                 self.scalars[target] = value
             return
-        items = self.doc[target]
+        items, origin = self.doc[target], self.origin[target]
         if op == "insert":
             item = value if target == "went_well" else {
                 "time": "2026-03-14T15:00:00Z", "event": value, "action_taken": "",
                 "source": ""}
-            items.insert(pos % (len(items) + 1), item)
+            at = pos % (len(items) + 1)
+            items.insert(at, item)
+            origin.insert(at, None)
             self.inserted[target].append(item)
-        elif op == "delete" and items:
-            item = items[pos % len(items)]
-            if item in self.inserted[target]:
-                return  # only base items are deleted, so a deletion is a change to base
-            items.remove(item)
-            self.deleted[target].append(item)
-        elif op == "modify" and target == "key_events" and items:
-            item = items[pos % len(items)]
-            if item in self.inserted[target] or any(v in item.values()
-                                                    for _, v in self.modified):
-                return  # one change per base item keeps the bookkeeping exact
-            item[fld] = value
-            self.modified.append((fld, value))
+            return
+        if not items:
+            return
+        at = pos % len(items)
+        index = origin[at]
+        if index is None or self.touched(target, index):
+            return
+        if op == "delete":
+            del items[at], origin[at]
+            self.deleted[target].add(index)
+        elif op == "modify" and target == "key_events":
+            items[at] = {**items[at], fld: value}
+            self.modified[index] = (fld, value)
 
 
-def in_conflict(conflicts, side: str, target: str, item) -> bool:
-    """Whether ``item`` of ``target`` lies in a stretch of the list under conflict."""
-    return any(c.region and c.field == target and
-               (item in c.base or item in (c.mine if side == "mine" else c.theirs))
-               for c in conflicts)
+def in_conflict(conflicts, target: str, *values) -> bool:
+    """Whether any of ``values`` (items or field values) is part of a conflict in ``target``."""
+    for c in conflicts:
+        if c.field != target:
+            continue
+        sides = (c.base, c.mine, c.theirs)
+        if any(v in side if c.region else v == side for v in values for side in sides):
+            return True
+    return False
 
 
 def assert_keeps(result, script: Script, other: Script, conflicts, *, all_of_it: bool) -> None:
@@ -108,20 +124,21 @@ def assert_keeps(result, script: Script, other: Script, conflicts, *, all_of_it:
             assert get(result, path) == value, (script.side, path)
     for target in LISTS:
         for item in script.inserted[target]:
-            if all_of_it or not in_conflict(conflicts, script.side, target, item):
+            if all_of_it or not in_conflict(conflicts, target, item):
                 assert item in result[target], (script.side, "insert", item)
-        for item in script.deleted[target]:
-            touched = (item in other.deleted[target]
-                       or any(v in json.dumps(item) for _, v in other.modified))
-            if not touched and (all_of_it or not in_conflict(conflicts, script.side,
-                                                                 target, item)):
+        for index in script.deleted[target]:
+            item = script.base[target][index]
+            if other.touched(target, index):
+                continue  # the other side changed it too: either outcome is a conflict
+            if all_of_it or not in_conflict(conflicts, target, item):
                 assert item not in result[target], (script.side, "delete", item)
-    for fld, value in script.modified:
-        # the item carries the value, unless the other side deleted it (a conflict)
-        holders = [e for e in result["key_events"] if e[fld] == value]
-        contested_here = any(c.id.startswith("key_events") for c in conflicts)
-        if all_of_it or not contested_here:
-            assert holders, (script.side, "modify", fld, value)
+    for index, (fld, value) in script.modified.items():
+        if other.touched("key_events", index) and not all_of_it:
+            continue
+        item = {**script.base["key_events"][index], fld: value}
+        if all_of_it or not in_conflict(conflicts, "key_events", item, value):
+            assert any(e[fld] == value for e in result["key_events"]), \
+                (script.side, "modify", fld, value)
 
 
 @settings(max_examples=300, deadline=None)
@@ -133,8 +150,13 @@ def test_no_change_from_either_side_is_ever_lost(base, mine_ops, theirs_ops):
     for conflict in merged.conflicts:
         assert conflict.mine != conflict.theirs
         assert conflict.mine != conflict.base and conflict.theirs != conflict.base
-        if not conflict.region:
-            assert conflict.id in mine.scalars or conflict.id.startswith("key_events")
+        if not conflict.region and "[" in conflict.id:
+            # an item both sides changed (edited, or removed and replaced by another)
+            index = int(conflict.id.split("[")[1].split("]")[0])
+            assert mine.touched(conflict.field, index) and theirs.touched(conflict.field,
+                                                                          index)
+        elif not conflict.region:
+            assert conflict.id in mine.scalars and conflict.id in theirs.scalars
     scalar_conflicts = {c.id for c in merged.conflicts if c.id in SCALARS}
     assert scalar_conflicts == {p for p in mine.scalars.keys() & theirs.scalars.keys()
                                 if mine.scalars[p] != theirs.scalars[p]}

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from postmortem_kit.document.layout import get_path
 from postmortem_kit.document.model import Postmortem
+from postmortem_kit.document.rules import incident_day
 from postmortem_kit.document.times import format_time, parse_time
 from postmortem_kit.widgets.binding import DocumentRef, error_box, friendly, show_error
 

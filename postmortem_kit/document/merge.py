@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import merge3
 
@@ -161,7 +161,8 @@ def _merge_list(base: list, mine: list, theirs: list, path: str, ctx: _Context) 
             ctx.taken.append(path)
             out += theirs[region[1]:region[2]]
         else:
-            zs, ze, a_s, a_e, b_s, b_e = region[1:]
+            zs, ze, a_s, a_e, b_s, b_e = cast("tuple[int, int, int, int, int, int]",
+                                              region[1:])
             out += _merge_stretch(base[zs:ze], mine[a_s:a_e], theirs[b_s:b_e],
                                   f"{path}[{zs}:{ze}]", path, zs, ctx)
     return out

@@ -5,7 +5,9 @@ widget change. A value the document refuses (a time or date it cannot read, pyda
 validation, or a consistency rule such as "the end is after the start") is not written: the
 widget keeps what the user typed, an error next to it says so and what the file keeps, and
 the document (hence the file) keeps its last valid value. Times and dates are typed as text,
-24-hour, in the document's zone, and read strictly: no browser picker guesses at them.
+24-hour, in the document's zone, and read strictly: no browser picker guesses at them. They
+are read when the author leaves the field (or presses Enter), never half-typed: clearing a
+time to retype it does not save an empty one on the way.
 """
 
 from __future__ import annotations
@@ -267,7 +269,8 @@ def date_field(ref: DocumentRef, path: str, label: str) -> FieldBinding:
     five-digit year, the 31st of February) and hand the kernel a value other than the one
     shown; a typed date is read whole or refused with a reason.
     """
-    widget = W.Text(placeholder="2026-03-14", layout=W.Layout(width="180px"))
+    widget = W.Text(placeholder="2026-03-14", layout=W.Layout(width="180px"),
+                    continuous_update=False)
     return FieldBinding(ref, path, label, widget, to_doc=_date_to_doc, from_doc=_date_from_doc)
 
 
@@ -300,6 +303,7 @@ def time_field(ref: DocumentRef, path: str, label: str) -> FieldBinding:
     See :func:`read_time` for what it accepts. Text rather than a picker: pickers follow
     the browser's locale (``02:03 PM``) while the report is 24-hour, and read partial input.
     """
-    widget = W.Text(placeholder="2026-03-14 14:05", layout=W.Layout(width="240px"))
+    widget = W.Text(placeholder="2026-03-14 14:05", layout=W.Layout(width="240px"),
+                    continuous_update=False)
     return FieldBinding(ref, path, label, widget, to_doc=read_time, from_doc=show_time,
                         note=lambda pm: pm.timezone)

@@ -56,9 +56,9 @@ class Column:
             area = W.Textarea(placeholder=self.placeholder, rows=1, layout=layout)
             area.add_class("pmk-grow")
             return area
-        # Times and dates are typed and read whole; while the cell has focus its error
-        # stays hidden, so a half-typed "14:0" never flashes one.
-        return W.Text(placeholder=self.placeholder, layout=layout)
+        # Times and dates are read when the author leaves the cell, whole: a half-typed
+        # "14:0" is never parsed, and a time cleared to be retyped is not saved empty.
+        return W.Text(placeholder=self.placeholder, layout=layout, continuous_update=False)
 
     def parse(self, pm: Postmortem, raw: Any) -> Any:
         """The cell's value for the model; raises ValueError saying what was expected."""
@@ -102,6 +102,9 @@ class Row:
         self._w_up = W.Button(description="↑", tooltip="Move up", layout=small)
         self._w_down = W.Button(description="↓", tooltip="Move down", layout=small)
         self._w_remove = W.Button(description="✕", tooltip="Remove this row", layout=small)
+        for button, name in ((self._w_up, "up"), (self._w_down, "down"),
+                             (self._w_remove, "remove")):
+            button.add_class("pmk-" + name)
         self._w_error = error_box()
         self._w_error.layout.margin = "0"
         self._w_notes = W.HTML(layout=W.Layout(display="none"))  # rule findings (no owner)
@@ -222,11 +225,15 @@ class RowsEditor:
                          layout=W.Layout(width=c.width, flex="0 1 auto", min_width="0")
                          if c.width else W.Layout(flex="1 1 0", min_width="90px"))
                   for c in self.columns]
+        for column, label in zip(self.columns, header, strict=True):
+            label.add_class("pmk-cell-" + column.name.replace("_", "-"))
         # The rows end in 34px buttons (plus margins) the header does not have: pad it so
         # the flexible columns line up with their cells.
         buttons = 3 if reorder else 1
-        header.append(W.HTML(layout=W.Layout(width=f"{buttons * 38}px", flex="0 0 auto")))
-        self._w_header = W.HBox(header) if len(self.columns) > 1 else W.HBox()
+        pad = W.HTML(layout=W.Layout(width=f"{buttons * 38}px", flex="0 0 auto"))
+        pad.add_class("pmk-pad")
+        self._w_header = W.HBox([*header, pad]) if len(self.columns) > 1 else W.HBox()
+        self._w_header.add_class("pmk-head")
         self.conflict = ConflictBox()
         self.widget = W.VBox([self.conflict.widget, self._w_header, self._w_rows,
                               W.HBox([self._w_add, *extra])])

@@ -124,6 +124,12 @@ class FileSync:
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
+        if self.base is None and self.version is None and self.path.exists():
+            # The file as it is now is where edits start, even before :meth:`load`.
+            try:
+                self._settled(as_json(load(self.path)))
+            except (DocumentError, OSError):
+                pass  # an unreadable file: the first save reports it
 
     # -- reading ---------------------------------------------------------------------------
     def load(self) -> Postmortem:

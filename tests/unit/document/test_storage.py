@@ -196,10 +196,13 @@ def test_the_form_autosave_also_saves_through_a_symlink(tmp_path):
     from postmortem_kit.widgets.autosave import Autosaver
 
     link, target = _linked_document(tmp_path)
-    saver = Autosaver(link, delay=0)
-    saver.request(Postmortem(title="second").to_json())
-    saver.request(Postmortem(title="third").to_json())
+    doc = {"pm": Postmortem(title="second")}
+    saver = Autosaver(link, lambda: doc["pm"], delay=0)
+    saver.request()
+    doc["pm"] = Postmortem(title="third")
+    saver.request()
     assert saver.state == "saved", saver.message  # its own save is not someone else's edit
+    assert saver.result.taken == ()
     assert link.is_symlink()
     assert Postmortem.load(target).title == "third"
     assert _titles(target)[-1] == "third"

@@ -192,6 +192,13 @@ class FollowUp(_Part):
     stakeholders: list[Item] = Field(default_factory=list)
 
 
+class DismissedEvent(_Part):
+    """A key-event candidate the author removed from the table: prefill leaves it out."""
+
+    time: UtcTime
+    event: str
+
+
 # Where the document's times live, for reading naive input in the document's timezone.
 _TIME_PATHS = (("overview", "start"), ("overview", "end"), ("detection", "time"),
                ("resolution", "time"))
@@ -225,6 +232,9 @@ class Postmortem(_Part):
     prevention: Prevention = Field(default_factory=Prevention)
     supporting_documentation: list[Link] = Field(default_factory=list)
     follow_up: FollowUp = Field(default_factory=FollowUp)
+    # Editing state, not report content: neither Markdown nor HTML shows it, so a document
+    # parsed back from Markdown starts with none (the candidates are offered again).
+    dismissed_key_events: list[DismissedEvent] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -272,6 +282,21 @@ class Postmortem(_Part):
         """``value`` in the document's display time zone."""
         return value.astimezone(self.zone)
 
+    def dismissed(self, time: datetime, event: str) -> bool:
+        """Whether the author removed this key event (``time``, ``event``) from the table."""
+        return any(d.time == time and d.event == event for d in self.dismissed_key_events)
+
+    def dismiss(self, time: datetime, event: str) -> None:
+        """Remember that the author removed this key event, so prefill never adds it back."""
+        if not self.dismissed(time, event):
+            self.dismissed_key_events = [*self.dismissed_key_events,
+                                         DismissedEvent(time=time, event=event)]
+
+    def undismiss(self, time: datetime, event: str) -> None:
+        """Forget a dismissal (the author asked for the event again)."""
+        self.dismissed_key_events = [d for d in self.dismissed_key_events
+                                     if not (d.time == time and d.event == event)]
+
     # -- files and renderings (implemented in sibling modules) ---------------------------
     @classmethod
     def load(cls, path: str | Any) -> Postmortem:
@@ -281,7 +306,7 @@ class Postmortem(_Part):
         return load(path)
 
     def save(self, path: str | Any) -> None:
-        """Write atomically, keeping the previous version as ``<path>.bak``."""
+        """Write atomically; the version replaced stays in the history beside the file."""
         from postmortem_kit.document.storage import save
 
         save(self, path)

@@ -56,8 +56,10 @@ def prefill(
     tl
         The derived timeline.
     key_events
-        Row positions in ``tl.key_events`` to add to the Key Events table. None adds the top
-        candidates, but only when the table is still empty.
+        Row positions in ``tl.key_events`` to add to the Key Events table (a candidate the
+        author had removed comes back only this way). None adds the top candidates, but
+        only when the table is still empty, and never one the author removed
+        (:attr:`~postmortem_kit.document.model.Postmortem.dismissed_key_events`).
     charts
         ``{"title": ..., "url": ...}`` entries (what ``save_figure`` returns) to list under
         supporting documentation.
@@ -160,6 +162,10 @@ def _add_key_events(pm: Postmortem, tl: Timeline, rows: Sequence[int] | None,
             source="" if pd.isna(row.get("source")) else str(row["source"]),
             provenance=_provenance(row),
         )
+        if pm.dismissed(event.time, event.event):
+            if rows is None:
+                continue  # the author removed it: only asking for it by name brings it back
+            pm.undismiss(event.time, event.event)
         if (event.time, event.event) not in have:
             added.append(event)
             have.add((event.time, event.event))

@@ -2,9 +2,11 @@
 
 A save never leaves a broken file: the new text goes to a temporary file in the same folder,
 is fsynced, and replaces the old file with one ``os.replace`` (atomic on POSIX and Windows).
-The previous version is kept as ``postmortem.json.bak`` so one bad edit is one step from undo.
-A symlinked ``postmortem.json`` is saved through to the file it points to: the link stays a
-link, and the temporary file and the ``.bak`` live beside the real file.
+Every version saved, and every version a save replaced that no record had yet, is kept in
+the history folder beside the file (:mod:`~postmortem_kit.document.history`), so a bad edit
+or an overwritten teammate's change is ``postmortem restore`` away. A symlinked
+``postmortem.json`` is saved through to the file it points to: the link stays a link, and
+the temporary file and the history live beside the real file.
 
 Reading refuses anything but a regular file (a named pipe would block forever, a device
 might never end), and every way a file can fail to be a document (not UTF-8, not JSON,
@@ -24,10 +26,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from postmortem_kit.atomic import write_bytes
+from postmortem_kit.document import history
 from postmortem_kit.document.model import SCHEMA_VERSION, Postmortem
 from postmortem_kit.errors import DocumentError, InputError
-
-BACKUP_SUFFIX = ".bak"
 
 
 def json_path(loc: tuple[int | str, ...]) -> str:
@@ -164,13 +165,17 @@ def read_regular_file(path: str | os.PathLike[str]) -> bytes:
         return handle.read()
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str, *, backup: bool = True) -> None:
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, keep_history: bool = True,
+                      supersedes: str | None = None) -> None:
     """Replace ``path`` with ``text`` so that a crash at any moment leaves a whole file.
 
-    With ``backup``, the file being replaced is first copied (also atomically) to
-    ``<path>.bak``. When ``path`` is a symlink (or a chain of them), the file it points to is
-    replaced and the link is kept; the ``.bak`` goes beside that file. An existing ``path``
-    that is not a regular file (a named pipe, a device) is refused with InputError.
+    With ``keep_history``, the file being replaced is first recorded in the history unless
+    it already is its newest version, and then the new text is (see
+    :func:`~postmortem_kit.document.history.record`; ``supersedes`` is the hash of the
+    writer's own previous save, which an autosave a moment later replaces). When ``path``
+    is a symlink (or a chain of them), the file it points to is replaced and the link is
+    kept; the history goes beside that file. An existing ``path`` that is not a regular
+    file (a named pipe, a device) is refused with InputError.
     """
     # Renaming onto the link itself would turn it into a file and leave its target stale.
     target = Path(os.path.realpath(path))
@@ -178,15 +183,19 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, backup: bool =
         mode = os.stat(target).st_mode
     except FileNotFoundError:
         mode = None
+    data = text.encode("utf-8")
     if mode is not None:
         refuse_special(path, mode, "refusing to replace it with a document")
-        if backup:
-            write_bytes(target.with_name(target.name + BACKUP_SUFFIX),
-                        read_regular_file(target), create_folder=False)
+        if keep_history:
+            old = read_regular_file(target)
+            if old != data:
+                history.record(target, old)
     # A document goes where its author said: a missing folder is an error, not created.
-    write_bytes(target, text.encode("utf-8"), create_folder=False)
+    write_bytes(target, data, create_folder=False)
+    if keep_history:
+        history.record(target, data, replace=supersedes)
 
 
 def save(pm: Postmortem, path: str | os.PathLike[str]) -> None:
-    """Write ``pm`` to ``path`` atomically, keeping the previous version as ``path.bak``."""
+    """Write ``pm`` to ``path`` atomically; the version replaced stays in the history."""
     atomic_write_text(path, to_json(pm))

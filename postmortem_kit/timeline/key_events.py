@@ -43,9 +43,19 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _row(ev: pd.Series, event: str, action: str, why: str, score: float) -> dict:
-    return {"time": ev["timestamp"], "event": event, "action_taken": action,
+    return {"time": shown_time(ev["timestamp"], str(ev["kind"])), "event": event,
+            "action_taken": action,
             "source": ev.get("source"), "kind": str(ev["kind"]), "why": why,
             "line": ev.get("line"), "score": score}
+
+
+def shown_time(when: pd.Timestamp, kind: str) -> pd.Timestamp:
+    """The time a key event is reported at: a chat message's to the second.
+
+    Slack's ``ts`` decimals are a per-channel message id, not microseconds, and no chat
+    client shows more than seconds; the events frame keeps the exact ``ts`` for ordering.
+    """
+    return when.floor("s") if kind == "chat" and not pd.isna(when) else when
 
 
 def candidates(events: pd.DataFrame, phases: pd.DataFrame, signatures: pd.DataFrame, *,
@@ -85,10 +95,12 @@ def with_phase_rows(candidates: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFr
     # A phase's evidence row is known by source and time (JSON sources have no line).
     evidence = {(s, t) for s, t in zip(phases["source"], phases["time"], strict=True)
                 if isinstance(s, str) and not pd.isna(t)}
+    chat_evidence = {(s, shown_time(t, "chat")) for s, t in evidence}
     rows = candidates[candidates["kind"] != "phase"].to_dict("records")
     for row in rows:
         was = str(row["why"]).endswith(_EVIDENCE)
-        now = row["kind"] in SIGNAL_KINDS and (row["source"], row["time"]) in evidence
+        now = row["kind"] in SIGNAL_KINDS and (row["source"], row["time"]) in (
+            chat_evidence if row["kind"] == "chat" else evidence)
         if now and not was:
             row["score"] += EVIDENCE_BONUS
             row["why"] += _EVIDENCE

@@ -1,12 +1,11 @@
-"""Debounced, atomic, conflict-aware saving of the document the form edits.
+"""Debounced saving of the document the form edits, merging what changed on disk.
 
-The file is the truth. Every edit hands the autosaver the document's JSON text; after a quiet
-``delay`` the latest text is written with :func:`~postmortem_kit.document.storage.
-atomic_write_text` (temporary file + rename, previous version kept as ``.bak``). Before
-writing, the file on disk is compared with the version the form last loaded or saved (mtime
-and size first, then a SHA-256 of the content): if someone else changed it, nothing is
-written and the autosaver enters the ``conflict`` state until the user picks
-:meth:`Autosaver.reload` or :meth:`Autosaver.keep_mine`.
+Every edit tells the autosaver that the document changed; after a quiet ``delay`` it hands
+the form's document to a :class:`~postmortem_kit.document.sync.FileSync`, which writes it
+atomically (every version kept in the history beside the file) or, when someone else changed
+the file since the form loaded or saved it, merges the two field by field. The autosaver's
+:attr:`~Autosaver.state` is what the form's status line shows: ``saved``, ``pending``,
+``conflict`` (fields wait for a choice, or the file cannot be read) or ``error``.
 
 Scheduling uses the running asyncio loop (the kernel's, in Jupyter), so the save runs on the
 same thread as the widget callbacks and never races with an edit. Tests pass their own
@@ -16,14 +15,15 @@ same thread as the widget callbacks and never races with an edit. Tests pass the
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from postmortem_kit.document.storage import atomic_write_text
+from postmortem_kit.document.model import Postmortem
+from postmortem_kit.document.sync import FileSync, FileVersion, SyncResult
+
+__all__ = ["Autosaver", "Debouncer", "FileVersion", "Schedule", "State", "loop_schedule"]
 
 Cancel = Callable[[], None]
 Schedule = Callable[[float, Callable[[], None]], Cancel]
@@ -94,129 +94,114 @@ class Debouncer:
             self._fn()
 
 
-@dataclass(frozen=True)
-class FileVersion:
-    """What a file looked like: enough to tell whether someone else has changed it."""
-
-    mtime_ns: int
-    size: int
-    sha256: str
-
-    @classmethod
-    def of(cls, path: Path) -> FileVersion | None:
-        """The version of ``path`` now, or None when it does not exist."""
-        try:
-            stat = path.stat()
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        return cls(stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest())
-
-    def same_content(self, path: Path) -> bool:
-        """Whether ``path`` still holds this version (a touch without edits counts as same)."""
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return False
-        if stat.st_mtime_ns == self.mtime_ns and stat.st_size == self.size:
-            return True  # not rewritten since: no need to read it
-        current = FileVersion.of(path)
-        return current is not None and current.sha256 == self.sha256
-
-
 class Autosaver:
-    """Writes the latest document text to ``path``, debounced, never over someone else's edit.
+    """Saves the form's document to ``path`` once edits pause, merging external changes.
 
     Parameters
     ----------
     path
         The ``postmortem.json`` file.
+    get_document
+        Returns the document to save (the form's, as it is at save time).
     delay
         Seconds of quiet before writing; ``0`` writes on every :meth:`request`.
     schedule
         See :class:`Debouncer`.
     on_state
-        Called with the new :attr:`state` whenever it changes (the form shows it).
+        Called with the new :attr:`state` whenever it changes, and after every save.
+    on_result
+        Called with each save's :class:`~postmortem_kit.document.sync.SyncResult` (the form
+        shows merged fields and conflicts).
 
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> from postmortem_kit.document import Postmortem
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "pm.json"
-    >>> saver = Autosaver(path, delay=0)
-    >>> saver.request('{"schema_version": 1}\\n')
-    >>> saver.state, path.read_text()
-    ('saved', '{"schema_version": 1}\\n')
+    >>> pm = Postmortem(title="Checkout outage")
+    >>> saver = Autosaver(path, lambda: pm, delay=0)
+    >>> saver.request()
+    >>> saver.state, Postmortem.load(path).title
+    ('saved', 'Checkout outage')
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, delay: float = 1.0,
-                 schedule: Schedule | None = None,
-                 on_state: Callable[[State], None] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], get_document: Callable[[], Postmortem],
+                 *, delay: float = 1.0, schedule: Schedule | None = None,
+                 on_state: Callable[[State], None] | None = None,
+                 on_result: Callable[[SyncResult], None] | None = None) -> None:
         self.path = Path(path)
+        self.sync = FileSync(self.path)
         self.state: State = "saved"
         self.message = ""
-        self._pending_text: str | None = None
+        self.result = SyncResult()
+        self._get_document = get_document
+        self._unsaved = False
         self._on_state = on_state
+        self._on_result = on_result
         self._debouncer = Debouncer(self._save_pending, delay, schedule)
-        self.baseline = FileVersion.of(self.path)
 
-    # -- the version the form holds ----------------------------------------------------
-    def mark_loaded(self) -> None:
-        """The form now holds exactly what is on disk (after a load or a reload)."""
-        self.baseline = FileVersion.of(self.path)
-        self._pending_text = None
+    def load(self) -> Postmortem:
+        """Read the file (a new document when missing) as the version edits start from."""
+        pm = self.sync.load()
+        self._unsaved = False
         self._debouncer.cancel()
         self._set_state("saved", "")
+        return pm
 
-    def changed_on_disk(self) -> bool:
-        """Whether the file differs from the version the form last loaded or saved."""
-        if self.baseline is None:
-            return self.path.exists()
-        return not self.baseline.same_content(self.path)
-
-    # -- saving --------------------------------------------------------------------------
     @property
     def has_unsaved(self) -> bool:
         """Whether the form holds edits that are not in the file yet."""
-        return self._pending_text is not None
+        return self._unsaved
 
-    def request(self, text: str) -> None:
-        """Save ``text`` once edits pause (at once when ``delay`` is 0)."""
-        self._pending_text = text
-        if self.state != "conflict":
+    def request(self) -> None:
+        """Save once edits pause (at once when ``delay`` is 0)."""
+        self._unsaved = True
+        if self.state not in ("conflict", "error"):
             self._set_state("pending", "")
         self._debouncer.trigger()
 
-    def flush(self) -> None:
-        """Write any pending text now (unless the file is in conflict)."""
+    def flush(self, *, quiet: bool = False) -> None:
+        """Save any pending edits now. ``quiet``: tell no one (the kernel is exiting, and a
+        widget update would write to its closing streams)."""
         self._debouncer.cancel()
-        if self._pending_text is not None:
-            self._save_pending()
+        if self._unsaved or self.sync.in_conflict:
+            self._save(quiet=quiet)
 
-    def keep_mine(self) -> None:
-        """Resolve a conflict by writing the form's version; the other one goes to ``.bak``."""
-        if self._pending_text is None:
-            return
-        self._write(self._pending_text)
+    def choose(self, conflict_id: str, side: str) -> None:
+        """Settle a conflict (``"mine"``, ``"theirs"`` or, for list stretches, ``"both"``)."""
+        self.sync.choices[conflict_id] = side  # type: ignore[assignment]
+        self._unsaved = True
+        self._save()
+
+    def overwrite(self) -> None:
+        """Write the form's document over a file that cannot be read (it goes to history)."""
+        self._unsaved = True
+        self._save(overwrite=True)
 
     def _save_pending(self) -> None:
-        if self._pending_text is None:
-            return
-        if self.changed_on_disk():
-            self._set_state("conflict", f"{self.path.name} was changed outside this form "
-                                        "since it was loaded")
-            return
-        self._write(self._pending_text)
+        if self._unsaved or self.sync.in_conflict:
+            self._save()
 
-    def _write(self, text: str) -> None:
-        try:
-            atomic_write_text(self.path, text)
-        except OSError as exc:
-            # The edit stays pending: the next edit or flush tries again.
-            self._set_state("error", f"could not save {self.path}: {exc.strerror or exc}")
+    def _save(self, *, quiet: bool = False, overwrite: bool = False) -> None:
+        result = self.sync.save(self._get_document(), overwrite=overwrite)
+        if quiet:
+            if result.conflicts or result.error:
+                self.sync.keep_in_history(self._get_document())
             return
-        self._pending_text = None
-        self.baseline = FileVersion.of(self.path)
-        self._set_state("saved", "", always=True)  # the form shows the time of each save
+        self.result = result
+        if not result.error:
+            self._unsaved = False
+        if self._on_result is not None:
+            self._on_result(result)
+        if result.error:
+            unreadable = "cannot be read" in result.error
+            self._set_state("conflict" if unreadable else "error", result.error)
+        elif result.conflicts:
+            n = len(result.conflicts)
+            self._set_state("conflict", f"{n} field{'s' * (n != 1)} changed in the file too",
+                            always=True)
+        else:
+            self._set_state("saved", "", always=True)  # the form shows the time of each save
 
     def _set_state(self, state: State, message: str, *, always: bool = False) -> None:
         changed = always or (state, message) != (self.state, self.message)

@@ -1,9 +1,13 @@
 """One widget per scalar field of the document, bound both ways to a dotted path.
 
 A binding reads the field when asked (:meth:`FieldBinding.refresh`) and writes it on every
-widget change. A value the document refuses (pydantic validation, or a consistency rule
-such as "the end is after the start") is not written: the widget keeps what the user typed,
-an error shows next to it, and the document (hence the file) keeps its last valid value.
+widget change. A value the document refuses (a time or date it cannot read, pydantic
+validation, or a consistency rule such as "the end is after the start") is not written: the
+widget keeps what the user typed, an error next to it says so and what the file keeps, and
+the document (hence the file) keeps its last valid value. Times and dates are typed as text,
+24-hour, in the document's zone, and read strictly: no browser picker guesses at them. They
+are read when the author leaves the field (or presses Enter), never half-typed: clearing a
+time to retype it does not save an empty one on the way.
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ import ipywidgets as W
 from pydantic import ValidationError
 
 from postmortem_kit.document.layout import get_path
+from postmortem_kit.document.merge import Conflict
 from postmortem_kit.document.model import Postmortem
+from postmortem_kit.document.rules import incident_day
 from postmortem_kit.document.storage import validation_problems
+from postmortem_kit.document.times import format_time, parse_date, parse_time
+from postmortem_kit.widgets.conflicts import Choose, ConflictBox
 
 SEVERITY_OPTIONS = (("—", None), ("P0", "P0"), ("P1", "P1"), ("P2", "P2"), ("P3", "P3"))
 LABEL_WIDTH = "190px"
@@ -45,17 +53,26 @@ class Editor(Protocol):
 
     def errors(self) -> list[tuple[str, str]]: ...
 
+    def show_conflicts(self, conflicts: list[Conflict], choose: Choose) -> None: ...
+
 
 def error_box() -> W.HTML:
-    """The red line under a field that explains why its value was not saved."""
-    return W.HTML("", layout=W.Layout(display="none", margin="0 0 0 " + LABEL_WIDTH))
+    """The red line under a field that explains why its value was not saved.
+
+    The form's style sheet hides it while the field has focus, so a half-typed ``14:0``
+    does not flash an error; it shows once the author leaves the field.
+    """
+    box = W.HTML("", layout=W.Layout(display="none", margin="0 0 0 " + LABEL_WIDTH))
+    box.add_class("pmk-error")
+    return box
 
 
-def show_error(box: W.HTML, message: str | None) -> None:
-    """Show ``message`` in ``box`` (hide the box when None)."""
+def show_error(box: W.HTML, message: str | None, keeps: str | None = None) -> None:
+    """Show ``message`` in ``box`` (hide the box when None); ``keeps`` is what the file has."""
     if message:
+        kept = f"; the file keeps {html.escape(keeps)}" if keeps else ""
         box.value = (f'<span style="color:#b42318">⚠ {html.escape(message)} '
-                     "(not saved)</span>")
+                     f"(not saved{kept})</span>")
         box.layout.display = ""
     else:
         box.value = ""
@@ -106,7 +123,7 @@ class FieldBinding:
                  note: Callable[[Postmortem], str] | None = None) -> None:
         self.ref = ref
         self.path = path
-        self.paths = (path,)
+        self.paths: tuple[str, ...] = (path,)
         self._w_input = widget
         # A stable CSS class per field, so a browser test (or a user's CSS) can find it.
         widget.add_class("pmk-" + path.replace(".", "-").replace("_", "-"))
@@ -117,11 +134,14 @@ class FieldBinding:
         self._quiet = False
         self._note = note
         self._w_note = W.HTML()
+        self.conflict = ConflictBox()
         label_widget = W.HTML(f"<b>{html.escape(label)}</b>",
                               layout=W.Layout(width=LABEL_WIDTH, flex="0 0 auto"))
         row = [label_widget, widget, self._w_note] if note else [label_widget, widget]
-        self.widget = W.VBox([W.HBox(row, layout=W.Layout(align_items="center")),
+        self.widget = W.VBox([self.conflict.widget,
+                              W.HBox(row, layout=W.Layout(align_items="center")),
                               self._w_error])
+        self.widget.add_class("pmk-field")
         widget.observe(self._on_change, names="value")
         self.refresh()
 
@@ -141,6 +161,11 @@ class FieldBinding:
 
     def errors(self) -> list[tuple[str, str]]:
         return [(self.path, self._error)] if self._error else []
+
+    def show_conflicts(self, conflicts: list[Conflict], choose: Choose) -> None:
+        """Show the conflicts on this field (none hides the box)."""
+        self.conflict.show([c for c in conflicts if c.id == self.path], self.ref.document,
+                           choose)
 
     def refresh(self, *, keep_invalid: bool = False) -> None:
         """Show the document's value (with ``keep_invalid``, leave rejected input in place)."""
@@ -193,7 +218,11 @@ class FieldBinding:
     def _set_error(self, message: str | None) -> None:
         was = self._error
         self._error = message
-        show_error(self._w_error, message)
+        keeps = None
+        if message:
+            kept = self._from_doc(self.ref.document, get_path(self.ref.document, self.path))
+            keeps = repr(kept) if isinstance(kept, str) and kept else "it empty"
+        show_error(self._w_error, message, keeps)
         if message != was:
             self.ref.rejected(self.path)  # the pane's marker and the check list count it
 
@@ -224,27 +253,57 @@ def severity_field(ref: DocumentRef, path: str, label: str) -> FieldBinding:
                         W.Dropdown(options=SEVERITY_OPTIONS, layout=W.Layout(width="120px")))
 
 
+def _date_to_doc(pm: Postmortem, text: str) -> dt.date | None:
+    text = (text or "").strip()
+    return parse_date(text) if text else None
+
+
+def _date_from_doc(pm: Postmortem, value: dt.date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
 def date_field(ref: DocumentRef, path: str, label: str) -> FieldBinding:
-    """A calendar date (the browser's date picker)."""
-    return FieldBinding(ref, path, label, W.DatePicker(layout=W.Layout(width="180px")))
+    """A calendar date typed as ``2026-03-14`` (or spelled out: ``14 March 2026``).
+
+    Text rather than the browser's date picker: a picker's parts take partial input (a
+    five-digit year, the 31st of February) and hand the kernel a value other than the one
+    shown; a typed date is read whole or refused with a reason.
+    """
+    widget = W.Text(placeholder="2026-03-14", layout=W.Layout(width="180px"),
+                    continuous_update=False)
+    return FieldBinding(ref, path, label, widget, to_doc=_date_to_doc, from_doc=_date_from_doc)
 
 
-def _time_to_doc(pm: Postmortem, value: dt.datetime | None) -> dt.datetime | None:
-    # The picker shows wall-clock time in the document's zone; the document stores UTC.
-    return None if value is None else pm.localize(value)
+def read_time(pm: Postmortem, text: str) -> dt.datetime | None:
+    """A time typed in a field: ``2026-03-14 14:05`` (24-hour, the document's zone), a time
+    of day on the incident's date (``14:05``), or either with ``UTC`` or an offset.
+
+    Raises ValueError saying what was expected; an empty text is None (the field cleared).
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_time(text, pm.zone, day=incident_day(pm))
+    except ValueError as exc:
+        if str(exc).startswith(("expected", "'")):
+            raise
+        # datetime's own words ("hour must be in 0..23", "day is out of range for month")
+        raise ValueError(f"no such time: {exc} (got {text!r})") from None
 
 
-def _time_from_doc(pm: Postmortem, value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else pm.to_local(value).replace(tzinfo=None)
+def show_time(pm: Postmortem, value: dt.datetime | None) -> str:
+    """A time as the field shows it: date and 24-hour time in the document's zone."""
+    return "" if value is None else format_time(value, pm.zone, day=None, with_zone=False)
 
 
 def time_field(ref: DocumentRef, path: str, label: str) -> FieldBinding:
-    """A date-time picker showing wall-clock time in the document's time zone.
+    """A date and time typed as text, 24-hour, in the document's time zone (shown beside).
 
-    ``NaiveDatetimePicker`` rather than ``DatetimePicker``: the latter converts to the
-    *browser's* zone, while a postmortem is read in the incident's zone, which the
-    document names (and the note beside the picker shows).
+    See :func:`read_time` for what it accepts. Text rather than a picker: pickers follow
+    the browser's locale (``02:03 PM``) while the report is 24-hour, and read partial input.
     """
-    return FieldBinding(ref, path, label, W.NaiveDatetimePicker(layout=W.Layout(width="240px")),
-                        to_doc=_time_to_doc, from_doc=_time_from_doc,
+    widget = W.Text(placeholder="2026-03-14 14:05", layout=W.Layout(width="240px"),
+                    continuous_update=False)
+    return FieldBinding(ref, path, label, widget, to_doc=read_time, from_doc=show_time,
                         note=lambda pm: pm.timezone)

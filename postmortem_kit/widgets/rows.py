@@ -12,7 +12,6 @@ accepted value, or nothing for a new row, so the file never holds half a row.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,11 +21,15 @@ import ipywidgets as W
 from pydantic import ValidationError
 
 from postmortem_kit.document.layout import get_path
+from postmortem_kit.document.merge import Conflict
 from postmortem_kit.document.model import Postmortem
-from postmortem_kit.document.times import format_time, parse_time
+from postmortem_kit.document.rules import incident_day
+from postmortem_kit.document.times import format_time, parse_date, parse_time
 from postmortem_kit.widgets.binding import DocumentRef, error_box, friendly, show_error
+from postmortem_kit.widgets.conflicts import Choose, ConflictBox
 
 CellKind = Literal["text", "time", "date", "choice"]
+Finding = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -43,22 +46,28 @@ class Column:
     default: Any = None  # what a new row starts with (a status starts "open")
 
     def make_widget(self) -> W.ValueWidget:
-        layout = (W.Layout(width=self.width, flex="0 0 auto") if self.width
-                  else W.Layout(flex="1 1 0", min_width="120px"))
-        if self.kind == "date":
-            return W.DatePicker(layout=layout)
+        layout = (W.Layout(width=self.width, flex="0 1 auto", min_width="0") if self.width
+                  else W.Layout(flex="1 1 0", min_width="90px"))
         if self.kind == "choice":
             return W.Dropdown(options=self.options, layout=layout)
-        # A time is parsed when the user leaves the cell, not at every keystroke, so a
-        # half-typed "14:0" never flashes an error.
-        return W.Text(placeholder=self.placeholder, layout=layout,
-                      continuous_update=self.kind != "time")
+        if self.kind == "text":
+            # A text area one line high that wraps and grows with its text (the form's
+            # style sheet sizes it to its content), so nothing is cut off.
+            area = W.Textarea(placeholder=self.placeholder, rows=1, layout=layout)
+            area.add_class("pmk-grow")
+            return area
+        # Times and dates are read when the author leaves the cell, whole: a half-typed
+        # "14:0" is never parsed, and a time cleared to be retyped is not saved empty.
+        return W.Text(placeholder=self.placeholder, layout=layout, continuous_update=False)
 
     def parse(self, pm: Postmortem, raw: Any) -> Any:
         """The cell's value for the model; raises ValueError saying what was expected."""
         if self.kind == "time":
             text = (raw or "").strip()
             return parse_time(text, pm.zone, day=incident_day(pm)) if text else None
+        if self.kind == "date":
+            text = (raw or "").strip()
+            return parse_date(text) if text else None
         if self.kind == "text":
             return raw or ""
         return raw
@@ -68,16 +77,11 @@ class Column:
         if self.kind == "time":
             return "" if value is None else format_time(value, pm.zone, day=incident_day(pm),
                                                         with_zone=False)
+        if self.kind == "date":
+            return "" if value is None else value.isoformat()
         if self.kind == "text":
             return value or ""
         return value
-
-
-def incident_day(pm: Postmortem) -> dt.date | None:
-    """The day a bare time of day (``14:05``) falls on: the Date line, else the start's day."""
-    if pm.overview.date is not None:
-        return pm.overview.date
-    return pm.to_local(pm.overview.start).date() if pm.overview.start else None
 
 
 def _blank(value: Any) -> bool:
@@ -98,11 +102,19 @@ class Row:
         self._w_up = W.Button(description="↑", tooltip="Move up", layout=small)
         self._w_down = W.Button(description="↓", tooltip="Move down", layout=small)
         self._w_remove = W.Button(description="✕", tooltip="Remove this row", layout=small)
+        for button, name in ((self._w_up, "up"), (self._w_down, "down"),
+                             (self._w_remove, "remove")):
+            button.add_class("pmk-" + name)
         self._w_error = error_box()
         self._w_error.layout.margin = "0"
+        self._w_notes = W.HTML(layout=W.Layout(display="none"))  # rule findings (no owner)
+        self._w_notes.add_class("pmk-row-notes")
         buttons = [self._w_up, self._w_down] if editor.reorder else []
-        self.widget = W.VBox([W.HBox([*self.cells.values(), *buttons, self._w_remove]),
-                              self._w_error])
+        cells = W.HBox([*self.cells.values(), *buttons, self._w_remove],
+                       layout=W.Layout(align_items="flex-start"))
+        cells.add_class("pmk-row")
+        self.widget = W.VBox([cells, self._w_error, self._w_notes])
+        self.widget.add_class("pmk-rowbox")
         self._w_up.on_click(lambda _: editor.move(self, -1))
         self._w_down.on_click(lambda _: editor.move(self, +1))
         self._w_remove.on_click(lambda _: editor.remove(self))
@@ -210,17 +222,23 @@ class RowsEditor:
                                layout=W.Layout(width="auto"))
         self._w_add.on_click(lambda _: self.add())
         header = [W.HTML(f"<b>{html.escape(c.label)}</b>",
-                         layout=W.Layout(width=c.width, flex="0 0 auto") if c.width
-                         else W.Layout(flex="1 1 0", min_width="120px"))
+                         layout=W.Layout(width=c.width, flex="0 1 auto", min_width="0")
+                         if c.width else W.Layout(flex="1 1 0", min_width="90px"))
                   for c in self.columns]
+        for column, label in zip(self.columns, header, strict=True):
+            label.add_class("pmk-cell-" + column.name.replace("_", "-"))
         # The rows end in 34px buttons (plus margins) the header does not have: pad it so
         # the flexible columns line up with their cells.
         buttons = 3 if reorder else 1
-        header.append(W.HTML(layout=W.Layout(width=f"{buttons * 38}px", flex="0 0 auto")))
-        self._w_header = W.HBox(header) if len(self.columns) > 1 else W.HBox()
-        self.widget = W.VBox([self._w_header, self._w_rows,
+        pad = W.HTML(layout=W.Layout(width=f"{buttons * 38}px", flex="0 0 auto"))
+        pad.add_class("pmk-pad")
+        self._w_header = W.HBox([*header, pad]) if len(self.columns) > 1 else W.HBox()
+        self._w_header.add_class("pmk-head")
+        self.conflict = ConflictBox()
+        self.widget = W.VBox([self.conflict.widget, self._w_header, self._w_rows,
                               W.HBox([self._w_add, *extra])])
         self.widget.add_class("pmk-" + path.replace(".", "-").replace("_", "-"))
+        self.widget.add_class("pmk-rows")
         self.refresh()
 
     # -- reading and writing the document -----------------------------------------------
@@ -271,6 +289,30 @@ class RowsEditor:
     def errors(self) -> list[tuple[str, str]]:
         return [(f"{self.path}[{i}]", row.error) for i, row in enumerate(self.rows)
                 if row.error]
+
+    def show_conflicts(self, conflicts: list[Conflict], choose: Choose) -> None:
+        """Show the conflicts in this list, above it (none hides the box)."""
+        self.conflict.show([c for c in conflicts if c.field == self.path],
+                           self.ref.document, choose)
+
+    def show_findings(self, findings: list[Finding]) -> None:
+        """Mark rows the document's rules flag (``path[i].field``, message) under the row.
+
+        Items map to rows in order: rows whose input was refused contribute no item.
+        """
+        by_item: dict[int, list[str]] = {}
+        for where, message in findings:
+            if where.startswith(self.path + "["):
+                index = int(where[len(self.path) + 1:].split("]")[0])
+                by_item.setdefault(index, []).append(message)
+        item = 0
+        for row in self.rows:
+            notes = by_item.get(item, []) if row.last_valid is not None else []
+            item += row.last_valid is not None
+            text = "; ".join(notes)
+            row._w_notes.value = (f'<span style="color:#9a6700">⚠ {html.escape(text)}</span>'
+                                  if text else "")
+            row._w_notes.layout.display = "" if text else "none"
 
     # -- row operations ------------------------------------------------------------------
     def add(self, **values: Any) -> Row:

@@ -1,4 +1,4 @@
-"""postmortem.json: round trip, atomic saves with a .bak, and errors that name the field."""
+"""postmortem.json: round trip, atomic saves kept in a history, errors that name the field."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from postmortem_kit.document import Postmortem
+from postmortem_kit.document import Postmortem, history
 from postmortem_kit.errors import DocumentError, InputError
 
 
@@ -33,13 +33,17 @@ def test_file_carries_schema_version_and_utc_times(tmp_path):
     assert data["overview"]["start"] == "2026-03-14T13:07:00Z"
 
 
-def test_save_keeps_the_previous_version_as_bak(tmp_path):
+def _titles(path) -> list[str]:
+    return [Postmortem.from_json(v.read().decode()).title for v in history.versions(path)]
+
+
+def test_save_keeps_every_version_in_the_history_beside_the_file(tmp_path):
     path = tmp_path / "postmortem.json"
     Postmortem(title="first").save(path)
-    assert not (tmp_path / "postmortem.json.bak").exists()
     Postmortem(title="second").save(path)
     assert Postmortem.load(path).title == "second"
-    assert Postmortem.load(tmp_path / "postmortem.json.bak").title == "first"
+    assert _titles(path) == ["first", "second"]
+    assert not (tmp_path / "postmortem.json.bak").exists()
 
 
 def test_failed_save_leaves_the_old_file_and_no_temporary_files(tmp_path, monkeypatch):
@@ -54,7 +58,9 @@ def test_failed_save_leaves_the_old_file_and_no_temporary_files(tmp_path, monkey
         Postmortem(title="never written").save(path)
     monkeypatch.undo()
     assert Postmortem.load(path).title == "good"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["postmortem.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".postmortem.json.history",
+                                                          "postmortem.json"]
+    assert _titles(path) == ["good"]  # no temporary file left in the history either
 
 
 _SAVER = textwrap.dedent("""
@@ -87,8 +93,8 @@ def test_killing_the_process_mid_save_never_leaves_a_broken_file(tmp_path):
     for delay in (0.15, 0.3, 0.45, 0.6, 0.75):
         _kill_a_saver(path, delay)
         assert Postmortem.load(path).title.startswith("version ")
-        if (tmp_path / "postmortem.json.bak").exists():
-            assert Postmortem.load(tmp_path / "postmortem.json.bak").title.startswith("version ")
+        for version in history.versions(path):
+            assert Postmortem.from_json(version.read().decode()).title.startswith("version ")
     title = Postmortem.load(path).title
     assert title != "version 0", "the saver never completed a save: the test proved nothing"
 
@@ -162,10 +168,10 @@ def test_saving_through_a_symlink_updates_the_target_and_keeps_the_link(tmp_path
     Postmortem(title="second").save(link)
     assert link.is_symlink() and os.readlink(link) == os.path.join("..", "docs", "postmortem.json")
     assert Postmortem.load(target).title == "second"
-    # the backup and any temporary file belong beside the real file, not the link
-    assert Postmortem.load(tmp_path / "docs" / "postmortem.json.bak").title == "first"
+    # the history and any temporary file belong beside the real file, not the link
+    assert _titles(target) == _titles(link) == ["first", "second"]
     assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == [
-        "postmortem.json", "postmortem.json.bak"]
+        ".postmortem.json.history", "postmortem.json"]
     assert sorted(p.name for p in (tmp_path / "notebooks").iterdir()) == ["postmortem.json"]
 
 
@@ -190,13 +196,16 @@ def test_the_form_autosave_also_saves_through_a_symlink(tmp_path):
     from postmortem_kit.widgets.autosave import Autosaver
 
     link, target = _linked_document(tmp_path)
-    saver = Autosaver(link, delay=0)
-    saver.request(Postmortem(title="second").to_json())
-    saver.request(Postmortem(title="third").to_json())
+    doc = {"pm": Postmortem(title="second")}
+    saver = Autosaver(link, lambda: doc["pm"], delay=0)
+    saver.request()
+    doc["pm"] = Postmortem(title="third")
+    saver.request()
     assert saver.state == "saved", saver.message  # its own save is not someone else's edit
+    assert saver.result.taken == ()
     assert link.is_symlink()
     assert Postmortem.load(target).title == "third"
-    assert Postmortem.load(tmp_path / "docs" / "postmortem.json.bak").title == "second"
+    assert _titles(target)[-1] == "third"
 
 
 def test_killing_the_process_mid_save_through_a_symlink_leaves_link_and_target_whole(tmp_path):

@@ -74,3 +74,29 @@ def test_a_missing_phase_leaves_its_field_empty():
     assert pm.overview.start is None and pm.detection.time is None
     assert pm.key_events == []
     assert pd.isna(tl.phases.at["started", "time"])
+
+
+def test_a_key_event_the_author_removed_never_comes_back_unasked(timeline):
+    pm = Postmortem()
+    pm.prefill(timeline)
+    gone = pm.key_events[1]
+    pm.key_events = [e for e in pm.key_events if e != gone]
+    pm.dismiss(gone.time, gone.event)
+    pm.key_events = []  # even an emptied table is not refilled with it
+    pm.prefill(timeline)
+    assert (gone.time, gone.event) not in {(e.time, e.event) for e in pm.key_events}
+    assert Postmortem.from_json(pm.to_json()).dismissed(gone.time, gone.event)
+    # asking for that candidate by position brings it back and forgets the dismissal
+    at = [i for i, (t, ev) in enumerate(zip(timeline.key_events["time"],
+                                            timeline.key_events["event"], strict=True))
+          if pd.Timestamp(t).to_pydatetime() == gone.time and ev == gone.event]
+    pm.prefill(timeline, key_events=at)
+    assert (gone.time, gone.event) in {(e.time, e.event) for e in pm.key_events}
+    assert not pm.dismissed_key_events
+
+
+def test_dismissed_events_are_editing_state_and_not_in_the_report():
+    pm = Postmortem()
+    pm.dismiss(dt.datetime(2026, 5, 4, 10, 1, tzinfo=UTC), "a chat message nobody needs")
+    assert "nobody needs" not in pm.to_markdown() and "nobody needs" not in pm.to_html()
+    assert Postmortem.from_json(pm.to_json()) == pm

@@ -1,9 +1,10 @@
-"""The autosaver: debounced, atomic with a .bak, never writing over someone else's edit."""
+"""The autosaver: debounced, atomic, every version kept, merging what changed on disk."""
 
 from __future__ import annotations
 
 import os
 
+from postmortem_kit.document import Postmortem, history
 from postmortem_kit.widgets.autosave import Autosaver, Debouncer, FileVersion
 
 
@@ -27,69 +28,146 @@ def test_debouncer_flush_runs_the_waiting_call_now_and_only_once(schedule):
     assert schedule.run_due() == 0  # the scheduled call was cancelled
 
 
+class Editing:
+    """A document being edited, and the autosaver saving it."""
+
+    def __init__(self, path, **kw) -> None:
+        self.saver = Autosaver(path, lambda: self.pm, on_result=self.adopt, **kw)
+        self.pm = self.saver.load()
+
+    def adopt(self, result) -> None:
+        if result.document is not None:  # as the form does: show what was merged in
+            self.pm = result.document
+
+    def edit(self, **overview) -> None:
+        for key, value in overview.items():
+            setattr(self.pm.overview, key, value)
+        self.saver.request()
+
+
+def edit_elsewhere(path, **overview) -> None:
+    other = Postmortem.load(path)
+    for key, value in overview.items():
+        setattr(other.overview, key, value)
+    other.save(path)
+
+
 def test_edits_are_written_only_after_the_quiet_period(tmp_path, schedule):
     path = tmp_path / "pm.json"
-    saver = Autosaver(path, delay=1.0, schedule=schedule)
-    saver.request("one\n")
-    saver.request("two\n")
-    assert not path.exists() and saver.state == "pending" and saver.has_unsaved
+    doc = Editing(path, delay=1.0, schedule=schedule)
+    doc.edit(impact="one")
+    doc.edit(impact="two")
+    assert not path.exists() and doc.saver.state == "pending" and doc.saver.has_unsaved
     schedule.run_due()
-    assert path.read_text() == "two\n" and saver.state == "saved" and not saver.has_unsaved
+    assert Postmortem.load(path).overview.impact == "two"
+    assert doc.saver.state == "saved" and not doc.saver.has_unsaved
 
 
-def test_each_save_keeps_the_previous_file_as_bak(tmp_path):
+def test_a_minute_of_autosaves_is_one_version_in_the_history(tmp_path):
     path = tmp_path / "pm.json"
-    saver = Autosaver(path, delay=0)
-    saver.request("first\n")
-    saver.request("second\n")
-    assert path.read_text() == "second\n"
-    assert (tmp_path / "pm.json.bak").read_text() == "first\n"
+    doc = Editing(path, delay=0)
+    for text in ("t", "ty", "typ", "typed"):
+        doc.edit(impact=text)
+    assert [Postmortem.from_json(v.read().decode()).overview.impact
+            for v in history.versions(path)] == ["typed"]
 
 
-def test_an_external_change_stops_saving_until_the_user_decides(tmp_path):
+def test_an_external_change_to_another_field_is_merged_not_overwritten(tmp_path):
     path = tmp_path / "pm.json"
-    path.write_text("original\n")
-    states = []
-    saver = Autosaver(path, delay=0, on_state=states.append)
-    path.write_text("theirs\n")
-    saver.request("mine\n")
-    assert saver.state == "conflict" and states[-1] == "conflict"
-    assert path.read_text() == "theirs\n"
-    saver.request("mine, edited again\n")  # more edits while in conflict: still not written
-    saver.flush()
-    assert path.read_text() == "theirs\n" and saver.has_unsaved
-    saver.keep_mine()
-    assert path.read_text() == "mine, edited again\n" and saver.state == "saved"
-    assert (tmp_path / "pm.json.bak").read_text() == "theirs\n"
+    Postmortem().save(path)
+    doc = Editing(path, delay=0)
+    edit_elsewhere(path, severity="P1")
+    doc.edit(impact="mine")
+    saved = Postmortem.load(path)
+    assert (saved.overview.impact, saved.overview.severity) == ("mine", "P1")
+    assert doc.saver.state == "saved" and doc.saver.result.taken == ("overview.severity",)
+    assert doc.pm.overview.severity == "P1"  # the editor takes it too
 
 
-def test_a_file_created_by_someone_else_is_a_conflict_too(tmp_path):
+def test_the_same_field_changed_both_ways_waits_for_a_choice_and_the_file_keeps_theirs(
+        tmp_path):
     path = tmp_path / "pm.json"
-    saver = Autosaver(path, delay=0)
-    path.write_text("theirs\n")
-    saver.request("mine\n")
-    assert saver.state == "conflict" and path.read_text() == "theirs\n"
+    Postmortem().save(path)
+    doc = Editing(path, delay=0)
+    edit_elsewhere(path, impact="theirs", severity="P0")
+    doc.edit(impact="mine")
+    assert doc.saver.state == "conflict"
+    [conflict] = doc.saver.result.conflicts
+    assert (conflict.id, conflict.mine, conflict.theirs) == ("overview.impact", "mine", "theirs")
+    saved = Postmortem.load(path)
+    assert (saved.overview.impact, saved.overview.severity) == ("theirs", "P0")
+    # more edits while the choice waits are merged and saved; the contested field is not
+    doc.edit(date="2026-03-14")
+    saved = Postmortem.load(path)
+    assert saved.overview.date.isoformat() == "2026-03-14" and saved.overview.impact == "theirs"
+    doc.saver.choose("overview.impact", "mine")
+    assert doc.saver.state == "saved" and Postmortem.load(path).overview.impact == "mine"
+    # settled: the merge is the new base, so the next external edit merges plainly
+    edit_elsewhere(path, impact="theirs again")
+    doc.edit(severity="P2")
+    saved = Postmortem.load(path)
+    assert doc.saver.state == "saved" and doc.saver.result.taken == ("overview.impact",)
+    assert (saved.overview.impact, saved.overview.severity) == ("theirs again", "P2")
 
 
-def test_touching_the_file_without_changing_it_is_not_a_conflict(tmp_path):
+def test_a_file_created_by_someone_else_is_merged_with_the_new_document(tmp_path):
     path = tmp_path / "pm.json"
-    path.write_text("same\n")
-    saver = Autosaver(path, delay=0)
+    doc = Editing(path, delay=0)
+    Postmortem(title="Theirs").save(path)
+    doc.edit(impact="mine")
+    saved = Postmortem.load(path)
+    assert (saved.title, saved.overview.impact) == ("Theirs", "mine")
+
+
+def test_touching_the_file_without_changing_it_is_not_a_change(tmp_path):
+    path = tmp_path / "pm.json"
+    Postmortem().save(path)
+    doc = Editing(path, delay=0)
     stat = path.stat()
-
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
-    saver.request("mine\n")
-    assert saver.state == "saved" and path.read_text() == "mine\n"
+    doc.edit(impact="mine")
+    assert doc.saver.state == "saved" and doc.saver.result.taken == ()
+
+
+def test_an_unreadable_file_is_not_overwritten_until_the_author_says_so(tmp_path):
+    path = tmp_path / "pm.json"
+    Postmortem().save(path)
+    doc = Editing(path, delay=0)
+    path.write_text("{ a hand edit gone wrong")
+    doc.edit(impact="mine")
+    assert doc.saver.state == "conflict" and "cannot be read" in doc.saver.message
+    assert path.read_text() == "{ a hand edit gone wrong"
+    doc.saver.overwrite()
+    assert Postmortem.load(path).overview.impact == "mine"
+    assert history.versions(path)[-2].read() == b"{ a hand edit gone wrong"
 
 
 def test_a_failed_write_keeps_the_edit_pending_and_retries(tmp_path):
     path = tmp_path / "missing-folder" / "pm.json"
-    saver = Autosaver(path, delay=0)
-    saver.request("mine\n")
-    assert saver.state == "error" and "could not save" in saver.message and saver.has_unsaved
+    doc = Editing(path, delay=0)
+    doc.edit(impact="mine")
+    assert doc.saver.state == "error" and "could not save" in doc.saver.message
+    assert doc.saver.has_unsaved
     path.parent.mkdir()
-    saver.flush()
-    assert saver.state == "saved" and path.read_text() == "mine\n"
+    doc.saver.flush()
+    assert doc.saver.state == "saved" and Postmortem.load(path).overview.impact == "mine"
+
+
+def test_a_quiet_flush_at_exit_keeps_an_unsettled_side_in_the_history(tmp_path):
+    path = tmp_path / "pm.json"
+    Postmortem().save(path)
+    states = []
+    doc = Editing(path, delay=10, schedule=lambda d, fn: (lambda: None),
+                  on_state=states.append)
+    edit_elsewhere(path, impact="theirs")
+    doc.edit(impact="mine, typed just before the kernel exits")
+    before = list(states)
+    doc.saver.flush(quiet=True)
+    assert states == before  # nothing told (no widget update while the kernel exits)
+    assert Postmortem.load(path).overview.impact == "theirs"
+    kept = [Postmortem.from_json(v.read().decode()).overview.impact
+            for v in history.versions(path)]
+    assert kept[-1] == "mine, typed just before the kernel exits"
 
 
 def test_file_version_tells_content_changes_from_rewrites(tmp_path):

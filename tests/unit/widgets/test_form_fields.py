@@ -32,11 +32,11 @@ def test_every_kind_of_field_writes_the_document_and_the_file(make_form, pm_path
     form.field("title").value = "Checkout outage"
     form.field("overview.impact").value = "a third of checkouts failed"
     form.field("overview.severity").value = "P1"
-    form.field("overview.date").value = dt.date(2026, 3, 14)
-    # pickers show wall-clock time in the document's zone; the file holds UTC
-    form.field("overview.start").value = dt.datetime(2026, 3, 14, 14, 7)
-    form.field("detection.time").value = dt.datetime(2026, 3, 14, 14, 12)
-    form.field("follow_up.review_date").value = dt.date(2026, 3, 21)
+    form.field("overview.date").value = "2026-03-14"
+    # times are typed in the document's zone, 24-hour; the file holds UTC
+    form.field("overview.start").value = "2026-03-14 14:07"
+    form.field("detection.time").value = "14:12"  # a time of day falls on the Date line
+    form.field("follow_up.review_date").value = "21 March 2026"
     data = saved(pm_path)
     assert data["title"] == "Checkout outage" and data["timezone"] == "Europe/Berlin"
     assert data["overview"] == {"date": "2026-03-14", "start": "2026-03-14T13:07:00Z",
@@ -57,7 +57,8 @@ def test_long_text_is_a_textarea_and_severity_offers_p0_to_p3_or_nothing(make_fo
     assert type(form.field("root_cause.technical_cause")._w_input).__name__ == "Textarea"
     assert [v for _, v in form.field("overview.severity")._w_input.options] == \
         [None, "P0", "P1", "P2", "P3"]
-    assert type(form.field("overview.start")._w_input).__name__ == "NaiveDatetimePicker"
+    assert type(form.field("overview.start")._w_input).__name__ == "Text"  # no picker
+    assert type(form.field("overview.date")._w_input).__name__ == "Text"
 
 
 def test_a_new_form_on_the_same_file_shows_every_value(make_form, pm_path, example_json):
@@ -67,7 +68,7 @@ def test_a_new_form_on_the_same_file_shows_every_value(make_form, pm_path, examp
     assert form.document == original
     assert form.field("overview.impact").value == original.overview.impact
     # 13:07 UTC is 14:07 in Berlin, the document's zone
-    assert form.field("overview.start").value == dt.datetime(2026, 3, 14, 14, 7)
+    assert form.field("overview.start").value == "2026-03-14 14:07"
     assert form.editor("key_events").rows[0].cells["time"].value == "14:04:10"
     assert form.editor("went_well").rows[2].cells["text"].value == original.went_well[2]
     assert make_form().document == original
@@ -75,16 +76,17 @@ def test_a_new_form_on_the_same_file_shows_every_value(make_form, pm_path, examp
 
 def test_an_end_before_the_start_shows_an_error_and_keeps_the_saved_end(make_form, pm_path):
     form = make_form()
-    form.field("overview.start").value = dt.datetime(2026, 3, 14, 13, 0)
-    form.field("overview.end").value = dt.datetime(2026, 3, 14, 14, 0)
-    form.field("overview.end").value = dt.datetime(2026, 3, 14, 12, 0)
+    form.field("overview.start").value = "2026-03-14 13:00"
+    form.field("overview.end").value = "2026-03-14 14:00"
+    form.field("overview.end").value = "2026-03-14 12:00"
     end = form.field("overview.end")
     assert "before the start" in end.error and end._w_error.layout.display == ""
+    assert "the file keeps &#x27;2026-03-14 14:00&#x27;" in end._w_error.value
     assert saved(pm_path)["overview"]["end"] == "2026-03-14T14:00:00Z"
     assert "typed, not saved" in form._w_check.value
     assert form._w_accordion.titles[0].startswith("✗")
     # moving the start earlier makes the typed end valid: it is written then
-    form.field("overview.start").value = dt.datetime(2026, 3, 14, 11, 0)
+    form.field("overview.start").value = "2026-03-14 11:00"
     assert end.error is None and end._w_error.layout.display == "none"
     assert saved(pm_path)["overview"]["end"] == "2026-03-14T12:00:00Z"
 
@@ -108,10 +110,10 @@ def test_an_empty_title_is_refused(make_form, pm_path):
 
 def test_changing_the_time_zone_shows_the_same_instant_in_the_new_zone(make_form):
     form = make_form()
-    form.field("overview.start").value = dt.datetime(2026, 3, 14, 13, 0)
+    form.field("overview.start").value = "2026-03-14 13:00"
     form.field("timezone").value = "Europe/Berlin"
     assert form.document.overview.start == dt.datetime(2026, 3, 14, 13, 0, tzinfo=UTC)
-    assert form.field("overview.start").value == dt.datetime(2026, 3, 14, 14, 0)
+    assert form.field("overview.start").value == "2026-03-14 14:00"
     assert "Europe/Berlin" in form.field("overview.start")._w_note.value
 
 
@@ -122,7 +124,7 @@ def test_edits_wait_for_the_quiet_period_and_flush_writes_them(make_form, pm_pat
     assert not pm_path.exists() and form.state == "pending"
     form.flush()
     assert Postmortem.load(pm_path).overview.impact == "first and second"
-    assert form.state == "saved" and "saved to" in form._w_status.value
+    assert form.state == "saved" and "Saved to" in form._w_status.value
 
 
 def test_rerunning_the_cell_flushes_the_previous_form_first(make_form, pm_path, schedule):
@@ -145,12 +147,18 @@ def test_the_form_displays_as_its_root_widget(make_form):
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
-def test_every_save_keeps_the_previous_file_as_bak(make_form, pm_path):
+def test_saves_are_kept_in_the_history_beside_the_file(make_form, pm_path):
+    from postmortem_kit.document import history
+
+    Postmortem(title="before the form").save(pm_path)
     form = make_form()
     form.field("overview.impact").value = "first"
     form.field("overview.impact").value = "second"
     assert Postmortem.load(pm_path).overview.impact == "second"
-    assert Postmortem.load(pm_path.with_name("postmortem.json.bak")).overview.impact == "first"
+    kept = [Postmortem.from_json(v.read().decode()) for v in history.versions(pm_path)]
+    assert kept[0].title == "before the form"
+    assert kept[-1].overview.impact == "second"
+    assert not pm_path.with_name("postmortem.json.bak").exists()
 
 
 def test_pending_edits_are_written_when_the_kernel_exits(make_form, pm_path, schedule):
@@ -161,3 +169,34 @@ def test_pending_edits_are_written_when_the_kernel_exits(make_form, pm_path, sch
     assert not pm_path.exists()
     _flush_live_forms()  # what atexit runs when the kernel process ends
     assert Postmortem.load(pm_path).overview.impact == "typed just before a restart"
+
+
+@pytest.mark.parametrize(("typed", "why"), [
+    ("20261-03-14 15:21", "expected a time like"),  # a five-digit year
+    ("2026-02-31 15:21", "no such time: day is out of range for month"),
+    ("2026-03-14 25:00", "no such time: hour must be in 0..23"),
+    ("02:03 PM", "expected a time like"),  # times are 24-hour
+])
+def test_a_time_not_understood_is_refused_beside_the_field_and_never_saved(
+        make_form, pm_path, typed, why):
+    form = make_form()
+    end = form.field("overview.end")
+    end.value = "2026-03-14 15:21"
+    end.value = typed
+    assert why in end.error
+    assert "not saved; the file keeps &#x27;2026-03-14 15:21&#x27;" in end._w_error.value
+    assert saved(pm_path)["overview"]["end"] == "2026-03-14T15:21:00Z"
+    assert "1 field not saved" in form._w_status.value
+    end.value = ""  # clearing the field is a value too: no end yet
+    assert end.error is None and saved(pm_path)["overview"]["end"] is None
+
+
+@pytest.mark.parametrize("typed", ["02312026", "2026-02-31", "20261-03-14"])
+def test_a_date_not_understood_is_refused_and_the_file_keeps_the_shown_date(
+        make_form, pm_path, typed):
+    form = make_form()
+    date = form.field("overview.date")
+    date.value = "2026-03-14"
+    date.value = typed
+    assert "expected a date like 2026-03-14" in date.error
+    assert saved(pm_path)["overview"]["date"] == "2026-03-14"

@@ -10,6 +10,12 @@ The sections mirror ``shared/postmortem-template.md`` in its order. Conventions:
 - The duration is never stored: :attr:`Overview.duration` is ``end - start``.
 - Long-term action items are prioritised ``high`` / ``medium`` / ``low`` (severity already
   uses P0-P3; a second P-scale for work items invites confusing the two).
+- Free text holds inline Markdown as the person wrote it (```code```, ``*emphasis*``,
+  ``[links](https://...)``); see :mod:`~postmortem_kit.document.markdown_inline`.
+- Two fields go beyond the template and are written only when filled, so a file that does
+  not use them is the same as before: ``overview.category`` (what kind of incident, for
+  comparing many) and ``notes`` (what a document imported from another layout held that
+  maps to no field of the template, kept verbatim).
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -92,6 +100,14 @@ class Overview(_Part):
     end: UtcTime | None = None
     impact: Text = ""
     severity: SeverityField = None
+    category: Text = ""  # beyond the template: "database", "deploy", ... (written when set)
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_category(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("category"):
+            data.pop("category", None)
+        return data
 
     @property
     def duration(self) -> timedelta | None:
@@ -187,6 +203,14 @@ class Link(_Part):
         return value
 
 
+class Note(_Part):
+    """Text a document held under a heading that maps to no field of the template, verbatim
+    (Markdown), so importing another layout never drops what people wrote."""
+
+    heading: Item
+    text: Item
+
+
 class FollowUp(_Part):
     review_date: dt.date | None = None
     stakeholders: list[Item] = Field(default_factory=list)
@@ -225,6 +249,14 @@ class Postmortem(_Part):
     prevention: Prevention = Field(default_factory=Prevention)
     supporting_documentation: list[Link] = Field(default_factory=list)
     follow_up: FollowUp = Field(default_factory=FollowUp)
+    notes: list[Note] = Field(default_factory=list)  # beyond the template (written when any)
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_notes(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("notes"):
+            data.pop("notes", None)
+        return data
 
     @field_validator("timezone")
     @classmethod

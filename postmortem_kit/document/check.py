@@ -78,7 +78,7 @@ def check(pm: Postmortem, *, placeholders: Sequence[tuple[int, str]] | None = No
     """
     problems: list[Problem] = []
     problems += _empty_fields(pm)
-    problems += _placeholder_text(pm, placeholders or [])
+    problems += _placeholder_text(pm, list(placeholders or []))
     problems += _window(pm)
     problems += _key_event_order(pm)
     problems += _action_items(pm)
@@ -103,7 +103,7 @@ def check_parsed(parsed: ParseResult, *, strict: bool = False) -> list[Problem]:
 def _locate(where: str, lines: Mapping[str, int]) -> str:
     from postmortem_kit.document.markdown_parse import locate
 
-    return where if where.startswith("line ") else locate(where, lines)
+    return where if where.startswith("line ") else locate(where, dict(lines))
 
 
 def _empty_fields(pm: Postmortem) -> list[Problem]:

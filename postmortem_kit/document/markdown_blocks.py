@@ -94,7 +94,10 @@ def read_blocks(text: str) -> Source:
             start, end = token.map or (0, 0)
             current_list.items.append(Item(start, end, item_text(lines, start, end)))
             continue
-        if token.type == "tr_open" and current_table is not None and token.map:
+        # A table's rows sit two levels down (table > thead/tbody > tr); deeper ones belong
+        # to a table nested in a list item or a quote.
+        if token.type == "tr_open" and token.level == 2 and current_table is not None \
+                and token.map:
             if current_table.header < 0:
                 current_table.header = token.map[0]
             else:
@@ -109,6 +112,7 @@ def read_blocks(text: str) -> Source:
         if kind == "html" and token.content.lstrip().startswith("<!--"):
             kind = "comment"
         block = Block(kind, start, end)
+        current_list = current_table = None
         if kind == "heading":
             block.level = int(token.tag[1])
         elif kind == "list":

@@ -61,6 +61,7 @@ _SUB_HEAD = re.compile(r"<sub>(?P<key>source|provenance): ?")
 _MARKER_START = re.compile(r"<sub>(?:source|provenance):")
 _PAREN_TAIL = re.compile(r"\([^()]*\)\s*$")
 _RANGE_WORD = re.compile(r"(?<!\s)\s+(?:to|until|→|-|–|—)\s+")
+_PICTURES = re.compile(r"(?:[ \t]*!\[(?:\\.|[^\]\\\n])*\]\([^()\s]*\)[ \t]*\n?)+")
 BEFORE_FIRST_SECTION = "Before the first section"
 
 
@@ -301,7 +302,13 @@ class _Reader:
         if block.kind == "list":
             pieces = [(item.start, item.end, item.text) for item in block.items]
         else:
-            pieces = [(block.start, block.end, self.src.text(block.start, block.end))]
+            text = self.src.text(block.start, block.end)
+            if isinstance(listing, L.LinkList) and _PICTURES.fullmatch(text):
+                # The exported report shows each chart under its link (display.py): a copy.
+                self.result.notes.append((block.line, "pictures under the links: shown, not "
+                                                      "imported (the links are)"))
+                return
+            pieces = [(block.start, block.end, text)]
         spare = ((listing.placeholder,) if isinstance(listing, L.NumberedList)
                  else listing.placeholders)
         for start, end, text in pieces:
@@ -400,8 +407,12 @@ def _markers(text: str, pos: int) -> tuple[dict[str, str], int]:
 # -- from raw strings to the model ------------------------------------------------------------
 
 def build(raw: Raw, title: tuple[int, str] | None, zone_name: str, result: ParseResult,
-          source: str | None) -> None:
-    """Interpret ``raw`` into ``result.document``; raise DocumentError listing every problem."""
+          source: str | None, *, extend: Callable[..., None] | None = None) -> None:
+    """Interpret ``raw`` into ``result.document``; raise DocumentError listing every problem.
+
+    ``extend(data, lines_by_path, problems)`` adds what the strings of ``raw`` do not carry
+    (an importer's key events, already read) before the model is validated.
+    """
     problems: list[tuple[str, str]] = []
     try:
         zone = find_zone(zone_name)
@@ -410,6 +421,8 @@ def build(raw: Raw, title: tuple[int, str] | None, zone_name: str, result: Parse
         zone = ZoneInfo("UTC")
     data, lines_by_path = _interpret(raw, zone, problems, result)
     data["timezone"] = zone_name if not problems or zone_name == "UTC" else "UTC"
+    if extend is not None:
+        extend(data, lines_by_path, problems)
     if title and title[1]:
         data["title"] = title[1]
         lines_by_path["title"] = title[0]
@@ -432,6 +445,7 @@ def _interpret(raw: Raw, zone: ZoneInfo, problems: list[tuple[str, str]],
     data: dict[str, Any] = {}
     where: dict[str, int] = {}
     blocks = {b.path: b for s in L.LAYOUT for b in s.blocks}
+    labeled = {b.path: b for b in blocks.values() if isinstance(b, L.Labeled)}
 
     def put(path: str, value: Any, line: int) -> None:
         node = data
@@ -444,7 +458,7 @@ def _interpret(raw: Raw, zone: ZoneInfo, problems: list[tuple[str, str]],
     day = None
     if "overview.date" in raw.labeled:
         line, value = raw.labeled["overview.date"]
-        value = _value(value, blocks["overview.date"])
+        value = _value(value, labeled["overview.date"])
         if value:
             try:
                 day = parse_date(value)
@@ -460,8 +474,7 @@ def _interpret(raw: Raw, zone: ZoneInfo, problems: list[tuple[str, str]],
             return None
 
     for path, (line, written) in raw.labeled.items():
-        block = blocks[path]
-        assert isinstance(block, L.Labeled)
+        block = labeled[path]
         value = _value(written, block)
         if not value or path == "overview.date":
             continue
@@ -480,11 +493,12 @@ def _interpret(raw: Raw, zone: ZoneInfo, problems: list[tuple[str, str]],
             put(path, value, line)
 
     for path, items in raw.lists.items():
-        block = blocks[path]
-        if isinstance(block, L.LinkList):
+        listing = blocks[path]
+        if isinstance(listing, L.LinkList):
             values: list[Any] = [link_item(text) for _, text in items]
         else:
-            reserved = _equals(block.placeholder)  # type: ignore[union-attr]
+            assert isinstance(listing, L.NumberedList)
+            reserved = _equals(listing.placeholder)
             values = [decode_markdown(unguard(text.strip(), reserved), one_line=False)
                       for _, text in items]
         put(path, values, items[0][0])

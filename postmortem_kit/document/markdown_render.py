@@ -9,6 +9,7 @@ file parses back to the same document.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from postmortem_kit.document import layout as L
@@ -26,6 +27,7 @@ from postmortem_kit.document.model import Postmortem
 from postmortem_kit.document.times import format_date, format_duration, format_time
 
 EMPTY_CELL = "—"
+_BLOCK_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)|`{3,}|~{3,}|\|")
 META_PREFIX = "<!-- postmortem-kit:"
 
 
@@ -52,6 +54,10 @@ def _render_block(pm: Postmortem, block: L.Block) -> list[str]:
         value = _labeled_value(pm, block)
         if value is None:
             return []
+        if _BLOCK_START.match(value):
+            # A value that opens with a list, a fence or a table reads as one only on a line
+            # of its own, under the label.
+            return [f"- **{block.label}**:", *indent(value, "  ", 2)]
         return indent(value, f"- **{block.label}**: ", 2)
     if isinstance(block, L.NumberedList):
         items = L.get_path(pm, block.path)

@@ -42,7 +42,7 @@ from pydantic import (
 if TYPE_CHECKING:  # pragma: no cover  (the timeline imports pandas; the document does not)
     from postmortem_kit.timeline.model import Timeline
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 DEFAULT_TITLE = "Incident Postmortem Template"
 
 Severity = Literal["P0", "P1", "P2", "P3"]
@@ -338,11 +338,26 @@ class Postmortem(_Part):
         return render_markdown(self)
 
     @classmethod
-    def from_markdown(cls, text: str, source: str | None = None) -> Postmortem:
-        """Parse a Markdown postmortem written in the template's layout."""
-        from postmortem_kit.document.markdown_parse import parse_markdown
+    def from_markdown(cls, text: str, source: str | None = None, *,
+                      layout: str = "template") -> Postmortem:
+        """Parse a Markdown postmortem.
 
-        return parse_markdown(text, source=source).document
+        Parameters
+        ----------
+        text
+            The Markdown.
+        source
+            The file it came from, named in errors.
+        layout
+            ``"template"`` (the default): the template's layout, which :meth:`to_markdown`
+            writes. ``"auto"``: detect it among the template's and the layouts common in
+            the wild (``"google-sre"``, ``"pagerduty"``, ``"atlassian"``, ``"short"``), which
+            can also be named. See :func:`~postmortem_kit.document.importing.import_markdown`
+            for what went where.
+        """
+        from postmortem_kit.document.importing import import_markdown
+
+        return import_markdown(text, layout=layout, source=source).document
 
     def prefill(self, timeline: Timeline, *, key_events: Sequence[int] | None = None,
                 charts: Sequence[Mapping[str, str]] = ()) -> list[str]:

@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 
 from postmortem_kit.document import Postmortem
 from postmortem_kit.document import layout as L
+from postmortem_kit.document.importing import import_markdown
 from postmortem_kit.document.io import read_document
 from postmortem_kit.document.markdown_render import META_PREFIX
 from postmortem_kit.errors import DocumentError, InputError
 
-PER_EXAMPLE_SECONDS = 2.0
+PER_EXAMPLE_SECONDS = 5.0  # a hang, not a slow machine: the tests share two cores
 PER_MEGABYTE_SECONDS = 20.0
 EXAMPLE_JSON = Path(__file__).resolve().parents[3] / "data" / "example-postmortem.json"
 EXAMPLE = Postmortem.load(EXAMPLE_JSON)
@@ -167,6 +168,45 @@ def test_markdownish_text_gives_a_document_or_a_document_error(text):
 @given(mutated_example())
 def test_a_mutated_example_gives_a_document_or_a_document_error(text):
     _document_of(_read_within(Postmortem.from_markdown, text, "fuzz.md"))
+
+
+_SAMPLES = sorted((Path(__file__).resolve().parents[2] / "data" / "postmortems").glob("*/*.md"))
+
+
+@st.composite
+def mutated_sample(draw) -> str:
+    """A sample in another layout with lines dropped, duplicated, swapped, cut and spliced."""
+    lines = draw(st.sampled_from(_SAMPLES)).read_text(encoding="utf-8").split("\n")
+    for _ in range(draw(st.integers(1, 8))):
+        op = draw(st.sampled_from(["drop", "dup", "swap", "insert", "splice", "cut"]))
+        i = draw(st.integers(0, len(lines) - 1))
+        if op == "drop" and len(lines) > 1:
+            del lines[i]
+        elif op == "dup":
+            lines.insert(i, lines[i])
+        elif op == "swap":
+            j = draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op == "insert":
+            lines.insert(i, draw(st.lists(_fragment, max_size=4).map("".join)))
+        elif op == "splice":
+            at = draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:at] + draw(_fragment) + lines[i][at:]
+        elif op == "cut":
+            lines[i] = lines[i][:draw(st.integers(0, len(lines[i])))]
+    return "\n".join(lines)
+
+
+def _import(text: str, layout: str):
+    return import_markdown(text, layout=layout, source="fuzz.md")
+
+
+@pytest.mark.timeout(120)
+@settings(FUZZ, max_examples=300)
+@given(st.one_of(markdownish, mutated_sample(), mutated_example()),
+       st.sampled_from(["auto", "google-sre", "pagerduty", "atlassian", "short"]))
+def test_importing_any_text_in_any_layout_gives_a_document_or_a_document_error(text, layout):
+    _document_of(_read_within(_import, text, layout))
 
 
 @pytest.fixture(scope="module")

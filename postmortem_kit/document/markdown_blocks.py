@@ -19,7 +19,7 @@ from typing import Literal
 from markdown_it import MarkdownIt
 
 BlockKind = Literal["heading", "paragraph", "list", "table", "fence", "code", "quote", "hr",
-                    "html", "comment"]
+                    "html", "comment", "frontmatter"]
 
 # Inline parsing is not needed for the structure (and is the slow part).
 _PARSER = (MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -83,10 +83,17 @@ def split_lines(text: str) -> list[str]:
 
 
 def read_blocks(text: str) -> Source:
-    """The top-level blocks of ``text`` with their line ranges."""
+    """The top-level blocks of ``text`` with their line ranges.
+
+    YAML front matter (a first line ``---`` and a closing ``---`` or ``...``, as static
+    site generators and GitHub read it) is one ``frontmatter`` block, not a rule and a
+    heading.
+    """
     lines = split_lines(text)
-    tokens = _PARSER.parse("\n".join(lines))
-    blocks: list[Block] = []
+    front = _front_matter(lines)
+    shown = [""] * front + lines[front:]  # markdown-it sees blank lines there: same numbers
+    tokens = _PARSER.parse("\n".join(shown))
+    blocks: list[Block] = [Block("frontmatter", 0, front)] if front else []
     current_list: Block | None = None
     current_table: Block | None = None
     for token in tokens:
@@ -122,6 +129,16 @@ def read_blocks(text: str) -> Source:
             current_table = block
         blocks.append(block)
     return Source(lines, blocks)
+
+
+def _front_matter(lines: list[str]) -> int:
+    """The number of lines of YAML front matter at the start of ``lines`` (0: none)."""
+    if not lines or lines[0].rstrip() != "---":
+        return 0
+    for i in range(1, min(len(lines), 200)):
+        if lines[i].rstrip() in ("---", "..."):
+            return i + 1 if i > 1 else 0
+    return 0
 
 
 _KINDS: dict[str, BlockKind] = {

@@ -149,6 +149,10 @@ class _Reader:
         for block in self.src.blocks:
             if block.kind == "heading":
                 self._heading(block)
+            elif block.kind == "frontmatter":
+                self.raw.notes.append((block.line, "Front matter",
+                                       self.src.text(block.start, block.end)))
+                self.result.notes.append((block.line, "front matter kept verbatim in notes"))
             elif block.kind == "comment":
                 self._comment(block)
             elif self.note is not None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from postmortem_kit.document import layout as L
 from postmortem_kit.document.importing.actions import read_actions
-from postmortem_kit.document.importing.sections import Section, split_sections
+from postmortem_kit.document.importing.sections import FRONT_MATTER, Section, split_sections
 from postmortem_kit.document.importing.timeline import TimelineReader
 from postmortem_kit.document.importing.vocabulary import HEADINGS, LABELS, key
 from postmortem_kit.document.markdown_blocks import Block, Source
@@ -35,6 +35,7 @@ from postmortem_kit.document.times import parse_date, parse_duration, parse_time
 _KV = re.compile(r"(?:\*\*|__)?(?P<label>[A-Za-z][^:*_\n]{0,59}?)[ \t]*(?:\*\*|__)?[ \t]*:"
                  r"(?:\*\*|__)?[ \t]*(?P<value>.*)", re.S)
 _URL = re.compile(r"https?://[^\s<>()]+")
+_YAML = re.compile(r"(?P<key>[A-Za-z_][\w -]{0,40}?)[ \t]*:[ \t]*(?P<value>[^\n]*)")
 _SEVERITY = re.compile(r"(?:P(?P<p>[0-3])|(?:SEV|SEVERITY|S)(?P<sev>[0-9]))")
 _TEXT_KINDS = ("text", "names")
 
@@ -81,6 +82,7 @@ class OtherLayout:
         self.links: list[tuple[int, dict[str, str]]] = []
         self.zone_name: str | None = None
         self.day: dt.date | None = None
+        self.title_line = 0  # the front matter line the title came from, if it did
 
     # -- the walk ---------------------------------------------------------------------------
     def read(self, source: str | None) -> ParseResult:
@@ -89,8 +91,10 @@ class OtherLayout:
             self.result.notes.append((block.line, "HTML comment skipped (not shown when the "
                                                   "Markdown is viewed)"))
         # Dates, severity and stats first: a timeline's times of day take the Date.
-        first = [s for s in sections if s.heading is None or (s.target is not None
-                 and s.target.read_as in ("scalar", "stats"))]
+        first = [s for s in sections if s.heading in (None, FRONT_MATTER) or (
+                 s.target is not None and s.target.read_as in ("scalar", "stats"))]
+        if title is None:
+            title = self._title_from_front_matter(sections)
         for section in first + [s for s in sections if s not in first]:
             self._section(section)
         self.result.mapping.sort(key=lambda m: m.line)
@@ -104,6 +108,9 @@ class OtherLayout:
     def _section(self, section: Section) -> None:
         if section.heading is None:
             self._preamble(section)
+            return
+        if section.heading == FRONT_MATTER:
+            self._front_matter(section)
             return
         target = section.target
         if target is None:
@@ -231,6 +238,35 @@ class OtherLayout:
         return []
 
     # -- section readers ------------------------------------------------------------------------
+    def _front_matter(self, section: Section) -> None:
+        """YAML front matter: ``date:``, ``severity:``, ``category:`` lines set their fields
+        (the title, when there is no ``#`` heading, was read already); the rest is kept."""
+        block = section.blocks[0]
+        kept = []
+        for number in range(block.start + 1, block.end - 1):
+            line = self.src.lines[number]
+            match = _YAML.fullmatch(line)
+            if number + 1 == self.title_line:
+                continue  # the document's title
+            if not (match and self._label(number + 1, match["key"], _unquote(match["value"]),
+                                          within={})):
+                kept.append(line)
+        if any(line.strip() for line in kept):
+            self._keep(section, "\n".join(["---", *kept, "---"]), "no field takes it")
+
+    def _title_from_front_matter(self, sections: list[Section]) -> tuple[int, str] | None:
+        for section in sections:
+            if section.heading != FRONT_MATTER:
+                continue
+            block = section.blocks[0]
+            for number in range(block.start + 1, block.end - 1):
+                match = _YAML.fullmatch(self.src.lines[number])
+                if match and key(match["key"]) == "title" and match["value"].strip():
+                    self.result.mapping.append(Mapped(number + 1, "title", "title"))
+                    self.title_line = number + 1
+                    return number + 1, _unquote(match["value"])
+        return None
+
     def _preamble(self, section: Section) -> None:
         rest = self._key_values(section, {})
         self._keep(section, "\n\n".join(rest), "no field takes it")
@@ -408,6 +444,13 @@ class OtherLayout:
             assessment["response_time_analysis"] = f"{held}\n\n{lines}" if held else lines
         if not overview:
             data.pop("overview")
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def _path_of(label: str, within: dict[str, str]) -> str | None:

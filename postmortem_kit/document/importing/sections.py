@@ -15,6 +15,8 @@ from postmortem_kit.document.importing.vocabulary import HEADINGS, Target, key
 from postmortem_kit.document.markdown_blocks import Block, Source
 from postmortem_kit.document.markdown_parse import heading_name
 
+FRONT_MATTER = "Front matter"
+
 
 @dataclass
 class Section:
@@ -36,6 +38,9 @@ def split_sections(src: Source) -> tuple[tuple[int, str] | None, list[Section],
     comments: list[Block] = []
     current: Section | None = None
     for block in src.blocks:
+        if block.kind == "frontmatter":
+            sections.append(Section(FRONT_MATTER, 0, block.line, None, [block]))
+            continue
         if block.kind == "comment":
             comments.append(block)
             continue

@@ -43,6 +43,7 @@ def key(heading: str) -> str:
     """A heading or label as compared: ``"3. Root Cause(s):"`` -> ``"root cause s"``."""
     text = heading.lower().replace("&", " and ").replace("’", "'")
     text = re.sub(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[ivx]+\.)\s+", "", text)  # "3.", "2.1", "iv."
+    text = re.sub(r"^\s*the\s+", "", text)  # "The Impact"
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 

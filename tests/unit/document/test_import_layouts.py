@@ -230,3 +230,17 @@ def test_a_timeline_past_midnight_is_read_as_the_next_day_and_said_so():
 ])
 def test_severities_on_other_scales(written, read):
     assert read_severity(written)[0] == read
+
+
+def test_yaml_front_matter_sets_fields_and_is_kept_not_read_as_headings():
+    md = ("---\ntitle: \"Disk full on build agents\"\ndate: 2026-01-05\nseverity: SEV-1\n"
+          "tags: [ci, disk]\n---\n\n## The Impact\nBuilds queued for two hours.\n")
+    result = import_markdown(md, layout="short")
+    pm = result.document
+    assert (pm.title, pm.overview.date, pm.overview.severity) == (
+        "Disk full on build agents", dt.date(2026, 1, 5), "P0")
+    assert pm.impact.service_degradation == "Builds queued for two hours."
+    notes = {n.heading: n.text for n in pm.notes}
+    assert notes["Front matter"] == "---\ntags: [ci, disk]\n---"
+    # our own parser keeps it too, instead of reading "---" as a rule and a heading
+    assert Postmortem.from_markdown(md).notes[0].heading == "Front matter"

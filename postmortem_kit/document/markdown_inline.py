@@ -225,6 +225,34 @@ def _opens_tag(text: str, i: int) -> bool:
     return text[i] == "<" and i + 1 < len(text) and text[i + 1] in _TAG_START
 
 
+def _rewrite(text: str, *, blocks: bool,
+             step: Callable[[int, int, bool], tuple[str, int] | None]) -> str:
+    """Walk ``text`` character by character, each with the run of backslashes just before
+    it and whether it is in code; ``step(j, run, in_code)`` gives what to write for the run
+    and the character at ``j`` and where to go on, or None to copy them."""
+    regions = code_regions(text, blocks=blocks)
+    out: list[str] = []
+    i, n, r = 0, len(text), 0
+    while i < n:
+        while r < len(regions) and regions[r][1] <= i:
+            r += 1
+        in_code = r < len(regions) and regions[r][0] <= i
+        j = i
+        while j < n and text[j] == "\\":
+            j += 1
+        if j == n:
+            out.append(text[i:])
+            break
+        done = step(j, j - i, in_code)
+        if done is None:
+            out.append(text[i:j + 1])
+            i = j + 1
+        else:
+            piece, i = done
+            out.append(piece)
+    return "".join(out)
+
+
 def encode_markdown(text: str, *, one_line: bool) -> str:
     """Write a Markdown value so that it holds no raw HTML (and, ``one_line``, no line break).
 
@@ -232,45 +260,22 @@ def encode_markdown(text: str, *, one_line: bool) -> str:
     """
     if "<" not in text and not (one_line and "\n" in text):
         return text  # the usual case: nothing to do
-    regions = code_regions(text, blocks=not one_line)
-    out: list[str] = []
-    i, n = 0, len(text)
-    r = 0
-    while i < n:
-        while r < len(regions) and regions[r][1] <= i:
-            r += 1
-        in_code = r < len(regions) and regions[r][0] <= i
-        j = i
-        while j < n and text[j] == "\\":
-            j += 1
-        run = j - i
-        if j == n:
-            out.append(text[i:])
-            break
+
+    def step(j: int, run: int, in_code: bool) -> tuple[str, int] | None:
         ch = text[j]
         if one_line and ch == "\n":
-            out.append("\\" * (2 * run) + "<br>")
-            i = j + 1
-        elif in_code:
+            return "\\" * (2 * run) + "<br>", j + 1
+        if in_code:
             br = _BR.match(text, j) if one_line and ch == "<" else None
-            if br:
-                out.append("\\" * (2 * run + 1) + br.group(0))
-                i = br.end()
-            else:
-                out.append(text[i:j + 1])
-                i = j + 1
-        elif _opens_tag(text, j):
+            return ("\\" * (2 * run + 1) + br.group(0), br.end()) if br else None
+        if _opens_tag(text, j):
             link = _AUTOLINK.match(text, j)
             if link:
-                out.append("\\" * (2 * run) + link.group(0))
-                i = link.end()
-            else:
-                out.append("\\" * (2 * run + 1) + "<")
-                i = j + 1
-        else:
-            out.append(text[i:j + 1])
-            i = j + 1
-    return "".join(out)
+                return "\\" * (2 * run) + link.group(0), link.end()
+            return "\\" * (2 * run + 1) + "<", j + 1
+        return None
+
+    return _rewrite(text, blocks=not one_line, step=step)
 
 
 def decode_markdown(text: str, *, one_line: bool) -> str:
@@ -278,37 +283,19 @@ def decode_markdown(text: str, *, one_line: bool) -> str:
     ``\\<`` reads as ``<``, an unescaped ``<br>`` in a one-line value as a line break)."""
     if "<" not in text:
         return text
-    regions = code_regions(text, blocks=not one_line)
-    out: list[str] = []
-    i, n = 0, len(text)
-    r = 0
-    while i < n:
-        while r < len(regions) and regions[r][1] <= i:
-            r += 1
-        in_code = r < len(regions) and regions[r][0] <= i
-        j = i
-        while j < n and text[j] == "\\":
-            j += 1
-        run = j - i
-        if j == n:
-            out.append(text[i:])
-            break
+
+    def step(j: int, run: int, in_code: bool) -> tuple[str, int] | None:
         br = _BR.match(text, j) if one_line and text[j] == "<" else None
-        if br or (not in_code and _opens_tag(text, j)):
-            out.append("\\" * (run // 2))
-            if run % 2:
-                out.append("<")  # escaped: the character itself
-                i = j + 1
-            elif br:
-                out.append("\n")
-                i = br.end()
-            else:
-                out.append("<")  # raw HTML someone wrote, or an autolink: kept as typed
-                i = j + 1
-        else:
-            out.append(text[i:j + 1])
-            i = j + 1
-    return "".join(out)
+        if not (br or (not in_code and _opens_tag(text, j))):
+            return None
+        kept = "\\" * (run // 2)
+        if run % 2:
+            return kept + "<", j + 1  # escaped: the character itself
+        if br:
+            return kept + "\n", br.end()
+        return kept + "<", j + 1  # raw HTML someone wrote, or an autolink: kept as typed
+
+    return _rewrite(text, blocks=not one_line, step=step)
 
 
 # -- a whole value the layout would misread --------------------------------------------------

@@ -2,9 +2,13 @@
 
 Same headings in the same order, the same bold labels and tables, values in place of the
 placeholders; an empty field keeps its placeholder so it stays visibly unfilled. A blank
-document renders as the template itself. The display time zone, when it is not UTC, is
-recorded in an HTML comment under the title (invisible when the Markdown is viewed) so the
-file parses back to the same document.
+document renders as the template itself. Values are inline Markdown, written as they are
+except where the layout needs otherwise (:mod:`markdown_inline`); a multi-line value
+continues on lines indented under its list item. Notes imported from another layout follow
+the template's sections under ``## Notes (imported)``, one ``###`` heading and block quote
+each; the optional Category line is written only when set. The display time zone, when it
+is not UTC, is recorded in an HTML comment under the title (invisible when the Markdown is
+viewed) so the file parses back to the same document.
 """
 
 from __future__ import annotations
@@ -119,7 +123,8 @@ def _cell(pm: Postmortem, row: Any, column: str) -> str:
         return format_time(value, pm.zone, day=pm.overview.date, with_zone=False)
     if column == "event":
         # Provenance rides along in <sub> tags: visible to readers, and unambiguous to the
-        # parser because a value never holds an unescaped "<" that could open a tag.
+        # parser because a value holds no unescaped "<" that could open a tag outside code
+        # (and the parser skips code spans when it looks for the tags).
         text = encode_cell(value)
         if row.source:
             text += f" <sub>source: {escape_marker(row.source)}</sub>"

@@ -78,6 +78,14 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
+def _omit_empty(data: Any, key: str) -> Any:
+    # Fields beyond the template are written only when used: a file that does not use them
+    # stays the file it was (and readable by a postmortem-kit that predates them).
+    if isinstance(data, dict) and not data.get(key):
+        data.pop(key, None)
+    return data
+
+
 Text = Annotated[str, AfterValidator(_normalise_text)]
 Item = Annotated[str, AfterValidator(_normalise_text), Field(min_length=1)]
 UtcTime = Annotated[datetime, AfterValidator(_require_aware)]
@@ -104,10 +112,7 @@ class Overview(_Part):
 
     @model_serializer(mode="wrap")
     def _omit_empty_category(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and not data.get("category"):
-            data.pop("category", None)
-        return data
+        return _omit_empty(handler(self), "category")
 
     @property
     def duration(self) -> timedelta | None:
@@ -253,10 +258,7 @@ class Postmortem(_Part):
 
     @model_serializer(mode="wrap")
     def _omit_empty_notes(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and not data.get("notes"):
-            data.pop("notes", None)
-        return data
+        return _omit_empty(handler(self), "notes")
 
     @field_validator("timezone")
     @classmethod

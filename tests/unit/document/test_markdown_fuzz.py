@@ -101,10 +101,9 @@ _fragment = st.one_of(st.sampled_from(_PIECES), st.sampled_from(_PIECES),
 markdownish = st.lists(_fragment, max_size=40).map("".join)
 
 
-@st.composite
-def mutated_example(draw) -> str:
-    """The rendered example with lines dropped, duplicated, swapped, cut and spliced."""
-    lines = EXAMPLE_MD.split("\n")
+def _mutate(draw, text: str) -> str:
+    """``text`` with lines dropped, duplicated, swapped, cut and spliced."""
+    lines = text.split("\n")
     for _ in range(draw(st.integers(1, 8))):
         op = draw(st.sampled_from(["drop", "dup", "swap", "insert", "splice", "cut"]))
         i = draw(st.integers(0, len(lines) - 1))
@@ -124,6 +123,12 @@ def mutated_example(draw) -> str:
             at = draw(st.integers(0, len(lines[i])))
             lines[i] = lines[i][:at]
     return "\n".join(lines)
+
+
+@st.composite
+def mutated_example(draw) -> str:
+    """The rendered example with lines dropped, duplicated, swapped, cut and spliced."""
+    return _mutate(draw, EXAMPLE_MD)
 
 
 def test_an_empty_title_is_an_error_on_its_line_not_an_endless_loop():
@@ -176,25 +181,7 @@ _SAMPLES = sorted((Path(__file__).resolve().parents[2] / "data" / "postmortems")
 @st.composite
 def mutated_sample(draw) -> str:
     """A sample in another layout with lines dropped, duplicated, swapped, cut and spliced."""
-    lines = draw(st.sampled_from(_SAMPLES)).read_text(encoding="utf-8").split("\n")
-    for _ in range(draw(st.integers(1, 8))):
-        op = draw(st.sampled_from(["drop", "dup", "swap", "insert", "splice", "cut"]))
-        i = draw(st.integers(0, len(lines) - 1))
-        if op == "drop" and len(lines) > 1:
-            del lines[i]
-        elif op == "dup":
-            lines.insert(i, lines[i])
-        elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-        elif op == "insert":
-            lines.insert(i, draw(st.lists(_fragment, max_size=4).map("".join)))
-        elif op == "splice":
-            at = draw(st.integers(0, len(lines[i])))
-            lines[i] = lines[i][:at] + draw(_fragment) + lines[i][at:]
-        elif op == "cut":
-            lines[i] = lines[i][:draw(st.integers(0, len(lines[i])))]
-    return "\n".join(lines)
+    return _mutate(draw, draw(st.sampled_from(_SAMPLES)).read_text(encoding="utf-8"))
 
 
 def _import(text: str, layout: str):

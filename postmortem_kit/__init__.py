@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Postmortem": "postmortem_kit.document",
+    "read_postmortems": "postmortem_kit.portfolio",
     "read_events": "postmortem_kit.ingest",
     "derive_timeline": "postmortem_kit.timeline",
     "Timeline": "postmortem_kit.timeline",
@@ -46,6 +47,7 @@ __all__ = [
     "plot_phases",
     "plot_timeline",
     "read_events",
+    "read_postmortems",
     "save_figure",
 ]
 
@@ -54,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from postmortem_kit.errors import DocumentError, IngestError, PostmortemKitError
     from postmortem_kit.ingest import read_events
     from postmortem_kit.plots import plot_overview, plot_phases, plot_timeline, save_figure
+    from postmortem_kit.portfolio import read_postmortems
     from postmortem_kit.timeline import Timeline, TimelineSettings, derive_timeline
     from postmortem_kit.timeline.signatures import mine_signatures
     from postmortem_kit.widgets import PostmortemForm

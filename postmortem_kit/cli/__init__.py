@@ -24,8 +24,8 @@ from postmortem_kit.cli.terminal import echo, flush, safe
 from postmortem_kit.errors import PostmortemKitError
 
 # Order is the order of `postmortem --help`; later issues add their verbs here.
-VERB_MODULES = ("demo", "new", "ingest", "timeline", "render", "check", "export", "history",
-                "restore")
+VERB_MODULES = ("demo", "new", "ingest", "timeline", "render", "check", "export", "import_",
+                "portfolio", "history", "restore")
 
 EXIT_CODES = """\
 exit codes:

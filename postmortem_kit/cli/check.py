@@ -27,12 +27,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from postmortem_kit.document.check import Problem, check
+    from postmortem_kit.document.check import check_parsed
     from postmortem_kit.document.io import read_document
 
     parsed = read_document(args.file)
-    problems = check(parsed.document, placeholders=parsed.placeholders)
-    problems += [Problem("warning", f"line {line}", note) for line, note in parsed.notes]
+    problems = check_parsed(parsed, strict=args.strict)
     for problem in problems:
         echo(f"{args.file}: {problem}")
     errors = sum(p.level == "error" for p in problems)

@@ -42,6 +42,17 @@ def input_name(value: str) -> str:
     return value
 
 
+def day(value: str) -> Any:
+    """A calendar date: ``2026-03-14``."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-14, got {value!r}"
+                                         ) from None
+
+
 def time_zone(value: str) -> str:
     """An IANA zone name (``Europe/Paris``), ``UTC`` or a fixed offset (``+02:00``)."""
     import pandas as pd

@@ -2,21 +2,32 @@
 
 Errors are things a finished postmortem must not have (a required field empty, placeholder
 text left in, an end before the start, detection or resolution outside the incident
-window, key events out of order, an action item with no owner or due date). Warnings are
-things a reviewer should look at (a recommended field empty, a "what went wrong" item that
-no action item addresses).
+window, key events out of order, an action item with no owner or due date, or due before
+the incident happened). Warnings are things a reviewer should look at (a recommended field
+empty, a "what went wrong" item that no action item addresses) and readings of a Markdown
+file that were a guess (a Duration whose end is before its start on the same date, read as
+ending the next day): with ``strict``, those are errors.
+
+For a Markdown file, :func:`check_parsed` names each problem with its line
+(``line 23 (action_items.immediate[0].owner)``). The action-item rules live in
+:mod:`~postmortem_kit.document.rules`, where the form finds them to flag its rows.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
 from postmortem_kit.document import layout as L
+from postmortem_kit.document import rules
 from postmortem_kit.document.model import Postmortem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from postmortem_kit.document.markdown_parse import ParseResult
 
 Level = Literal["error", "warning"]
 
@@ -41,7 +52,10 @@ class Problem:
         return f"{self.level}: {self.where}: {self.message}"
 
 
-def check(pm: Postmortem, *, placeholders: list[tuple[int, str]] | None = None) -> list[Problem]:
+def check(pm: Postmortem, *, placeholders: Sequence[tuple[int, str]] | None = None,
+          lines: Mapping[str, int] | None = None,
+          assumptions: Sequence[tuple[int, str, str]] = (), strict: bool = False
+          ) -> list[Problem]:
     """Every problem of ``pm``, errors first in template order, then warnings.
 
     Parameters
@@ -52,21 +66,51 @@ def check(pm: Postmortem, *, placeholders: list[tuple[int, str]] | None = None) 
         ``(line, text)`` of template placeholders found while parsing Markdown (see
         :class:`~postmortem_kit.document.markdown_parse.ParseResult`); JSON documents are
         searched for placeholder text directly.
+    lines
+        The Markdown line of each model path (``ParseResult.lines``): problems then say
+        ``line 23 (overview.severity)`` instead of the bare path.
+    assumptions
+        ``(line, path, what)`` readings the parser had to guess (``ParseResult.assumptions``):
+        warnings, or errors with ``strict``.
+    strict
+        Make the parser's guesses errors.
     """
     problems: list[Problem] = []
     problems += _empty_fields(pm)
-    problems += _placeholder_text(pm, placeholders or [])
+    problems += _placeholder_text(pm, list(placeholders or []))
     problems += _window(pm)
     problems += _key_event_order(pm)
     problems += _action_items(pm)
     problems += _went_wrong_addressed(pm)
+    level: Level = "error" if strict else "warning"
+    problems += [Problem(level, f"line {line} ({path})", what)
+                 for line, path, what in assumptions]
+    if lines:
+        problems = [replace(p, where=_locate(p.where, lines)) for p in problems]
     return sorted(problems, key=lambda p: p.level != "error")
+
+
+def check_parsed(parsed: ParseResult, *, strict: bool = False) -> list[Problem]:
+    """:func:`check` of a document read by :func:`~postmortem_kit.document.io.read_document`,
+    with Markdown line numbers, the parser's guesses, and what it set aside (warnings)."""
+    problems = check(parsed.document, placeholders=parsed.placeholders, lines=parsed.lines,
+                     assumptions=parsed.assumptions, strict=strict)
+    problems += [Problem("warning", f"line {line}", note) for line, note in parsed.notes]
+    return sorted(problems, key=lambda p: p.level != "error")
+
+
+def _locate(where: str, lines: Mapping[str, int]) -> str:
+    from postmortem_kit.document.markdown_parse import locate
+
+    return where if where.startswith("line ") else locate(where, dict(lines))
 
 
 def _empty_fields(pm: Postmortem) -> list[Problem]:
     out = []
     for section in L.LAYOUT:
         for block in section.blocks:
+            if isinstance(block, L.Labeled) and block.optional:
+                continue
             if isinstance(block, L.Labeled):
                 if block.kind == "duration":
                     for key in ("start", "end"):
@@ -145,16 +189,12 @@ def _key_event_order(pm: Postmortem) -> list[Problem]:
 
 
 def _action_items(pm: Postmortem) -> list[Problem]:
-    out = []
-    tables = (("action_items.immediate", pm.action_items.immediate),
-              ("action_items.long_term", pm.action_items.long_term))
-    for path, items in tables:
-        for i, item in enumerate(items):
-            if not item.owner:
-                out.append(Problem("error", f"{path}[{i}].owner", "action item has no owner"))
-            if item.due is None:
-                out.append(Problem("error", f"{path}[{i}].due", "action item has no due date"))
-    return out
+    """Errors from the action-item rules shared with the form (:mod:`.rules`), in item
+    order."""
+    found = rules.owner_missing(pm) + rules.due_missing(pm) + rules.due_before_incident(pm)
+    order = {path: i for i, (path, _) in enumerate(rules.action_items(pm))}
+    return [Problem("error", where, message)
+            for where, message in sorted(found, key=lambda f: order[f[0].rsplit(".", 1)[0]])]
 
 
 def keywords(text: str) -> set[str]:

@@ -1,19 +1,25 @@
-"""Open a postmortem from either of its file forms, chosen by extension."""
+"""Open a postmortem from either of its file forms, chosen by extension.
+
+A Markdown file is read in the layout it is written in (``layout="auto"``): the template's,
+or one of those :mod:`~postmortem_kit.document.importing` knows.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from postmortem_kit.document.markdown_parse import ParseResult, parse_markdown
+from postmortem_kit.document.importing import import_markdown
+from postmortem_kit.document.markdown_parse import ParseResult
 from postmortem_kit.document.storage import load, read_text, refuse_special
 from postmortem_kit.errors import DocumentError, InputError
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 
 
-def read_document(path: str | os.PathLike[str]) -> ParseResult:
-    """Read ``postmortem.json`` or a Markdown report; Markdown also returns what parsing saw.
+def read_document(path: str | os.PathLike[str], *, layout: str = "auto") -> ParseResult:
+    """Read ``postmortem.json`` or a Markdown report; Markdown also returns what parsing saw
+    (and ``layout`` names its layout; ``"auto"`` detects it).
 
     Raises
     ------
@@ -28,7 +34,7 @@ def read_document(path: str | os.PathLike[str]) -> ParseResult:
     markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
     try:
         if markdown:
-            return parse_markdown(read_text(path), source=str(path))
+            return import_markdown(read_text(path), layout=layout, source=str(path))
         return ParseResult(load(path))
     except DocumentError as exc:
         if not _not_json(exc):

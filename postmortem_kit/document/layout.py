@@ -23,6 +23,7 @@ class Labeled:
     placeholder: str
     kind: FieldKind = "text"
     required: bool = False
+    optional: bool = False  # beyond the template: a line written only when filled
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ LAYOUT: tuple[Section, ...] = (
         Labeled("Duration", "overview", "[Start time] to [End time]", "duration", required=True),
         Labeled("Impact", "overview.impact", "[Summary of user/business impact]", required=True),
         Labeled("Severity", "overview.severity", "[P0/P1/P2/P3]", "severity", required=True),
+        Labeled("Category", "overview.category", "[Category]", optional=True),
     ), aliases=("Overview",)),
     Section("Timeline", 2),
     Section("Detection", 3, (
@@ -152,11 +154,18 @@ LAYOUT: tuple[Section, ...] = (
 )
 
 
+#: The section after the template's that holds :attr:`Postmortem.notes` (one ``###``
+#: heading and one block quote per note), written only when there are notes.
+NOTES_HEADING = "Notes (imported)"
+
+
 def placeholders() -> list[str]:
     """Every placeholder text of the template (for spotting ones left in a document)."""
     out: list[str] = []
     for section in LAYOUT:
         for block in section.blocks:
+            if isinstance(block, Labeled) and block.optional:
+                continue
             if isinstance(block, Labeled):
                 out += [p.strip() for p in block.placeholder.split(" to ")] if \
                     block.kind == "duration" else [block.placeholder]

@@ -10,6 +10,12 @@ The sections mirror ``shared/postmortem-template.md`` in its order. Conventions:
 - The duration is never stored: :attr:`Overview.duration` is ``end - start``.
 - Long-term action items are prioritised ``high`` / ``medium`` / ``low`` (severity already
   uses P0-P3; a second P-scale for work items invites confusing the two).
+- Free text holds inline Markdown as the person wrote it (```code```, ``*emphasis*``,
+  ``[links](https://...)``); see :mod:`~postmortem_kit.document.markdown_inline`.
+- Two fields go beyond the template and are written only when filled, so a file that does
+  not use them is the same as before: ``overview.category`` (what kind of incident, for
+  comparing many) and ``notes`` (what a document imported from another layout held that
+  maps to no field of the template, kept verbatim).
 """
 
 from __future__ import annotations
@@ -27,14 +33,16 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
 if TYPE_CHECKING:  # pragma: no cover  (the timeline imports pandas; the document does not)
     from postmortem_kit.timeline.model import Timeline
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 DEFAULT_TITLE = "Incident Postmortem Template"
 
 Severity = Literal["P0", "P1", "P2", "P3"]
@@ -70,6 +78,14 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
+def _omit_empty(data: Any, key: str) -> Any:
+    # Fields beyond the template are written only when used: a file that does not use them
+    # stays the file it was (and readable by a postmortem-kit that predates them).
+    if isinstance(data, dict) and not data.get(key):
+        data.pop(key, None)
+    return data
+
+
 Text = Annotated[str, AfterValidator(_normalise_text)]
 Item = Annotated[str, AfterValidator(_normalise_text), Field(min_length=1)]
 UtcTime = Annotated[datetime, AfterValidator(_require_aware)]
@@ -92,6 +108,11 @@ class Overview(_Part):
     end: UtcTime | None = None
     impact: Text = ""
     severity: SeverityField = None
+    category: Text = ""  # beyond the template: "database", "deploy", ... (written when set)
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_category(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _omit_empty(handler(self), "category")
 
     @property
     def duration(self) -> timedelta | None:
@@ -187,6 +208,14 @@ class Link(_Part):
         return value
 
 
+class Note(_Part):
+    """Text a document held under a heading that maps to no field of the template, verbatim
+    (Markdown), so importing another layout never drops what people wrote."""
+
+    heading: Item
+    text: Item
+
+
 class FollowUp(_Part):
     review_date: dt.date | None = None
     stakeholders: list[Item] = Field(default_factory=list)
@@ -235,6 +264,11 @@ class Postmortem(_Part):
     # Editing state, not report content: neither Markdown nor HTML shows it, so a document
     # parsed back from Markdown starts with none (the candidates are offered again).
     dismissed_key_events: list[DismissedEvent] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)  # beyond the template (written when any)
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_notes(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _omit_empty(handler(self), "notes")
 
     @field_validator("timezone")
     @classmethod
@@ -331,11 +365,26 @@ class Postmortem(_Part):
         return render_markdown(self)
 
     @classmethod
-    def from_markdown(cls, text: str, source: str | None = None) -> Postmortem:
-        """Parse a Markdown postmortem written in the template's layout."""
-        from postmortem_kit.document.markdown_parse import parse_markdown
+    def from_markdown(cls, text: str, source: str | None = None, *,
+                      layout: str = "template") -> Postmortem:
+        """Parse a Markdown postmortem.
 
-        return parse_markdown(text, source=source).document
+        Parameters
+        ----------
+        text
+            The Markdown.
+        source
+            The file it came from, named in errors.
+        layout
+            ``"template"`` (the default): the template's layout, which :meth:`to_markdown`
+            writes. ``"auto"``: detect it among the template's and the layouts common in
+            the wild (``"google-sre"``, ``"pagerduty"``, ``"atlassian"``, ``"short"``), which
+            can also be named. See :func:`~postmortem_kit.document.importing.import_markdown`
+            for what went where.
+        """
+        from postmortem_kit.document.importing import import_markdown
+
+        return import_markdown(text, layout=layout, source=source).document
 
     def prefill(self, timeline: Timeline, *, key_events: Sequence[int] | None = None,
                 charts: Sequence[Mapping[str, str]] = ()) -> list[str]:

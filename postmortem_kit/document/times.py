@@ -110,3 +110,49 @@ def format_duration(value: dt.timedelta) -> str:
     if secs and not days:
         parts.append(f"{secs}s")
     return sign + (" ".join(parts) or "0m")
+
+
+_APPROX = re.compile(r"^(?:~|≈|about|approx(?:\.|imately)?|around|roughly|circa|ca\.|some)\s*",
+                     re.IGNORECASE)
+_DURATION_PART = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|"
+    r"secs?|s)(?![a-z])\s*(?:,|and\b|&)?\s*", re.IGNORECASE)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_CLOCK_DURATION = re.compile(r"(\d{1,3}):([0-5]\d)(?::([0-5]\d))?")
+_ISO_DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """Read a duration as people write it: ``1 hour 25 minutes``, ``~2h``, ``45 mins``,
+    ``1h25m``, ``1.5 hours``, ``2 days, 3 hours``, ``01:25`` (hours and minutes),
+    ``PT1H25M``. A leading ``~``/``about``/``approximately`` is read as the value.
+
+    Raises ValueError saying what was expected.
+
+    Examples
+    --------
+    >>> [str(parse_duration(t)) for t in ("1 hour 25 minutes", "~2h", "45 mins")]
+    ['1:25:00', '2:00:00', '0:45:00']
+    """
+    value = _APPROX.sub("", text.strip()).rstrip(". ")
+    clock = _CLOCK_DURATION.fullmatch(value)
+    if clock:
+        return dt.timedelta(hours=int(clock[1]), minutes=int(clock[2]),
+                            seconds=int(clock[3] or 0))
+    iso = _ISO_DURATION.fullmatch(value)
+    if iso and any(iso.groups()):
+        days, hours, minutes, seconds = (int(g or 0) for g in iso.groups())
+        return dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    total = 0.0
+    pos = 0
+    while pos < len(value):
+        part = _DURATION_PART.match(value, pos)
+        if not part or part.end() == pos:
+            break
+        unit = part[2].lower()
+        unit = "m" if unit.startswith("mi") else unit[0]
+        total += float(part[1].replace(",", ".")) * _UNIT_SECONDS[unit]
+        pos = part.end()
+    if pos == 0 or pos < len(value):
+        raise ValueError(f"expected a duration like 45 minutes, 1h 25m or 01:25, got {text!r}")
+    return dt.timedelta(seconds=round(total))

@@ -293,15 +293,9 @@ class PostmortemForm:
 
     # -- views -----------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
-        """What ``postmortem check`` finds, plus the action-item rules of
-        :mod:`~postmortem_kit.document.rules` where check does not report them yet."""
-        problems = check(self._document)
-        seen = {(p.where, p.message) for p in problems}
-        for where, message in due_before_incident(self._document) + owner_missing(
-                self._document):
-            if (where, message) not in seen:
-                problems.append(Problem("error", where, message))
-        return sorted(problems, key=lambda p: p.level != "error")
+        """What ``postmortem check`` finds (its action-item rules are the ones the rows
+        show, from :mod:`~postmortem_kit.document.rules`), errors first."""
+        return sorted(check(self._document), key=lambda p: p.level != "error")
 
     def _refresh_markers(self, problems: list[Problem] | None = None) -> None:
         problems = self.problems() if problems is None else problems

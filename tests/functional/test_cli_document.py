@@ -111,3 +111,20 @@ def test_demo_writes_html_and_markdown_and_prints_their_paths(tmp_path):
     assert Postmortem.from_markdown(md.read_text()) == Postmortem.load(
         tmp_path / "demo" / "postmortem.json")
     assert "<h2>Incident Overview</h2>" in html.read_text()
+
+
+def test_check_names_the_next_day_reading_and_fails_on_it_with_strict(tmp_path, example_json):
+    md = Postmortem.load(example_json).to_markdown().replace(
+        "- **Duration**: 14:07 +01:00 to 15:21 +01:00 (1h 14m)",
+        "- **Duration**: 10:46 UTC to 10:05 UTC")
+    path = tmp_path / "report.md"
+    path.write_text(md)
+    line = next(i for i, text in enumerate(md.split("\n"), 1) if "**Duration**" in text)
+    relaxed = run("check", str(path))
+    assert relaxed.returncode == 0, relaxed.stdout
+    assert (f"{path}: warning: line {line} (overview.end): the Duration ends (10:05 UTC) "
+            "before it starts (10:46 UTC) on the same date: read as ending the next day, "
+            "2026-03-15 10:05 UTC") in relaxed.stdout
+    strict = run("check", "--strict", str(path))
+    assert strict.returncode == 1
+    assert f"{path}: error: line {line} (overview.end): the Duration ends" in strict.stdout

@@ -17,7 +17,29 @@ _HOSTILE = [*"|*#<>`_[]()\\&~!-+=.,:;'\"\n\t ", "\r\n", "\r", "\x00", "\x0b", "\
             "<sub>", "&amp;", "&#8212;", "1. ", "- ", "# ", "| --- |", "[x](y)", "**", "HH:MM",
             "<script>alert(1)</script>"]
 _chars = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
-_fragment = st.one_of(st.sampled_from(_HOSTILE), st.text(_chars, min_size=1, max_size=6))
+_word = st.text(_chars, min_size=1, max_size=6)
+
+# Inline Markdown as people write it in a field, and the pieces that interact with the
+# layout's own syntax: code holding "<", "|" or "<br>", links, autolinks, raw HTML, escapes
+# before "<" and line breaks, fences holding headings, nested list items.
+_INLINE = st.one_of(
+    st.builds("`{}`".format, _word), st.builds("``{}``".format, _word),
+    st.builds("*{}*".format, _word), st.builds("**{}**".format, _word),
+    st.builds("_{}_".format, _word), st.builds("~~{}~~".format, _word),
+    st.builds("[{}]({})".format, _word, st.sampled_from(
+        ["https://example.com/a_b", "javascript:alert(1)", "data:text/html,x", "runbook.md",
+         "mailto:oncall@example.com", "<with space>", "x(y)"])),
+    st.sampled_from([
+        "<https://grafana.example.com/d/1>", "<oncall@example.com>", "<javascript:alert(1)>",
+        "`a|b`", "`<br>`", "`x<y`", "`<sub>source: x</sub>`", "\\<b>", "\\\\<b>",
+        "\\`", "\\|", "\\,", "\\\n", "a\\", "\n```\n# not a heading\n## What Went Well\n```\n",
+        "\n~~~sh\n$ echo <x> | wc\n~~~\n", "\n- sub item\n  - deeper\n", "\n1. one\n2. two\n",
+        "\n> quoted\n", "\n\n", "<!-- hidden -->", "<br/>", "<details>", "&amp;", "&#96;",
+        "[x][ref]", "![img](https://example.com/p.png)", "max_connections", "503s on `/api/pay`",
+        "#", " #", "\\-", "\\—", "&#8212;", "[Positive aspect]", "\\[Key lesson]",
+    ]),
+)
+_fragment = st.one_of(st.sampled_from(_HOSTILE), _word, _INLINE)
 text = st.lists(_fragment, max_size=8).map("".join)
 item = text.filter(lambda s: s.strip() != "")
 
@@ -33,6 +55,7 @@ immediate = st.builds(dict, description=item, owner=text, due=st.none() | dates,
 long_term = st.builds(dict, description=item, owner=text, due=st.none() | dates,
                       priority=st.sampled_from([None, "high", "medium", "low"]))
 links = st.builds(dict, title=item, url=st.just("") | urls)
+notes = st.builds(dict, heading=item, text=item)
 
 
 @st.composite
@@ -45,7 +68,7 @@ def documents(draw) -> Postmortem:
         optional={
             "title": item,
             "overview": sec(date=dates, start=times, end=times, impact=text,
-                            severity=st.sampled_from(["P0", "P1", "P2", "P3"])),
+                            severity=st.sampled_from(["P0", "P1", "P2", "P3"]), category=text),
             "detection": sec(time=times, method=text, initial_symptoms=text),
             "key_events": st.lists(key_events, max_size=4),
             "resolution": sec(time=times, description=text),
@@ -62,6 +85,7 @@ def documents(draw) -> Postmortem:
                               system_improvements=text),
             "supporting_documentation": st.lists(links, max_size=3),
             "follow_up": sec(review_date=dates, stakeholders=st.lists(item, max_size=4)),
+            "notes": st.lists(notes, max_size=3),
         },
     ))
     return Postmortem.model_validate(data)

@@ -7,8 +7,12 @@ import datetime as dt
 import pytest
 
 from postmortem_kit.document import Postmortem
-from postmortem_kit.document.check import check
+from postmortem_kit.document.check import (
+    check,
+    check_parsed,
+)
 from postmortem_kit.document.markdown_parse import parse_markdown
+from postmortem_kit.document.rules import due_before_incident, incident_day, owner_missing
 
 UTC = dt.UTC
 
@@ -88,3 +92,71 @@ def test_went_wrong_matched_through_word_forms(clean):
     # "dashboards" and "dashboard" are the same concern; "slowed" is not needed to match
     clean.went_wrong = ["Dashboards lacked markers"]
     assert _findings(clean) == []
+
+
+# -- what a Markdown file says, named by line ------------------------------------------------
+
+def _checked_markdown(md: str, *, strict: bool = False):
+    return [(p.level, p.where, p.message)
+            for p in check_parsed(parse_markdown(md), strict=strict)]
+
+
+@pytest.fixture
+def clean_md(clean) -> str:
+    return clean.to_markdown()
+
+
+def _line_of(md: str, text: str) -> int:
+    return next(i for i, line in enumerate(md.split("\n"), 1) if text in line)
+
+
+def test_a_duration_ending_before_it_starts_on_the_same_date_is_a_named_assumption(clean_md):
+    md = clean_md.replace("- **Duration**: 14:07 +01:00 to 15:21 +01:00 (1h 14m)",
+                          "- **Duration**: 10:46 UTC to 10:05 UTC")
+    line = _line_of(md, "**Duration**")
+    found = _checked_markdown(md)
+    assumed = [f for f in found if f[1] == f"line {line} (overview.end)"]
+    assert len(assumed) == 1
+    level, _, message = assumed[0]
+    assert level == "warning"
+    assert "ends (10:05 UTC) before it starts (10:46 UTC)" in message
+    assert "read as ending the next day, 2026-03-15 10:05 UTC" in message
+    # --strict: the same finding is an error
+    strict = [f for f in _checked_markdown(md, strict=True) if f[1] == assumed[0][1]]
+    assert [f[0] for f in strict] == ["error"]
+
+
+def test_a_duration_that_really_ends_later_is_no_assumption(clean_md):
+    assert _checked_markdown(clean_md) == []
+
+
+def test_an_action_item_due_before_the_incident_is_an_error_on_its_line(clean_md):
+    md = clean_md.replace("| 2026-03-16 |", "| 2025-03-16 |", 1)
+    line = _line_of(md, "2025-03-16")
+    assert _checked_markdown(md) == [
+        ("error", f"line {line} (action_items.immediate[0].due)",
+         "due 2025-03-16 is before the incident (2026-03-14)")]
+
+
+def test_an_owner_missing_is_an_error_on_its_line(clean_md, clean):
+    owner = clean.action_items.long_term[0].owner
+    md = clean_md.replace(f"| {owner} |", "| — |", 1)
+    line = _line_of(md, "| — |")
+    assert ("error", f"line {line} (action_items.long_term[0].owner)",
+            "action item has no owner") in _checked_markdown(md)
+
+
+def test_a_placeholder_left_is_an_error_on_its_line(clean_md, clean):
+    md = clean_md.replace(clean.impact.business_impact, "[Financial or reputation impact]")
+    line = _line_of(md, "**Business Impact**")
+    assert (("error", f"line {line}", "template placeholder left in: "
+             "[Financial or reputation impact]") in _checked_markdown(md))
+
+
+def test_the_action_item_rules_are_callable_one_by_one(clean):
+    clean.action_items.immediate[0].due = dt.date(2020, 1, 1)
+    clean.action_items.immediate[1].owner = " "
+    assert due_before_incident(clean) == [
+        ("action_items.immediate[0].due", "due 2020-01-01 is before the incident (2026-03-14)")]
+    assert [where for where, _ in owner_missing(clean)] == ["action_items.immediate[1].owner"]
+    assert incident_day(clean) == dt.date(2026, 3, 14)

@@ -78,11 +78,11 @@ def test_a_table_cell_can_never_break_the_table(event, action):
     assert all(len(r) == 3 for r in rows)
 
 
-def test_markdown_renderers_show_hostile_text_as_text():
-    pm = Postmortem(overview={"impact": "<script>alert(1)</script> **not bold** | a # b"})
+def test_markdown_renderers_show_hostile_html_as_text_and_inline_markdown_as_written():
+    pm = Postmortem(overview={"impact": "<script>alert(1)</script> **bold** | a # b"})
     html = MarkdownIt("commonmark").render(pm.to_markdown())
     assert "<script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; **not bold** | a # b" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; <strong>bold</strong> | a # b" in html
 
 
 HUMAN = """\

@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from postmortem_kit.ingest.files import Block, check_line, iter_blocks
+from postmortem_kit.ingest.files.blocks import Block, check_line, iter_blocks
 from postmortem_kit.ingest.registry import LoadContext
 
 # pyarrow.compute kernels release the GIL: a few threads over slices of a block scale

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from postmortem_kit.ingest.files import compression_of, progress_bar, read_head
+from postmortem_kit.ingest.files.blocks import progress_bar
+from postmortem_kit.ingest.files.decompress import compression_of, read_head
 from postmortem_kit.ingest.lineblocks import (
     WORKERS,
     LineBlock,

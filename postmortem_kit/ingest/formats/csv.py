@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest.fields import CANDIDATES
-from postmortem_kit.ingest.files import iter_lines
+from postmortem_kit.ingest.files.blocks import iter_lines
 from postmortem_kit.ingest.records import RecordTables
 from postmortem_kit.ingest.registry import LoadContext, register
 

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from postmortem_kit.ingest.fields import CANDIDATES
-from postmortem_kit.ingest.files import (
+from postmortem_kit.ingest.files.blocks import (
     Block,
     check_line,
     count_newlines,

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from postmortem_kit.ingest.fields import CANDIDATES
-from postmortem_kit.ingest.files import iter_lines
+from postmortem_kit.ingest.files.blocks import iter_lines
 from postmortem_kit.ingest.records import RecordTables
 from postmortem_kit.ingest.registry import LoadContext, register
 

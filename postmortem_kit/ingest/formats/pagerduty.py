@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from postmortem_kit.ingest import csvrecords
-from postmortem_kit.ingest.files import read_head
+from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.jsondocs import (
     flatten,
     frame,

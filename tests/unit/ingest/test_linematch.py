@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postmortem_kit.ingest import files, linematch
+from postmortem_kit.ingest import linematch
+from postmortem_kit.ingest.files import blocks
 from postmortem_kit.ingest.linematch import iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
@@ -84,7 +85,7 @@ def test_both_paths_match_every_line_as_the_reference_does(
     tmp_path, monkeypatch, lines, rows, block_bytes
 ):
     monkeypatch.setattr(linematch, "STREAM_ROWS", rows)
-    monkeypatch.setattr(files, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
     data = b"\n".join(lines) + b"\n"
     path = tmp_path / "log"
     path.write_bytes(data)

@@ -36,9 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.blockevents import drop_empty, load_matched
-from postmortem_kit.ingest.lineblocks import LineBlock
-from postmortem_kit.ingest.linematch import Matches, dash_is_na
+from postmortem_kit.ingest.lines.columns import LineBlock
+from postmortem_kit.ingest.lines.events import drop_empty, load_matched
+from postmortem_kit.ingest.lines.match import Matches, dash_is_na
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
 
@@ -164,7 +164,7 @@ _OPTIONAL = ("ident", "parse_note")  # kept only when some line of the block has
 
 def _frame(m: Matches, block: LineBlock, state: dict) -> pa.Table:
     """The rows of one line shape in one block, as Arrow (see
-    :mod:`~postmortem_kit.ingest.blockevents` for why not polars)."""
+    :mod:`~postmortem_kit.ingest.lines.events` for why not polars)."""
     g = m.groups
     latency, extra, state["latency_unit"] = _latency_and_extra(
         g, state.get("latency_unit"), lambda i: block.series[int(m.positions[i])])

@@ -8,7 +8,7 @@ RFC 3164, as syslogd and rsyslog write it to files::
 
 The ``<PRI>`` is optional, the host and the ``program[pid]:`` tag too. A BSD timestamp
 has no year: ``year=`` gives it, else it is inferred (see
-:mod:`postmortem_kit.ingest.timeparts`: the file's modification date, with the December
+:mod:`postmortem_kit.ingest.lines.timeparts`: the file's modification date, with the December
 to January rollover handled within the file).
 
 RFC 5424::
@@ -32,17 +32,17 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 
-from postmortem_kit.ingest.blockevents import load_matched
-from postmortem_kit.ingest.linematch import Matches, dash_is_na, match_first
-from postmortem_kit.ingest.registry import LoadContext, register
-from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
-from postmortem_kit.ingest.timeparts import (
+from postmortem_kit.ingest.lines.events import load_matched
+from postmortem_kit.ingest.lines.match import Matches, dash_is_na, match_first
+from postmortem_kit.ingest.lines.timeparts import (
     MONTH_NAMES,
     MONTH_RX,
     YearState,
     infer_years,
     parse_runs,
 )
+from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
 
 # The timestamp is captured whole (fewer groups: a faster regex) and parsed by polars.
 _BSD_TIME = r"(?P<ts>" + MONTH_RX + r" +\d\d? \d\d:\d\d:\d\d(?:\.\d{1,6})?(?: \d{4})?)"
@@ -194,7 +194,7 @@ _HELPERS = ("pri", "ts", "version")
 
 def _frame(m: Matches, rx: str, ctx: LoadContext, years: YearState, path: Path) -> pa.Table:
     """The rows of one grammar in one block, as Arrow (see
-    :mod:`~postmortem_kit.ingest.blockevents` for why not polars)."""
+    :mod:`~postmortem_kit.ingest.lines.events` for why not polars)."""
     g = m.groups
     # a frame from its columns (no query, which would wait for polars' busy threads)
     table = pl.DataFrame([c for c in g.get_columns() if c.name not in _HELPERS]).to_arrow()

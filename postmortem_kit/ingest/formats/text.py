@@ -2,7 +2,7 @@
 error log, Zookeeper, Spark, ...).
 
 The layout (timestamp format, where the level, thread and logger sit) is detected from
-the file's first lines by :mod:`postmortem_kit.ingest.textlayout`; ``pattern=`` replaces
+the file's first lines by :mod:`postmortem_kit.ingest.lines.layout`; ``pattern=`` replaces
 detection with a regex of your own, with named groups ``timestamp`` (required),
 ``message``, ``level``, ``service`` and any others (kept as columns).
 
@@ -25,14 +25,10 @@ import pyarrow.compute as pc
 from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest.fields import parse_timestamps
 from postmortem_kit.ingest.limits import describe, outside, show
-from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks, parallel_map
+from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
+from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, detect_layout, timestamp_pattern_for
+from postmortem_kit.ingest.lines.timeparts import YearState, assemble
 from postmortem_kit.ingest.registry import LoadContext, register
-from postmortem_kit.ingest.textlayout import (
-    SAMPLE_LINES,
-    detect_layout,
-    timestamp_pattern_for,
-)
-from postmortem_kit.ingest.timeparts import YearState, assemble
 
 _NO_TIMESTAMP = ("no known timestamp format starts the first lines of this file; "
                  "pass pattern= with a (?P<timestamp>...) group")

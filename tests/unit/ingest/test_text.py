@@ -13,7 +13,7 @@ from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.files import blocks
 from postmortem_kit.ingest.formats import access, syslog, text
-from postmortem_kit.ingest.textlayout import detect_layout
+from postmortem_kit.ingest.lines.layout import detect_layout
 
 LOGBACK = """\
 2024-05-01 10:00:00.101 [main] INFO  com.shop.checkout.App - Started App in 4.2 seconds

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from postmortem_kit.ingest.files import blocks
-from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks
+from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
 from tests.unit.ingest.reference import PIECES, expected_lines

@@ -6,7 +6,7 @@ stop early. Each block becomes one column of lines (newlines and a trailing ``\\
 removed) without a Python object per line: polars' multi-threaded CSV reader frames the
 common block (one column, no quoting, no separator in the data), numpy the rest. The
 ``access`` and ``syslog`` loaders match blocks with polars (and read plain files through
-polars' streaming engine instead: :mod:`postmortem_kit.ingest.linematch`), ``text`` with
+polars' streaming engine instead: :mod:`postmortem_kit.ingest.lines.match`), ``text`` with
 the RE2 kernels of ``pyarrow.compute``; :class:`LineBlock` converts between the two.
 
 Bytes come from :mod:`postmortem_kit.ingest.files` (decompression, truncation, progress);
@@ -75,9 +75,9 @@ def iter_line_blocks(path: Path, ctx: LoadContext) -> Iterator[LineBlock]:
     """Yield the lines of ``path`` (plain, gzip or bz2) in blocks.
 
     Decompression, truncation, the progress bar, the byte-order mark and the block size
-    come from :func:`postmortem_kit.ingest.files.iter_blocks`; a line with a NUL byte or
+    come from :func:`postmortem_kit.ingest.files.blocks.iter_blocks`; a line with a NUL byte or
     invalid UTF-8 is rejected there with the reason of
-    :func:`~postmortem_kit.ingest.files.check_line` and is null here.
+    :func:`~postmortem_kit.ingest.files.blocks.check_line` and is null here.
     """
     for block in iter_blocks(path, ctx):
         if block.data:

@@ -6,8 +6,8 @@ tries every timestamp pattern of :data:`TIMESTAMPS` on a sample of lines and kee
 one that starts the most lines; then it tries every header layout of :data:`LAYOUTS`
 after that timestamp and keeps the most specific one that fits nearly as many lines as
 the best. The result is one RE2 regex with named groups (``timestamp``, ``level``,
-``thread``, ``service``, ``pid``, ``message``) that :mod:`.formats.text` runs over the
-whole file.
+``thread``, ``service``, ``pid``, ``message``) that
+:mod:`postmortem_kit.ingest.formats.text` runs over the whole file.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.ingest.timeparts import MONTH_RX
+from postmortem_kit.ingest.lines.timeparts import MONTH_RX
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?"
 _FRAC = r"(?:[.,](?P<f>\d{1,9}))?"

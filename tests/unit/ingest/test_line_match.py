@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postmortem_kit.ingest import linematch
 from postmortem_kit.ingest.files import blocks
-from postmortem_kit.ingest.linematch import iter_matched_blocks
+from postmortem_kit.ingest.lines import match as linematch
+from postmortem_kit.ingest.lines.match import iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
 from tests.unit.ingest.reference import PIECES, expected_lines

@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.ingest.limits import describe, outside, show
-from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
-from postmortem_kit.ingest.linematch import Derive, Matches, iter_matched_blocks
+from postmortem_kit.ingest.lines.columns import LineBlock, reject_positions
+from postmortem_kit.ingest.lines.match import Derive, Matches, iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
 
 # One line shape's matches in one block -> its rows as Arrow, in the order of the matches.
@@ -46,7 +46,7 @@ def load_matched(
     Parameters
     ----------
     choose, key, derive
-        See :func:`~postmortem_kit.ingest.linematch.iter_matched_blocks`.
+        See :func:`~postmortem_kit.ingest.lines.match.iter_matched_blocks`.
     frame
         A pattern's matches in a block (and the pattern) to the table of their rows,
         with a ``timestamp`` column (null where the time is not valid).

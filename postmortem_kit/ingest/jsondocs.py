@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.ingest.fields import EPOCH_TEXT, epoch_to_utc
 from postmortem_kit.ingest.files.blocks import iter_lines
 from postmortem_kit.ingest.limits import TooDeep, first_too_deep, loads, nesting_depth
+from postmortem_kit.ingest.records.fields import EPOCH_TEXT, epoch_to_utc
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.schema import TIMESTAMP_DTYPE
 

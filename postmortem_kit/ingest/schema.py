@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from postmortem_kit.ingest.fields import number_text
+from postmortem_kit.ingest.records.fields import number_text
 from postmortem_kit.ingest.rejects import RejectedLines
 
 KINDS = ("log", "request", "alert", "page", "deploy", "change", "chat", "metric", "note")

@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.fields import CANDIDATES
 from postmortem_kit.ingest.files.blocks import iter_lines
-from postmortem_kit.ingest.records import RecordTables
+from postmortem_kit.ingest.records.batches import RecordTables
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from postmortem_kit.ingest.registry import LoadContext, register
 
 _DELIMITERS = ",;\t|"

@@ -31,7 +31,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from postmortem_kit.ingest.fields import CANDIDATES
 from postmortem_kit.ingest.files.blocks import (
     Block,
     check_line,
@@ -40,7 +39,8 @@ from postmortem_kit.ingest.files.blocks import (
     split_lines,
 )
 from postmortem_kit.ingest.limits import TooDeep, deep_lines, loads, nesting_depth
-from postmortem_kit.ingest.records import EXACT_IN_FLOAT, RecordTables
+from postmortem_kit.ingest.records.batches import EXACT_IN_FLOAT, RecordTables
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from postmortem_kit.ingest.registry import LoadContext, register
 
 _SCAN_LINES = 1024  # a failing part this small is checked line by line

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from postmortem_kit.ingest.fields import CANDIDATES
 from postmortem_kit.ingest.files.blocks import iter_lines
-from postmortem_kit.ingest.records import RecordTables
+from postmortem_kit.ingest.records.batches import RecordTables
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from postmortem_kit.ingest.registry import LoadContext, register
 
 # Every non-blank character of a line belongs to one token: a pair (groups 1, 2), a word

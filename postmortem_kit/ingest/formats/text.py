@@ -23,11 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.fields import parse_timestamps
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
 from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, detect_layout, timestamp_pattern_for
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble
+from postmortem_kit.ingest.records.fields import parse_timestamps
 from postmortem_kit.ingest.registry import LoadContext, register
 
 _NO_TIMESTAMP = ("no known timestamp format starts the first lines of this file; "

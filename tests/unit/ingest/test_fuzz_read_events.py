@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest import read_events
-from postmortem_kit.ingest.fields import CANDIDATES
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from tests.unit.ingest.reference import PIECES, expected_lines
 
 HERE = Path(__file__).resolve()

@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.ingest.fields import (
+from postmortem_kit.ingest.limits import describe, outside, show
+from postmortem_kit.ingest.records.fields import (
     CANDIDATES,
     RESERVED,
     apply_fields,
@@ -26,7 +27,6 @@ from postmortem_kit.ingest.fields import (
     parse_timestamps,
     resolve_fields,
 )
-from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.schema import as_str
 

@@ -35,16 +35,11 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest import csvrecords
+from postmortem_kit.ingest.documents import csv_exports
+from postmortem_kit.ingest.documents.items import flatten, frame, parse_time, reject_item
+from postmortem_kit.ingest.documents.read import head_document
+from postmortem_kit.ingest.documents.read import read_documents as _read_documents
 from postmortem_kit.ingest.files.decompress import read_head
-from postmortem_kit.ingest.jsondocs import (
-    flatten,
-    frame,
-    head_document,
-    parse_time,
-    reject_item,
-)
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
 from postmortem_kit.ingest.registry import LoadContext, register
 
 TIME = ("timestamp", "time", "deployed_at", "deploy_time", "deployed", "date", "datetime",
@@ -98,12 +93,12 @@ def sniff(path: Path, head: str) -> float:
     records = _head_records(head)
     if not records:
         return 0.0
-    keys = {csvrecords.snake(k): k for k in flatten(records[0]) if k}
+    keys = {csv_exports.snake(k): k for k in flatten(records[0]) if k}
     if _find(keys, TIME) is None:
         return 0.0
     type_key = _find(keys, TYPE)
     typed = type_key and all(
-        TYPES.get(csvrecords.snake(str(flatten(r).get(type_key, "")))) for r in records)
+        TYPES.get(csv_exports.snake(str(flatten(r).get(type_key, "")))) for r in records)
     if typed and (_find(keys, SERVICE) or _find(keys, VERSION)):
         return 0.96  # above a JSON-lines log's 0.95: these lines are changes, not logs
     named = re.search(r"deploy|release|change|rollout", path.name, re.IGNORECASE)
@@ -114,7 +109,7 @@ def sniff(path: Path, head: str) -> float:
 
 def _row(rec: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, str | None]:
     flat = flatten(rec)
-    keys = {csvrecords.snake(k): k for k in flat}
+    keys = {csv_exports.snake(k): k for k in flat}
     time_key = _find(keys, TIME)
     when = parse_time(flat.get(time_key), tz) if time_key else None
     if when is None:
@@ -131,7 +126,7 @@ def _row(rec: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, str | Non
     text = get(TEXT)
     raw_type = get(TYPE)
     if raw_type is not None:
-        change_type = TYPES.get(csvrecords.snake(raw_type), raw_type.strip().lower())
+        change_type = TYPES.get(csv_exports.snake(raw_type), raw_type.strip().lower())
     else:
         change_type = "rollback" if text and _ROLLBACK_TEXT.search(text) else "deploy"
     service, version, author = get(SERVICE), get(VERSION), get(AUTHOR)
@@ -173,7 +168,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
                 else:
                     rows.append(dict(row, line=at, json_path=where))
     else:
-        for line, rec in csvrecords.read_records(path, ctx):
+        for line, rec in csv_exports.read_records(path, ctx):
             row, problem = _row(rec, ctx.tz)
             if problem:
                 ctx.rejects.add(str(path), line, problem, ",".join(rec.values()))

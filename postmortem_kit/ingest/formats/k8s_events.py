@@ -35,16 +35,15 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest.jsondocs import (
+from postmortem_kit.ingest.documents.items import (
     flatten,
     frame,
-    has_keys,
-    head_document,
     keep_clear,
     parse_time,
     reject_item,
 )
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.documents.read import has_keys, head_document
+from postmortem_kit.ingest.documents.read import read_documents as _read_documents
 from postmortem_kit.ingest.registry import LoadContext, register
 
 TIME_FIELDS = ("lastTimestamp", "series.lastObservedTime", "deprecatedLastTimestamp",

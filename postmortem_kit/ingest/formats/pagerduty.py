@@ -27,18 +27,17 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest import csvrecords
-from postmortem_kit.ingest.files.decompress import read_head
-from postmortem_kit.ingest.jsondocs import (
+from postmortem_kit.ingest.documents import csv_exports
+from postmortem_kit.ingest.documents.items import (
     flatten,
     frame,
-    has_keys,
-    head_document,
     keep_clear,
     parse_time,
     reject_item,
 )
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.documents.read import has_keys, head_document
+from postmortem_kit.ingest.documents.read import read_documents as _read_documents
+from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.registry import LoadContext, register
 
 STATES = {"trigger": "triggered", "acknowledge": "acknowledged", "unacknowledge":
@@ -72,7 +71,7 @@ def sniff(path: Path, head: str) -> float:
         return 0.98
     if has_keys(head, "log_entries") or ('_log_entry"' in head and has_keys(head, "created_at")):
         return 0.9
-    header = set(csvrecords.header_of(head))
+    header = set(csv_exports.header_of(head))
     if header & set(CREATED) and len(header & _CSV_HINTS) >= 2:
         return 0.9
     return 0.0
@@ -144,8 +143,8 @@ def _load_entries(path: Path, ctx: LoadContext) -> list[dict[str, Any]]:
 
 def _csv_rows(path: Path, ctx: LoadContext) -> list[dict[str, Any]]:
     rows = []
-    for line, rec in csvrecords.read_records(path, ctx):
-        created_col, created = csvrecords.pick(rec, CREATED)
+    for line, rec in csv_exports.read_records(path, ctx):
+        created_col, created = csv_exports.pick(rec, CREATED)
         t0 = parse_time(created, ctx.tz)
         if t0 is None:
             ctx.rejects.add(str(path), line, f"{created_col or 'created_on'} missing or not a "
@@ -153,25 +152,25 @@ def _csv_rows(path: Path, ctx: LoadContext) -> list[dict[str, Any]]:
             continue
         base = keep_clear({("incident_status" if k == "status" else k): v
                            for k, v in rec.items()}, "pd")
-        _, title = csvrecords.pick(rec, TITLE)
-        _, number = csvrecords.pick(rec, NUMBER)
-        _, service = csvrecords.pick(rec, SERVICE)
+        _, title = csv_exports.pick(rec, TITLE)
+        _, number = csv_exports.pick(rec, NUMBER)
+        _, service = csv_exports.pick(rec, SERVICE)
         label = f"#{number} " if number else ""
         events = [("triggered", t0, None)]
         for state, cols, secs, by in (("acknowledged", ACKED, "seconds_to_first_ack", ACK_BY),
                                       ("resolved", RESOLVED, "seconds_to_resolve", RESOLVED_BY)):
-            col, value = csvrecords.pick(rec, cols)
+            col, value = csv_exports.pick(rec, cols)
             when = parse_time(value, ctx.tz)
             if value and when is None:
                 ctx.rejects.add(str(path), line, f"{col} is not a time: {value!r} (the "
                                 "incident's other events are kept)", ",".join(rec.values()))
-            if when is None and csvrecords.pick(rec, [secs])[1]:
+            if when is None and csv_exports.pick(rec, [secs])[1]:
                 try:
                     when = t0 + pd.Timedelta(seconds=float(rec[secs]))
                 except ValueError:
                     when = None
             if when is not None:
-                events.append((state, when, csvrecords.pick(rec, by)[1]))
+                events.append((state, when, csv_exports.pick(rec, by)[1]))
         for state, when, who in events:
             rows.append(dict(base, timestamp=when, state=state, service=service, user=who,
                              line=line, message=f"{label}{state}: {title or ''}".rstrip(": ")))

@@ -30,15 +30,9 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest.jsondocs import (
-    flatten,
-    frame,
-    has_keys,
-    head_document,
-    keep_clear,
-    reject_item,
-)
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.documents.items import flatten, frame, keep_clear, reject_item
+from postmortem_kit.ingest.documents.read import has_keys, head_document
+from postmortem_kit.ingest.documents.read import read_documents as _read_documents
 from postmortem_kit.ingest.limits import loads
 from postmortem_kit.ingest.registry import LoadContext, register
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from postmortem_kit.ingest.csvrecords import read_records, snake
-from postmortem_kit.ingest.jsondocs import flatten, keep_clear, parse_time, read_documents
+from postmortem_kit.ingest.documents.csv_exports import read_records, snake
+from postmortem_kit.ingest.documents.items import flatten, keep_clear, parse_time
+from postmortem_kit.ingest.documents.read import read_documents
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
 

@@ -40,6 +40,7 @@ from postmortem_kit.ingest.registry import (
 )
 from postmortem_kit.ingest.rejects import ErrorPolicy, RejectLog
 from postmortem_kit.ingest.schema import concat_events, finalize_events
+from postmortem_kit.ingest.times import as_utc
 
 
 def read_events(
@@ -150,7 +151,7 @@ def read_events(
     fields = dict(fields or {})
     fields.update({dst: src for src, dst in (mapping or {}).items()})
     rejects = RejectLog(errors)
-    window = (_as_utc(start, tz, "start"), _as_utc(end, tz, "end"))
+    window = (_window_end(start, tz, "start"), _window_end(end, tz, "end"))
     if window[0] is not None and window[1] is not None and window[0] > window[1]:
         raise IngestError(f"start= ({window[0]}) is after end= ({window[1]})")
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or not (
@@ -295,17 +296,12 @@ def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
     return events if keep.all() else events.loc[keep].reset_index(drop=True)
 
 
-def _as_utc(value: Any, tz: str, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
+def _window_end(value: Any, tz: str, name: str) -> pd.Timestamp | None:
+    """``start=`` / ``end=`` in UTC (None: no limit)."""
     try:
-        ts = pd.Timestamp(value)
+        return as_utc(value, tz)
     except (ValueError, TypeError) as exc:
         raise IngestError(f"{name}= {value!r} is not a time: {exc}") from exc
-    if ts is pd.NaT:
-        return None
-    ts = ts.tz_localize(tz) if ts.tzinfo is None else ts
-    return ts.tz_convert("UTC")
 
 
 def _warn(rejects: RejectLog, notes: list[str]) -> None:

@@ -8,22 +8,13 @@ time so one bad value rejects one item (named by its JSON path), not the file.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from postmortem_kit.ingest.records.fields import EPOCH_TEXT, epoch_to_utc
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.schema import TIMESTAMP_DTYPE
-
-_EPOCH = re.compile(EPOCH_TEXT)
-_INTEGER = re.compile(r"^[+-]?\d+$")
-
 
 
 def reject_item(ctx: LoadContext, file: str | Path, line: int | None, where: str,
@@ -59,36 +50,6 @@ RESERVED = ("timestamp", "source", "kind", "level", "line", "status")
 def keep_clear(row: dict[str, Any], prefix: str) -> dict[str, Any]:
     """``row`` with source fields named like :data:`RESERVED` columns renamed ``prefix_name``."""
     return {(f"{prefix}_{k}" if k in RESERVED else k): v for k, v in row.items()}
-
-
-def parse_time(value: Any, tz: str = "UTC") -> pd.Timestamp | None:
-    """``value`` as a UTC Timestamp, or None when it is empty or unusable.
-
-    Accepts ISO 8601 text (naive text is read in ``tz``) and epoch numbers, as numbers or
-    digit strings, in seconds, milliseconds, microseconds or nanoseconds (told apart by
-    magnitude). Go's zero time is None: the caller decides whether that rejects the record
-    or means "not yet" (an alert still firing).
-    """
-    if value is None or isinstance(value, bool) or (isinstance(value, float) and value != value):
-        return None
-    text = str(value).strip()
-    if isinstance(value, int | float) or _EPOCH.match(text):
-        number = int(text) if _INTEGER.match(text) else float(text)  # ints keep their ns
-        try:
-            values = np.array([number], dtype="int64" if isinstance(number, int) else "float64")
-        except OverflowError:
-            values = np.array([number], dtype="float64")
-        us = pc.cast(epoch_to_utc(values), pa.int64())[0].as_py()
-        return None if us is None else pd.Timestamp(us, unit="us", tz="UTC")
-    if not text or text.startswith("0001-01-01"):
-        return None
-    try:
-        t = pd.Timestamp(text)
-    except (ValueError, OverflowError):
-        return None
-    if t is pd.NaT:
-        return None
-    return (t.tz_localize(tz) if t.tzinfo is None else t).tz_convert("UTC")
 
 
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

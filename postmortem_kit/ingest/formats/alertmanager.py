@@ -36,16 +36,11 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest.documents.items import (
-    flatten,
-    frame,
-    keep_clear,
-    parse_time,
-    reject_item,
-)
+from postmortem_kit.ingest.documents.items import flatten, frame, keep_clear, reject_item
 from postmortem_kit.ingest.documents.read import has_keys, head_document
 from postmortem_kit.ingest.documents.read import read_documents as _read_documents
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import parse_time
 
 SERVICE_LABELS = ("service", "app", "application", "app_kubernetes_io_name", "job", "container")
 _PAYLOAD_KEYS = ("receiver", "groupKey", "externalURL", "version")

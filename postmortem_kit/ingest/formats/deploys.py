@@ -36,11 +36,12 @@ from typing import Any
 import pandas as pd
 
 from postmortem_kit.ingest.documents import csv_exports
-from postmortem_kit.ingest.documents.items import flatten, frame, parse_time, reject_item
+from postmortem_kit.ingest.documents.items import flatten, frame, reject_item
 from postmortem_kit.ingest.documents.read import head_document
 from postmortem_kit.ingest.documents.read import read_documents as _read_documents
 from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import parse_time
 
 TIME = ("timestamp", "time", "deployed_at", "deploy_time", "deployed", "date", "datetime",
         "created_at", "started_at", "finished_at", "completed_at", "applied_at", "changed_at",

@@ -35,6 +35,7 @@ from postmortem_kit.ingest.documents.read import has_keys, head_document
 from postmortem_kit.ingest.documents.read import read_documents as _read_documents
 from postmortem_kit.ingest.limits import loads
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import us_per
 
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 TS = re.compile(r"^(\d{9,11})(?:\.(\d{1,6}))?$")
@@ -90,7 +91,7 @@ def slack_time(ts: Any) -> pd.Timestamp | None:
     m = TS.match(str(ts).strip()) if ts is not None else None
     if not m:
         return None
-    micros = int(m.group(1)) * 1_000_000 + int((m.group(2) or "0").ljust(6, "0"))
+    micros = int(m.group(1)) * int(us_per("s")) + int((m.group(2) or "0").ljust(6, "0"))
     return pd.Timestamp(micros, unit="us", tz="UTC")
 
 

@@ -43,10 +43,11 @@ from postmortem_kit.ingest.lines.timeparts import (
 )
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
+from postmortem_kit.ingest.times import OFFSET, localize
 
 # The timestamp is captured whole (fewer groups: a faster regex) and parsed by polars.
 _BSD_TIME = r"(?P<ts>" + MONTH_RX + r" +\d\d? \d\d:\d\d:\d\d(?:\.\d{1,6})?(?: \d{4})?)"
-_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)"
+_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?" + OFFSET
 # host, then an optional ``program[pid]:`` tag. A program name may carry a version after a
 # space (``syslogd 1.4.1: restart.``), which old sysklogd writes.
 _TAIL_3164 = (
@@ -169,8 +170,13 @@ def _bsd_times(ts: pl.Series, ctx: LoadContext, years: YearState, path: Path) ->
         local = text.str.strptime(pl.Datetime("us", zone), _BSD_FORMAT, strict=False)
     if zone == "UTC":
         return local
-    return local.dt.replace_time_zone(ctx.tz, ambiguous="null", non_existent="null"
-                                      ).dt.convert_time_zone("UTC")
+    utc = local.dt.replace_time_zone(ctx.tz, ambiguous="earliest", non_existent="null"
+                                     ).dt.convert_time_zone("UTC")
+    skipped = utc.is_null() & local.is_not_null()
+    if skipped.any():  # a wall time the clocks skipped: polars cannot shift it, pandas can
+        fixed = localize(local.filter(skipped).to_pandas(), ctx.tz)
+        utc = utc.scatter(skipped.arg_true(), pl.from_pandas(fixed))
+    return utc
 
 
 def _derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:

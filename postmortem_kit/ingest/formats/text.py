@@ -27,8 +27,8 @@ from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
 from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, detect_layout, timestamp_pattern_for
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble
-from postmortem_kit.ingest.records.fields import parse_timestamps
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import parse_timestamps
 
 _NO_TIMESTAMP = ("no known timestamp format starts the first lines of this file; "
                  "pass pattern= with a (?P<timestamp>...) group")

@@ -19,11 +19,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.ingest.lines.timeparts import MONTH_RX
+from postmortem_kit.ingest.times import ZONE
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?"
 _FRAC = r"(?:[.,](?P<f>\d{1,9}))?"
 _HMS = r"(?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)" + _FRAC
-_ZONE = r"(?:\s?(?P<z>Z|UTC|GMT|[+-]\d\d(?::?\d\d)?))?"
+_ZONE = r"(?:\s?(?P<z>" + ZONE + r"))?"
 
 # (name, regex with timeparts group names). Ties in coverage go to the earlier entry, so
 # the more specific patterns come first.

@@ -24,11 +24,11 @@ from postmortem_kit.ingest.records.fields import (
     RESERVED,
     apply_fields,
     check_fields_exist,
-    parse_timestamps,
     resolve_fields,
 )
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.schema import as_str
+from postmortem_kit.ingest.times import parse_timestamps
 
 OTHER_FIELDS = ("level", "message", "service", "host", "trace_id", "user", "status",
                 "latency_ms", "method", "path")

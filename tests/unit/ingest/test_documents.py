@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 
 from postmortem_kit.ingest.documents.csv_exports import read_records, snake
-from postmortem_kit.ingest.documents.items import flatten, keep_clear, parse_time
+from postmortem_kit.ingest.documents.items import flatten, keep_clear
 from postmortem_kit.ingest.documents.read import read_documents
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
+from postmortem_kit.ingest.times import parse_time
 
 T = pd.Timestamp
 

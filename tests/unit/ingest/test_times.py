@@ -1,4 +1,4 @@
-"""``ingest/times.py``: the epoch-unit table and the offset rule, read directly."""
+"""``ingest/times.py``: the epoch-unit table, the offset rule and ``parse_time``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from postmortem_kit.ingest.times import OFFSET, ZONE, epoch_to_utc, offset_minutes
+from postmortem_kit.ingest.times import OFFSET, ZONE, epoch_to_utc, offset_minutes, parse_time
 
 T = pd.Timestamp
 
@@ -49,3 +49,21 @@ def test_epoch_unit_named_by_the_source_wins_over_the_guess():
     # a text log's epoch-ms group: 1e9 ms is a time in 1970, not seconds in 2001
     got = epoch_to_utc(np.array([1_000_000_000]), unit="ms")[0].as_py()
     assert got == T("1970-01-12T13:46:40Z").to_pydatetime()
+
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (1714557900, T("2024-05-01T10:05:00Z")),
+    ("1714557900", T("2024-05-01T10:05:00Z")),
+    (1714557900123, T("2024-05-01T10:05:00.123Z")),
+    ("1714557900123456", T("2024-05-01T10:05:00.123456Z")),
+    ("2024-05-01T12:05:00+02:00", T("2024-05-01T10:05:00Z")),
+    ("2024-05-01 10:05:00", T("2024-05-01T10:05:00Z")),
+    ("0001-01-01T00:00:00Z", None), ("", None), (None, None), ("soon", None), (True, None),
+])
+def test_parse_time_reads_iso_and_every_epoch_unit(value, expected):
+    assert parse_time(value) == expected
+
+
+def test_parse_time_reads_naive_text_in_the_given_zone():
+    assert parse_time("2024-05-01 12:05:00", tz="Europe/Paris") == T("2024-05-01T10:05:00Z")

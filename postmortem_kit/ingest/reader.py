@@ -12,7 +12,6 @@ from typing import Any
 import pandas as pd
 
 from postmortem_kit.errors import IngestError, IngestWarning, PostmortemKitError, UsageError
-from postmortem_kit.ingest import formats as _formats  # noqa: F401  (registers the formats)
 from postmortem_kit.ingest.detect import detect_format
 from postmortem_kit.ingest.files.decompress import head_bytes
 from postmortem_kit.ingest.limits import (

@@ -189,10 +189,11 @@ def reject_implausible(events: pd.DataFrame, ctx: Any, file: str) -> pd.DataFram
     far = outside(pa.array(events["timestamp"]), ctx.valid_times)
     if not far.any():
         return events
-    paths = events["json_path"] if "json_path" in events else None
+    lines = events["line"].tolist()
+    paths = events["json_path"].tolist() if "json_path" in events else None
     for i in np.flatnonzero(far).tolist():
-        line = events["line"].iat[i]
-        where = f"{paths.iat[i]}: " if paths is not None and pd.notna(paths.iat[i]) else ""
+        line = lines[i]
+        where = f"{paths[i]}: " if paths is not None and pd.notna(paths[i]) else ""
         ctx.rejects.add(file, None if pd.isna(line) else int(line),
                         where + describe(show(events["timestamp"].iat[i]), ctx.valid_times),
                         str(events["message"].iat[i]))

@@ -154,7 +154,8 @@ def finalize_events(
         if col in NUMERIC_RANGES and col in out:
             _numbers_or_raw(out, col, dtype)
         elif col in out and str(out[col].dtype) != dtype:
-            out[col] = as_str(out[col]) if dtype == "str" else out[col].astype(dtype)
+            out[col] = as_str(out[col]) if dtype == "str" else out[col].astype(
+                pd.api.types.pandas_dtype(dtype))
     ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
     return out[ordered]
 
@@ -213,13 +214,16 @@ def _numbers_or_raw(out: pd.DataFrame, col: str, dtype: str) -> None:
         else:
             out[name] = text.reindex(out.index).astype("str")
         numbers = numbers.where(ok)
-    out[col] = numbers.astype(dtype)  # (every value left is in range: the cast is exact)
+    # (every value left is in range: the cast is exact)
+    out[col] = numbers.astype(pd.api.types.pandas_dtype(dtype))
 
 
 def number_text(value: object) -> str:
     """A number as its shortest exact spelling: ``3`` for 3.0, ``3.5``, ``1e+300``."""
-    if isinstance(value, float | np.floating) and float(value).is_integer() and abs(value) < 1e16:
-        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if number.is_integer() and abs(number) < 1e16:
+            return str(int(number))
     return str(value)
 
 

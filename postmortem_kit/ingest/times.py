@@ -27,14 +27,14 @@ import importlib
 import math
 import re
 import warnings
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-TIMESTAMP_DTYPE = "datetime64[us, UTC]"
+TIMESTAMP_DTYPE: Final = "datetime64[us, UTC]"
 _TS_TYPE = pa.timestamp("us", tz="UTC")
 
 # -- epoch numbers ------------------------------------------------------------------------

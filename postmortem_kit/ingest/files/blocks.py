@@ -227,7 +227,7 @@ class _Cutter:
             yield block
 
 
-def check_line(raw: bytes) -> tuple[str | None, str | None]:
+def check_line(raw: bytes) -> tuple[str, None] | tuple[None, str]:
     """Decode one line: ``(text, None)`` or ``(None, reason)`` for NUL bytes / invalid UTF-8."""
     nul = raw.find(b"\x00")
     if nul >= 0:
@@ -256,9 +256,9 @@ def iter_lines(path: Path, ctx: LoadContext) -> Iterator[tuple[int, str]]:
     name = str(path)
     for block in iter_blocks(path, ctx):
         for number, raw in split_lines(block):
-            text, problem = check_line(raw)
-            if problem is not None:
-                ctx.rejects.add(name, number, problem, raw)
+            checked = check_line(raw)
+            if checked[1] is not None:
+                ctx.rejects.add(name, number, checked[1], raw)
                 continue
-            yield number, text
+            yield number, checked[0]
 

@@ -87,7 +87,7 @@ def sniff(path: Path, head: str) -> float:
         return 0.0
     s = pl.Series(lines, dtype=pl.String)
     hits = s.str.contains(PATTERNS[5]) | s.str.contains(PATTERNS[7])  # common, raw request
-    return round(0.95 * hits.sum() / len(lines), 3)
+    return round(0.95 * int(hits.sum()) / len(lines), 3)
 
 
 @register("access", sniff=sniff, kind="request")
@@ -188,7 +188,9 @@ def _latency_and_extra(
     """
     latency = g.get_column("latency_ms")
     tail = g.get_column("tail")
-    extra = found = rows = None
+    extra: pa.Array | None = None
+    found: pl.Series | None = None  # the latency as written in the other tails
+    rows: pl.Series | None = None  # the rows with such a tail
     if tail.null_count() < len(tail):
         rows = tail.is_not_null().arg_true()
         rest = tail.gather(rows)
@@ -205,8 +207,10 @@ def _latency_and_extra(
         if not len(seen):
             return latency.to_arrow(), extra, None
         i = seen[0]
-        written = (found[int(np.searchsorted(rows.to_numpy(), i))] if tail[i] is not None
-                   else line(i).rsplit(" ", 1)[-1])  # a plain tail ends the line
+        if found is not None and rows is not None and tail[i] is not None:
+            written = found[int(np.searchsorted(rows.to_numpy(), i))]
+        else:
+            written = line(i).rsplit(" ", 1)[-1]  # a plain tail ends the line
         # nginx's $request_time always has a decimal point; Apache's %D is whole microseconds
         unit = "s" if "." in written else "us"
     return pc.multiply(latency.to_arrow(), _UNIT_TO_MS[unit]), extra, unit

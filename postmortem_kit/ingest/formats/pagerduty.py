@@ -145,7 +145,7 @@ def _csv_rows(path: Path, ctx: LoadContext) -> list[dict[str, Any]]:
         _, number = csv_exports.pick(rec, NUMBER)
         _, service = csv_exports.pick(rec, SERVICE)
         label = f"#{number} " if number else ""
-        events = [("triggered", t0, None)]
+        events: list[tuple[str, pd.Timestamp, str | None]] = [("triggered", t0, None)]
         for state, cols, secs, by in (("acknowledged", ACKED, "seconds_to_first_ack", ACK_BY),
                                       ("resolved", RESOLVED, "seconds_to_resolve", RESOLVED_BY)):
             col, value = csv_exports.pick(rec, cols)

@@ -38,6 +38,7 @@ from postmortem_kit.ingest.lines.timeparts import (
     MONTH_NAMES,
     MONTH_RX,
     YearState,
+    file_year_guess,
     infer_years,
     parse_runs,
 )
@@ -89,7 +90,7 @@ _SD_RX = re.compile(r'\[([^\s\]=]+)((?:\s+[^\s=\]]+="(?:[^"\\]|\\.)*")*)\s*\]')
 _SD_PARAM_RX = re.compile(r'([^\s=\]]+)="((?:[^"\\]|\\.)*)"')
 _SD_UNESCAPE = re.compile(r'\\(["\\\]])')  # RFC 5424 escapes ", \ and ] in values
 _SEVERITY_CODES = np.array([LEVELS.index(name) for name in SEVERITIES], dtype=np.int8)
-FACILITY_DTYPE = pd.CategoricalDtype(FACILITIES)
+FACILITY_DTYPE = pd.CategoricalDtype(list(FACILITIES))
 
 
 def sniff(path: Path, head: str) -> float:
@@ -139,18 +140,17 @@ def _bsd_times(ts: pl.Series, ctx: LoadContext, years: YearState, path: Path) ->
     """``Jun  4 15:16:01[.123][ 2024]`` as UTC; the year from the line, else inferred."""
     if years.base_year is None:  # the first line of the file fixes the base year
         first = ts[0]
-        infer_years(np.array([_MONTH_NUMBER.get(first[:3].lower(), 0)]),
-                    np.array([int(first[4:6])]), ctx.year, years, path)
-        years.last_month = None
+        years.base_year = ctx.year if ctx.year is not None else file_year_guess(
+            path, _MONTH_NUMBER.get(first[:3].lower(), 0), int(first[4:6]))
     # Fast path: the whole block in the current year (no rollover, no year in the line),
     # in one query.
     year = years.base_year + years.offset
     zone = "UTC" if ctx.tz == "UTC" else None  # (UTC: no conversion afterwards)
-    local = (pl.lit(f"{year} ") + pl.col("ts")).str.strptime(
+    parse = (pl.lit(f"{year} ") + pl.col("ts")).str.strptime(
         pl.Datetime("us", zone), _BSD_FORMAT, strict=False)
-    local, months = pl.DataFrame({"ts": ts}).select(
-        local.alias("local"), local.dt.month().fill_null(0).alias("month")).get_columns()
-    months = months.to_numpy()
+    local, month_column = pl.DataFrame({"ts": ts}).select(
+        parse.alias("local"), parse.dt.month().fill_null(0).alias("month")).get_columns()
+    months = month_column.to_numpy()
     prev = np.concatenate([[years.last_month or months[0]], months[:-1]])
     if months.all() and not (np.abs(months.astype(np.int64) - prev) > 6).any():
         years.last_month = int(months[-1])

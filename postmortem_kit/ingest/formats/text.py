@@ -58,6 +58,10 @@ def sniff(path: Path, head: str) -> float:
 class _Parser:
     """The regexes for one file and what they capture."""
 
+    rx: str | None  # None: no timestamp layout in the first lines
+    fallback_rx: str | None
+    ts_rx: str | None  # None with a user pattern, until its timestamps are recognised
+
     def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
         self.path, self.ctx = path, ctx
         self.years = YearState()
@@ -201,14 +205,15 @@ def _parse_block(
         frame = _fold(frame, rec[cont], np.array(lines.take(cont).to_pylist(), dtype=object))
     unreadable = lines.take(starts).is_null().to_numpy(zero_copy_only=False)  # (rejected)
     bad = np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable)
-    for i in bad:
-        ctx.rejects.add(str(path), int(frame["line"].iat[i]),
+    numbers = frame["line"].tolist()
+    for i in bad.tolist():
+        ctx.rejects.add(str(path), numbers[i],
                         f"timestamp {fields['timestamp'][i].as_py()!r} is not a valid date",
                         lines[int(starts[i])].as_py())
     keep = frame["timestamp"].notna()
     far = outside(pa.array(frame["timestamp"]), ctx.valid_times)
     for i in np.flatnonzero(far).tolist():
-        ctx.rejects.add(str(path), int(frame["line"].iat[i]),
+        ctx.rejects.add(str(path), numbers[i],
                         f"timestamp {fields['timestamp'][i].as_py()!r}: " + describe(
                             show(frame["timestamp"].iat[i]), ctx.valid_times),
                         lines[int(starts[i])].as_py())

@@ -22,11 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+from polars._typing import PolarsDataType
 
 from postmortem_kit.ingest.files.blocks import Block, check_line, iter_blocks
 from postmortem_kit.ingest.registry import LoadContext
@@ -37,7 +38,17 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 # polars' CSV reader frames lines when this byte, its column separator, is not in the data.
 SEPARATOR = b"\x1f"
 # One column of text per line: no header, no quoting, no comments, every value a string.
-_AS_LINES = dict(
+class _CsvOptions(TypedDict):
+    has_header: bool
+    new_columns: list[str]
+    schema: dict[str, PolarsDataType]
+    separator: str
+    quote_char: str | None
+    comment_prefix: str | None
+    raise_if_empty: bool
+
+
+_AS_LINES = _CsvOptions(
     has_header=False, new_columns=["line"], schema={"line": pl.String},
     separator=SEPARATOR.decode(), quote_char=None, comment_prefix=None, raise_if_empty=False,
 )

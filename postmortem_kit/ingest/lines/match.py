@@ -107,8 +107,10 @@ def match_first(
     for i, rx in enumerate(patterns):
         if not len(remaining):
             break
-        derived = i == 0 and first is not None
-        found = first if derived else _extract(subset, rx)
+        if i == 0 and first is not None:
+            found, derived = first, True
+        else:
+            found, derived = _extract(subset, rx), False
         hit = found.get_column(key).is_not_null().to_numpy()
         if hit.all():
             out.append(Matches(i, remaining, found if derived else derive(

@@ -68,6 +68,8 @@ def _ints(arr: pa.Array) -> np.ndarray:
 def _months(parts: dict[str, pa.Array]) -> np.ndarray:
     numbers = _ints(parts["m"]) if "m" in parts else None
     if "b" not in parts:
+        if numbers is None:
+            raise KeyError("a date's parts need a month: group m or b")
         return numbers
     names = pc.utf8_lower(pc.utf8_slice_codeunits(parts["b"], 0, 3))
     idx = pc.index_in(names, value_set=pa.array(MONTH_NAMES))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from postmortem_kit.ingest.documents.read import read_documents
 from postmortem_kit.ingest.registry import LoadContext
-from postmortem_kit.ingest.schema import TIMESTAMP_DTYPE
+from postmortem_kit.ingest.schema import TIMESTAMP_DTYPE, empty_events
 
 Row = dict[str, Any]
 # Where a document's items are: ``(JSON path, item)`` pairs (``("$", document)`` for the
@@ -115,8 +115,7 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """
     df = pd.DataFrame(rows)
     if df.empty:
-        return pd.DataFrame({"timestamp": pd.Series([], dtype=TIMESTAMP_DTYPE),
-                             "message": pd.Series([], dtype="str")})
+        return empty_events()
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True).astype(TIMESTAMP_DTYPE)
     for col in df.columns:
         if df[col].dtype == object:

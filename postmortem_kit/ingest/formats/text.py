@@ -28,6 +28,7 @@ from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, par
 from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, detect_layout, timestamp_pattern_for
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.schema import empty_events
 from postmortem_kit.ingest.times import parse_timestamps
 
 _NO_TIMESTAMP = ("no known timestamp format starts the first lines of this file; "
@@ -134,8 +135,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
-                             "message": pd.Series([], dtype="str")})
+        return empty_events()
     return pd.concat(frames, ignore_index=True)
 
 

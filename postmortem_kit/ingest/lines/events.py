@@ -24,6 +24,7 @@ from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, reject_positions
 from postmortem_kit.ingest.lines.match import Derive, Matches, iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
+from postmortem_kit.ingest.schema import empty_events
 
 # One line shape's matches in one block -> its rows as Arrow, in the order of the matches.
 FrameOf = Callable[[Matches, LineBlock, str], pa.Table]
@@ -148,8 +149,7 @@ class EventBlocks:
     def to_pandas(self) -> pd.DataFrame:
         """All rows kept, in the order added, as one pandas frame."""
         if not self.tables:
-            return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
-                                 "message": pd.Series([], dtype="str")})
+            return empty_events()
         table = self.tables[0] if len(self.tables) == 1 else pa.concat_tables(
             self.tables, promote_options="permissive")
         codes = {name: table.column(name) for name in self.categories

@@ -257,10 +257,12 @@ def _parse_slow(text: pd.Series, tz: str) -> pa.Array:
     if aware.any():
         # (pandas reads ISO 8601's "Z" but not RFC 3339's "z")
         upper = text[aware].str.replace(r"z$", "Z", regex=True)
-        out[aware] = pd.to_datetime(upper, format="ISO8601", utc=True, errors="coerce")
+        # (a fraction past microseconds makes pandas answer in nanoseconds: cut, as Arrow does)
+        out[aware] = pd.to_datetime(upper, format="ISO8601", utc=True, errors="coerce").astype(
+            TIMESTAMP_DTYPE)
     naive = present & ~epoch & ~aware
     if naive.any():
-        out[naive] = _iso_naive(text[naive], tz)
+        out[naive] = _iso_naive(text[naive], tz).astype(TIMESTAMP_DTYPE)
     rest = present & out.isna()
     if rest.any() and rest.sum() <= _MAX_FREE_FORM:
         out[rest] = free_form(text[rest], tz)

@@ -150,7 +150,8 @@ def run(tmp_path: Path, data: bytes, fmt: str) -> pd.DataFrame | None:
 
 
 def compressed(data: bytes) -> bool:
-    """gzip/bz2 magic: the reader decompresses (``files.py``), so lines are not the bytes'."""
+    """gzip/bz2 magic: the reader decompresses (``ingest/files/decompress.py``), so lines
+    are not the bytes'."""
     return data.startswith((b"\x1f\x8b", b"BZh"))
 
 

@@ -102,3 +102,16 @@ def test_finalize_events_reads_a_repeated_hour_as_its_first_occurrence():
     events = finalize_events(pd.DataFrame({"timestamp": naive, "message": ["hi"]}),
                              source="plugin", tz=PARIS)
     assert list(events["timestamp"]) == [pd.Timestamp("2024-10-27T00:30:00Z")]
+
+
+def test_a_fraction_past_microseconds_beside_other_spellings_is_cut_not_a_failure(tmp_path):
+    # naive and aware values in one block take the value-by-value path, where pandas
+    # answers in nanoseconds for seven digits; the load used to fail on the whole file
+    path = tmp_path / "app.jsonl"
+    path.write_text('{"ts": "2024-05-01T10:00:00", "msg": "a"}\n'
+                    '{"ts": "2024-05-01T12:05:00.1234567+02:00", "msg": "b"}\n'
+                    '{"ts": "2024-05-01T10:06:00.9999999z", "msg": "c"}\n', encoding="utf-8")
+    events = read_events(path, format="jsonl")
+    assert list(events["timestamp"]) == [pd.Timestamp("2024-05-01T10:00:00Z"),
+                                         pd.Timestamp("2024-05-01T10:05:00.123456Z"),
+                                         pd.Timestamp("2024-05-01T10:06:00.999999Z")]

@@ -103,7 +103,7 @@ def summarize(events) -> str:
     """The per-source summary the command prints (plain text, one block per source)."""
     import pandas as pd
 
-    from postmortem_kit.ingest.reader import source_name
+    from postmortem_kit.ingest.paths import source_name
 
     rejected = events.attrs.get("rejected")
     if rejected is None:

@@ -67,7 +67,7 @@ class Inputs:
     @classmethod
     def of_evidence(cls, items: Iterable[str]) -> Inputs:
         """The inputs ``read_events`` would read for ``items`` (files, folders, globs)."""
-        from postmortem_kit.ingest.reader import expand_paths
+        from postmortem_kit.ingest.paths import expand_paths
 
         inputs = cls()
         for item in items:

@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from postmortem_kit.ingest.times import as_utc
+
 DEFAULT_MAX_DEPTH = 100
 MAX_DEPTH_LIMIT = 500  # json.loads runs out of recursion near 1,000; pyarrow crashes later
 EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
@@ -147,7 +149,7 @@ def resolve_valid_times(
     if value is not None:
         if not isinstance(value, tuple | list) or len(value) != 2:
             raise ValueError(f"valid_times= must be a (first, last) pair, got {value!r}")
-        given = [None if v is None else _utc(v, tz) for v in value]
+        given = [_as_utc(v, tz) for v in value]
         lo = given[0] if given[0] is not None else lo
         hi = given[1] if given[1] is not None else hi
         if lo > hi:
@@ -159,11 +161,11 @@ def resolve_valid_times(
     return lo, hi
 
 
-def _utc(value: Any, tz: str) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    if ts is pd.NaT:
+def _as_utc(value: Any, tz: str) -> pd.Timestamp | None:
+    ts = as_utc(value, tz)
+    if ts is None and value is not None:
         raise ValueError(f"valid_times= {value!r} is not a time")
-    return (ts.tz_localize(tz) if ts.tzinfo is None else ts).tz_convert("UTC")
+    return ts
 
 
 def outside(ts: pa.Array | pa.ChunkedArray, bounds: TimeBounds) -> np.ndarray:
@@ -187,10 +189,11 @@ def reject_implausible(events: pd.DataFrame, ctx: Any, file: str) -> pd.DataFram
     far = outside(pa.array(events["timestamp"]), ctx.valid_times)
     if not far.any():
         return events
-    paths = events["json_path"] if "json_path" in events else None
+    lines = events["line"].tolist()
+    paths = events["json_path"].tolist() if "json_path" in events else None
     for i in np.flatnonzero(far).tolist():
-        line = events["line"].iat[i]
-        where = f"{paths.iat[i]}: " if paths is not None and pd.notna(paths.iat[i]) else ""
+        line = lines[i]
+        where = f"{paths[i]}: " if paths is not None and pd.notna(paths[i]) else ""
         ctx.rejects.add(file, None if pd.isna(line) else int(line),
                         where + describe(show(events["timestamp"].iat[i]), ctx.valid_times),
                         str(events["message"].iat[i]))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,13 +12,23 @@ from typing import Any
 import pandas as pd
 
 from postmortem_kit.errors import IngestError, IngestWarning, PostmortemKitError, UsageError
-from postmortem_kit.ingest import formats as _formats  # noqa: F401  (registers the formats)
-from postmortem_kit.ingest.files import file_type, head_bytes, read_head, spooled
+from postmortem_kit.ingest.detect import detect_format
+from postmortem_kit.ingest.files.decompress import head_bytes
 from postmortem_kit.ingest.limits import (
     DEFAULT_MAX_DEPTH,
     MAX_DEPTH_LIMIT,
     reject_implausible,
     resolve_valid_times,
+)
+from postmortem_kit.ingest.paths import (
+    STDIN,
+    STDIN_NAME,
+    PathLike,
+    expand_paths,
+    file_type,
+    named_files,
+    source_name,
+    spooled,
 )
 from postmortem_kit.ingest.registry import (
     FORMATS,
@@ -31,12 +39,7 @@ from postmortem_kit.ingest.registry import (
 )
 from postmortem_kit.ingest.rejects import ErrorPolicy, RejectLog
 from postmortem_kit.ingest.schema import concat_events, finalize_events
-
-PathLike = str | Path
-_COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2")
-_GLOB_CHARS = set("*?[")
-STDIN = Path("-")  # ``read_events("-")``: standard input
-STDIN_NAME = "stdin"  # its name in rejects, notes and (by default) the source column
+from postmortem_kit.ingest.times import as_utc
 
 
 def read_events(
@@ -147,7 +150,7 @@ def read_events(
     fields = dict(fields or {})
     fields.update({dst: src for src, dst in (mapping or {}).items()})
     rejects = RejectLog(errors)
-    window = (_as_utc(start, tz, "start"), _as_utc(end, tz, "end"))
+    window = (_window_end(start, tz, "start"), _window_end(end, tz, "end"))
     if window[0] is not None and window[1] is not None and window[0] > window[1]:
         raise IngestError(f"start= ({window[0]}) is after end= ({window[1]})")
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or not (
@@ -163,7 +166,7 @@ def read_events(
 
     frames: list[pd.DataFrame] = []
     notes: list[str] = []
-    named = _named_files(paths)
+    named = named_files(paths)
     keep_folders = format == "auto" or FORMATS[format].folder
     for path in expand_paths(paths, keep_folders=keep_folders, notes=notes):
         name = STDIN_NAME if path == STDIN else str(path)
@@ -292,17 +295,12 @@ def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
     return events if keep.all() else events.loc[keep].reset_index(drop=True)
 
 
-def _as_utc(value: Any, tz: str, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
+def _window_end(value: Any, tz: str, name: str) -> pd.Timestamp | None:
+    """``start=`` / ``end=`` in UTC (None: no limit)."""
     try:
-        ts = pd.Timestamp(value)
+        return as_utc(value, tz)
     except (ValueError, TypeError) as exc:
         raise IngestError(f"{name}= {value!r} is not a time: {exc}") from exc
-    if ts is pd.NaT:
-        return None
-    ts = ts.tz_localize(tz) if ts.tzinfo is None else ts
-    return ts.tz_convert("UTC")
 
 
 def _warn(rejects: RejectLog, notes: list[str]) -> None:
@@ -319,169 +317,3 @@ def _warn(rejects: RejectLog, notes: list[str]) -> None:
     if notes:
         parts.append(f"{len(notes)} file(s) skipped: {notes[0]}")
     warnings.warn("; ".join(parts), IngestWarning, stacklevel=3)
-
-
-def source_name(path: Path) -> str:
-    """The default source name: the file name without compression and format suffixes."""
-    name = path.name
-    for suffix in _COMPRESSED_SUFFIXES:
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return Path(name).stem if "." in name.strip(".") else name
-
-
-def _named_files(paths: PathLike | Iterable[PathLike]) -> set[Path]:
-    """The files (pipes, devices) the caller named one by one, not found through a folder
-    or a glob: a problem with one of those is an error, not a note."""
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
-    out = set()
-    for item in items:
-        path = Path(item).expanduser()
-        if str(item) == "-":
-            out.add(STDIN)
-        elif os.path.lexists(path) and not path.is_dir():
-            out.add(path)
-    return out
-
-
-def expand_paths(
-    paths: PathLike | Iterable[PathLike], *, keep_folders: bool = True,
-    notes: list[str] | None = None,
-) -> list[Path]:
-    """Files (and folder-format folders) named by ``paths``, in a stable order.
-
-    ``"-"`` is standard input (:data:`STDIN`). Folders are walked through symbolic links,
-    but a folder is entered once and a file listed once, whatever the links (a link to a
-    folder above it would otherwise loop); what was left out for that, and broken links,
-    are appended to ``notes``. With ``keep_folders`` False (a line format was asked for),
-    a folder a folder format recognises is walked like any other.
-
-    Raises IngestError (``exit_code`` 2) for a path that does not exist, a glob that
-    matches nothing, or when nothing is left to load.
-    """
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
-    walk = _Walk(keep_folders)
-    for item in items:
-        path = Path(item).expanduser()
-        if str(item) == "-":
-            walk.out.append(STDIN)
-        elif _exists(path):
-            walk.add(path)
-        elif _GLOB_CHARS & set(str(item)):
-            matches = sorted(glob.glob(str(path), recursive=True))
-            if not matches:
-                raise IngestError(f"no file matches {str(item)!r}", unusable=True)
-            for m in matches:
-                walk.add(Path(m))
-        else:
-            raise IngestError("no such file or folder", file=str(item), unusable=True)
-    if notes is not None:
-        notes += walk.notes
-    if not walk.out:
-        why = f" ({walk.notes[0]})" if walk.notes else ""
-        raise IngestError(f"no files to load in {[str(i) for i in items]!r}{why}",
-                          unusable=True)
-    return list(dict.fromkeys(walk.out))  # a file named twice is loaded once
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except OSError as exc:  # a folder on the way that cannot be searched
-        raise IngestError(f"cannot read it: {exc.strerror or exc}", file=str(path),
-                          unusable=True) from exc
-
-
-class _Walk:
-    """Collects the files under the given paths, entering each real folder once and
-    listing each real file once (by device and inode, so symbolic and hard links count)."""
-
-    def __init__(self, keep_folders: bool):
-        self.keep_folders = keep_folders
-        self.out: list[Path] = []
-        self.notes: list[str] = []
-        self._folders: dict[tuple[int, int], Path] = {}
-        self._files: dict[tuple[int, int], Path] = {}
-
-    def add(self, path: Path) -> None:
-        try:
-            st = path.stat()
-        except OSError as exc:
-            if path.is_symlink():
-                self.notes.append(f"{path}: skipped: broken symbolic link")
-            else:
-                self.notes.append(f"{path}: skipped: cannot read it: {exc.strerror or exc}")
-            return
-        key = (st.st_dev, st.st_ino)
-        if path.is_dir():
-            self._folder(path, key)
-            return
-        first = self._files.setdefault(key, path)
-        if first == path:
-            self.out.append(path)
-        else:
-            self.notes.append(f"{path}: skipped: same file as {first}")
-
-    def _folder(self, folder: Path, key: tuple[int, int]) -> None:
-        first = self._folders.setdefault(key, folder)
-        if first != folder:
-            why = "a symbolic link loop back to" if first in folder.parents else "same folder as"
-            self.notes.append(f"{folder}: skipped: {why} {first}")
-            return
-        if self.keep_folders and _folder_format(folder) is not None:
-            self.out.append(folder)  # a Slack export beside the logs stays one source
-            return
-        try:
-            children = sorted(folder.iterdir())
-        except OSError as exc:
-            self.notes.append(f"{folder}: skipped: cannot read it: {exc.strerror or exc}")
-            return
-        for child in children:
-            if not child.name.startswith("."):  # hidden files are left out
-                self.add(child)
-
-
-def _folder_format(folder: Path) -> Format | None:
-    best, score = None, 0.0
-    for fmt in FORMATS.values():
-        if fmt.folder:
-            s = _safe_sniff(fmt, folder, "")
-            if s > score:
-                best, score = fmt, s
-    return best
-
-
-def _safe_sniff(fmt: Format, path: Path, head: str) -> float:
-    try:
-        return float(fmt.sniff(path, head))
-    except Exception:  # a sniffer that chokes on a file just says "not mine"
-        return 0.0
-
-
-def detect_format(path: Path, head: str | None = None) -> Format:
-    """The registered format most confident it can read ``path`` (``format="auto"``).
-
-    ``head``: the file's first bytes as :func:`~postmortem_kit.ingest.files.read_head`
-    gives them, when the caller has read them already. Raises IngestError
-    (``exit_code`` 2) listing the formats tried when none recognises the file.
-    """
-    if path.is_dir():
-        fmt = _folder_format(path)
-        if fmt is None:
-            tried = ", ".join(f.name for f in FORMATS.values() if f.folder)
-            raise IngestError(f"no folder format recognises this folder (tried: {tried})",
-                              file=str(path), unusable=True)
-        return fmt
-    if head is None:
-        head = read_head(path)
-    scores = {name: _safe_sniff(fmt, path, head) for name, fmt in FORMATS.items()
-              if not fmt.folder or path.is_file()}
-    name, score = max(scores.items(), key=lambda kv: kv[1], default=("", 0.0))
-    if score <= 0:
-        raise IngestError(
-            "no format recognises this file (tried: " + ", ".join(scores) + "); "
-            "pass format= or, for a text log, pattern=",
-            file=str(path), unusable=True,
-        )
-    return FORMATS[name]

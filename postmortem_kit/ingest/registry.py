@@ -10,17 +10,34 @@ Each format module registers a loader and a sniffer with :func:`register`:
 - ``sniff(path, head) -> float``: how sure (0..1) the format is that it can read the file,
   from its name and ``head`` (the first ~64 KiB, decompressed and decoded). ``auto`` takes
   the best score.
+
+Third-party formats are plug-ins: a package names, in the entry-point group
+``postmortem_kit.formats``, a module that registers its formats with :func:`register` when
+imported, as the built-in modules of :mod:`postmortem_kit.ingest.formats` do::
+
+    [project.entry-points."postmortem_kit.formats"]
+    gcp-audit = "my_package.gcp_audit"
+
+:data:`FORMATS` imports the built-in formats, then the plug-ins, the first time it is read
+(once per process). A plug-in that fails to import, registers nothing, or registers a
+name already taken is reported with an :class:`~postmortem_kit.errors.IngestWarning`
+naming it and left out; loading never fails because of one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import threading
+import warnings
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from postmortem_kit.errors import IngestWarning
 from postmortem_kit.ingest.limits import DEFAULT_MAX_DEPTH, TimeBounds, default_valid_times
 from postmortem_kit.ingest.rejects import RejectLog
 
@@ -29,6 +46,8 @@ from postmortem_kit.ingest.rejects import RejectLog
 # decompression bomb, not a log; a line longer than MAX_LINE_BYTES is rejected.
 MAX_RATIO = 1000.0
 MAX_LINE_BYTES = 256 * 1024 * 1024
+PLUGIN_GROUP = "postmortem_kit.formats"
+BUILT_IN = "postmortem_kit.ingest.formats"
 
 
 @dataclass
@@ -64,14 +83,105 @@ class Format:
     folder: bool = False  # True when the format reads a whole folder (a Slack export)
 
 
-FORMATS: dict[str, Format] = {}
+class FormatTable(MutableMapping[str, Format]):
+    """The registered formats by name, in registration order (built-in first).
+
+    Reading it the first time imports the built-in formats and the plug-ins of the
+    entry-point group :data:`PLUGIN_GROUP` (see the module docstring).
+    """
+
+    def __init__(self) -> None:
+        self._formats: dict[str, Format] = {}
+        self._loaded = False
+        self._loading = False  # (a plug-in reading the table while it loads sees it so far)
+        self._lock = threading.RLock()  # other threads wait for the load to finish
+
+    def add(self, fmt: Format) -> None:
+        """Register ``fmt`` without loading anything (what :func:`register` does)."""
+        self._formats[fmt.name] = fmt
+
+    def _all(self) -> dict[str, Format]:
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded and not self._loading:
+                    self._loading = True
+                    try:
+                        importlib.import_module(BUILT_IN)
+                        self.load_plugins()
+                        self._loaded = True
+                    finally:
+                        self._loading = False
+        return self._formats
+
+    def load_plugins(self) -> None:
+        """Import the plug-ins of :data:`PLUGIN_GROUP` not imported yet (done on first use;
+        call it again after installing a plug-in into a running interpreter)."""
+        for ep in entry_points(group=PLUGIN_GROUP):
+            if ep.module not in _imported_plugins:
+                _imported_plugins.add(ep.module)
+                self._load_plugin(ep)
+
+    def _load_plugin(self, ep: EntryPoint) -> None:
+        before = dict(self._formats)
+        try:
+            ep.load()
+        except Exception as exc:  # a broken plug-in must not break the built-in formats
+            self._formats = before
+            _warn(f"evidence format plug-in {ep.name!r} ({ep.value}) failed to load: "
+                  f"{type(exc).__name__}: {exc}")
+            return
+        replaced = [name for name, fmt in before.items() if self._formats[name] is not fmt]
+        for name in replaced:
+            self._formats[name] = before[name]
+            _warn(f"evidence format plug-in {ep.name!r} ({ep.value}) registers {name!r}, "
+                  "a format already registered: the first one is kept")
+        if not replaced and not any(f.load.__module__ == ep.module for f in self._formats.values()):
+            _warn(f"evidence format plug-in {ep.name!r} ({ep.value}) registered no format "
+                  "(its module should call postmortem_kit.ingest.registry.register)")
+
+    def __getitem__(self, name: str) -> Format:
+        return self._all()[name]
+
+    def __setitem__(self, name: str, fmt: Format) -> None:
+        self._all()[name] = fmt
+
+    def __delitem__(self, name: str) -> None:
+        del self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return f"FormatTable({list(self)})"
 
 
-def register(name: str, *, sniff: Sniffer, kind: str = "log", folder: bool = False):
-    """Decorator registering ``load`` as the loader of format ``name``."""
+_imported_plugins: set[str] = set()
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, IngestWarning, stacklevel=2)
+
+
+FORMATS = FormatTable()
+
+
+def register(name: str, *, sniff: Sniffer, kind: str = "log",
+             folder: bool = False) -> Callable[[Loader], Loader]:
+    """Decorator registering ``load`` as the loader of format ``name``.
+
+    Examples
+    --------
+    >>> @register("my-audit", kind="change",  # doctest: +SKIP
+    ...           sniff=lambda path, head: 0.9 if '"auditID"' in head else 0.0)
+    ... def load(path, ctx):
+    ...     ...
+    """
 
     def decorate(load: Loader) -> Loader:
-        FORMATS[name] = Format(name, load, sniff, kind, folder)
+        FORMATS.add(Format(name, load, sniff, kind, folder))
         return load
 
     return decorate

@@ -68,7 +68,8 @@ class RejectedLines(tuple):
         return repr(self.frame)
 
     def _repr_html_(self) -> str:
-        return self.frame._repr_html_()
+        # (pandas-stubs does not declare the notebook repr, so mypy sees a column lookup)
+        return self.frame._repr_html_()  # type: ignore[operator]
 
 
 @dataclass

@@ -16,15 +16,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from postmortem_kit.ingest.fields import number_text
 from postmortem_kit.ingest.rejects import RejectedLines
+
+# TIMESTAMP_DTYPE: the events frame's time column (defined beside the time rules)
+from postmortem_kit.ingest.times import TIMESTAMP_DTYPE as TIMESTAMP_DTYPE
+from postmortem_kit.ingest.times import to_utc
 
 KINDS = ("log", "request", "alert", "page", "deploy", "change", "chat", "metric", "note")
 LEVELS = ("debug", "info", "notice", "warning", "error", "critical")
 
 KIND_DTYPE = pd.CategoricalDtype(list(KINDS), ordered=False)
 LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
-TIMESTAMP_DTYPE = "datetime64[us, UTC]"
 
 CORE_COLUMNS = ("timestamp", "source", "kind", "service", "level", "message", "line")
 
@@ -84,31 +86,6 @@ def normalize_levels(values: pd.Series) -> pd.Series:
         index=values.index,
         name="level",
     )
-
-
-_OFFSET_AT_END = r"(?:Z|[+-]\d\d:?\d\d)\s*$"
-
-
-def to_utc(values: pd.Series, tz: str = "UTC") -> pd.Series:
-    """Return ``values`` as ``datetime64[us, UTC]``; naive values are read in ``tz``."""
-    s = values
-    if not isinstance(s.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(s):
-        text = s.astype("str")
-        # Rows with their own offset keep it; naive rows are read in ``tz``. One source may
-        # mix both (a logger reconfigured mid-incident), so split rather than fail.
-        aware = text.str.contains(_OFFSET_AT_END, regex=True, na=False)
-        if aware.all() or not aware.any():
-            s = pd.to_datetime(text, format="ISO8601", utc=bool(aware.any()))
-        else:
-            out = pd.Series(pd.NaT, index=s.index, dtype=TIMESTAMP_DTYPE)
-            out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True)
-            out[~aware] = to_utc(pd.to_datetime(text[~aware], format="ISO8601"), tz)
-            return out
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_convert("UTC")
-    else:
-        s = s.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
-    return s.astype(TIMESTAMP_DTYPE)
 
 
 def empty_events() -> pd.DataFrame:
@@ -177,7 +154,8 @@ def finalize_events(
         if col in NUMERIC_RANGES and col in out:
             _numbers_or_raw(out, col, dtype)
         elif col in out and str(out[col].dtype) != dtype:
-            out[col] = as_str(out[col]) if dtype == "str" else out[col].astype(dtype)
+            out[col] = as_str(out[col]) if dtype == "str" else out[col].astype(
+                pd.api.types.pandas_dtype(dtype))
     ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
     return out[ordered]
 
@@ -236,7 +214,17 @@ def _numbers_or_raw(out: pd.DataFrame, col: str, dtype: str) -> None:
         else:
             out[name] = text.reindex(out.index).astype("str")
         numbers = numbers.where(ok)
-    out[col] = numbers.astype(dtype)  # (every value left is in range: the cast is exact)
+    # (every value left is in range: the cast is exact)
+    out[col] = numbers.astype(pd.api.types.pandas_dtype(dtype))
+
+
+def number_text(value: object) -> str:
+    """A number as its shortest exact spelling: ``3`` for 3.0, ``3.5``, ``1e+300``."""
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if number.is_integer() and abs(number) < 1e16:
+            return str(int(number))
+    return str(value)
 
 
 def _constant_str(value: str | None, index: pd.Index) -> pd.Series:

@@ -95,8 +95,8 @@ def test_linux_syslog_matches_ground_truth():
     [("Apache", "text"), ("Zookeeper", "text"), ("Spark", "text"), ("Linux", "syslog")],
 )
 def test_auto_detection_picks_the_format(name, expected_format):
-    from postmortem_kit.ingest.files import read_head
-    from postmortem_kit.ingest.reader import detect_format
+    from postmortem_kit.ingest.detect import detect_format
+    from postmortem_kit.ingest.files.decompress import read_head
 
     path = SAMPLES / name / f"{name}_2k.log"
     assert detect_format(path).name == expected_format, read_head(path)[:200]

@@ -36,9 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.blockevents import drop_empty, load_matched
-from postmortem_kit.ingest.lineblocks import LineBlock
-from postmortem_kit.ingest.linematch import Matches, dash_is_na
+from postmortem_kit.ingest.lines.columns import LineBlock
+from postmortem_kit.ingest.lines.events import drop_empty, load_matched
+from postmortem_kit.ingest.lines.match import Matches, dash_is_na
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
 
@@ -87,7 +87,7 @@ def sniff(path: Path, head: str) -> float:
         return 0.0
     s = pl.Series(lines, dtype=pl.String)
     hits = s.str.contains(PATTERNS[5]) | s.str.contains(PATTERNS[7])  # common, raw request
-    return round(0.95 * hits.sum() / len(lines), 3)
+    return round(0.95 * int(hits.sum()) / len(lines), 3)
 
 
 @register("access", sniff=sniff, kind="request")
@@ -164,7 +164,7 @@ _OPTIONAL = ("ident", "parse_note")  # kept only when some line of the block has
 
 def _frame(m: Matches, block: LineBlock, state: dict) -> pa.Table:
     """The rows of one line shape in one block, as Arrow (see
-    :mod:`~postmortem_kit.ingest.blockevents` for why not polars)."""
+    :mod:`~postmortem_kit.ingest.lines.events` for why not polars)."""
     g = m.groups
     latency, extra, state["latency_unit"] = _latency_and_extra(
         g, state.get("latency_unit"), lambda i: block.series[int(m.positions[i])])
@@ -188,7 +188,9 @@ def _latency_and_extra(
     """
     latency = g.get_column("latency_ms")
     tail = g.get_column("tail")
-    extra = found = rows = None
+    extra: pa.Array | None = None
+    found: pl.Series | None = None  # the latency as written in the other tails
+    rows: pl.Series | None = None  # the rows with such a tail
     if tail.null_count() < len(tail):
         rows = tail.is_not_null().arg_true()
         rest = tail.gather(rows)
@@ -205,8 +207,10 @@ def _latency_and_extra(
         if not len(seen):
             return latency.to_arrow(), extra, None
         i = seen[0]
-        written = (found[int(np.searchsorted(rows.to_numpy(), i))] if tail[i] is not None
-                   else line(i).rsplit(" ", 1)[-1])  # a plain tail ends the line
+        if found is not None and rows is not None and tail[i] is not None:
+            written = found[int(np.searchsorted(rows.to_numpy(), i))]
+        else:
+            written = line(i).rsplit(" ", 1)[-1]  # a plain tail ends the line
         # nginx's $request_time always has a decimal point; Apache's %D is whole microseconds
         unit = "s" if "." in written else "us"
     return pc.multiply(latency.to_arrow(), _UNIT_TO_MS[unit]), extra, unit

@@ -36,17 +36,17 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest.jsondocs import (
+from postmortem_kit.ingest.documents.items import (
     flatten,
     frame,
-    has_keys,
-    head_document,
+    items_of,
     keep_clear,
-    parse_time,
-    reject_item,
+    shape_of,
+    take_items,
 )
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.documents.read import has_keys, head_document
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import parse_time
 
 SERVICE_LABELS = ("service", "app", "application", "app_kubernetes_io_name", "job", "container")
 _PAYLOAD_KEYS = ("receiver", "groupKey", "externalURL", "version")
@@ -82,76 +82,70 @@ def _fingerprint(alert: dict[str, Any]) -> str:
     return "labels:" + hashlib.sha1(labels.encode()).hexdigest()[:16]
 
 
-class _Events:
-    """Firing and resolution events of one load, deduplicated as payloads repeat alerts."""
+def _take(alert: Any, doc: Any, tz: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The firing event of ``alert`` and, once resolved, its resolution (each keyed for
+    :func:`_deduplicated`)."""
+    if not isinstance(alert, dict) or not _is_alert(alert):
+        if alert is doc:
+            return [], f"not an Alertmanager webhook payload or alert list (found {shape_of(doc)})"
+        return [], "not an alert (needs startsAt and labels)"
+    starts = parse_time(alert.get("startsAt"), tz)
+    if starts is None:
+        return [], f"startsAt missing or not a time: {alert.get('startsAt')!r}"
+    payload = doc if isinstance(doc, dict) and isinstance(doc.get("alerts"), list) else {}
+    # the v2 API's list, or one of its alerts: endsAt is when it would lapse, not resolve
+    api = not payload and (isinstance(doc, list) or isinstance(alert.get("status"), dict))
+    status = alert.get("status")
+    state_word = status.get("state") if isinstance(status, dict) else status
+    base = _row(alert, payload)
+    key = (_fingerprint(alert), starts.isoformat())
+    rows = [_event(base, key, starts, "firing")]
+    if api or state_word != "resolved":
+        return rows, None
+    ends = parse_time(alert.get("endsAt"), tz)
+    if ends is None:
+        return rows, f"resolved alert without an endsAt time: {alert.get('endsAt')!r}"
+    return [*rows, _event(base, key, ends, "resolved")], None
 
-    def __init__(self, path: Path, ctx: LoadContext):
-        self.file = str(path)
-        self.ctx = ctx
-        self.rows: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    def reject(self, line: int | None, where: str, why: str, obj: Any) -> None:
-        reject_item(self.ctx, self.file, line, where, why, obj)
+def _row(alert: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    labels = {str(k): v for k, v in (alert.get("labels") or {}).items()}
+    notes = alert.get("annotations") or {}
+    row: dict[str, Any] = {k: payload[k] for k in _PAYLOAD_KEYS if k in payload}
+    row.update(keep_clear(flatten({k: v for k, v in alert.items() if k not in _SKIP}), "am"))
+    if isinstance(alert.get("status"), dict):
+        row.update(flatten(alert["status"], "status"))
+    row.update(flatten(labels, "labels"))
+    row.update(flatten(notes, "annotations"))
+    row["alert"] = labels.get("alertname")
+    row["level"] = labels.get("severity")
+    row["service"] = next((str(labels[k]) for k in SERVICE_LABELS if labels.get(k)), None)
+    row["_text"] = next((str(notes[k]) for k in ("summary", "description", "message")
+                         if notes.get(k)), None)
+    return row
 
-    def add(self, alert: Any, where: str, line: int | None, payload: dict[str, Any],
-            api: bool) -> None:
-        if not isinstance(alert, dict) or not _is_alert(alert):
-            self.reject(line, where, "not an alert (needs startsAt and labels)", alert)
-            return
-        starts = parse_time(alert.get("startsAt"), self.ctx.tz)
-        if starts is None:
-            self.reject(line, where, f"startsAt missing or not a time: {alert.get('startsAt')!r}",
-                        alert)
-            return
-        status = alert.get("status")
-        state_word = status.get("state") if isinstance(status, dict) else status
-        base = self._row(alert, payload, where, line)
-        fp = _fingerprint(alert)
-        self._emit((fp, starts.isoformat(), "firing"), base, starts, "firing")
-        if api or state_word != "resolved":
-            return
-        ends = parse_time(alert.get("endsAt"), self.ctx.tz)
-        if ends is None:
-            self.reject(line, where, "resolved alert without an endsAt time: "
-                        f"{alert.get('endsAt')!r}", alert)
-            return
-        self._emit((fp, starts.isoformat(), "resolved"), base, ends, "resolved")
 
-    def _row(self, alert: dict[str, Any], payload: dict[str, Any], where: str,
-             line: int | None) -> dict[str, Any]:
-        labels = {str(k): v for k, v in (alert.get("labels") or {}).items()}
-        notes = alert.get("annotations") or {}
-        row: dict[str, Any] = {k: payload[k] for k in _PAYLOAD_KEYS if k in payload}
-        row.update(keep_clear(flatten({k: v for k, v in alert.items() if k not in _SKIP}), "am"))
-        if isinstance(alert.get("status"), dict):
-            row.update(flatten(alert["status"], "status"))
-        row.update(flatten(labels, "labels"))
-        row.update(flatten(notes, "annotations"))
-        row["alert"] = labels.get("alertname")
-        row["level"] = labels.get("severity")
-        row["service"] = next((str(labels[k]) for k in SERVICE_LABELS if labels.get(k)), None)
-        row["_text"] = next((str(notes[k]) for k in ("summary", "description", "message")
-                             if notes.get(k)), None)
-        row["json_path"] = where
-        row["line"] = line
-        return row
+def _event(base: dict[str, Any], key: tuple[str, str], when: pd.Timestamp,
+           state: str) -> dict[str, Any]:
+    text = base["_text"]
+    name = base.get("alert") or "alert"
+    row = {k: v for k, v in base.items() if k != "_text"}
+    row.update(timestamp=when, state=state, notifications=1, _key=(*key, state),
+               message=f"{name} {state}: {text}" if text else f"{name} {state}")
+    return row
 
-    def _emit(self, key: tuple[str, str, str], base: dict[str, Any], when: pd.Timestamp,
-              state: str) -> None:
-        if key in self.rows:
-            self.rows[key]["notifications"] += 1
-            return
-        row = dict(base, timestamp=when, state=state, notifications=1)
-        name = row.get("alert") or "alert"
-        row["message"] = f"{name} {state}: {row['_text']}" if row["_text"] else f"{name} {state}"
-        self.rows[key] = row
 
-    def frame(self) -> pd.DataFrame:
-        rows = [{k: v for k, v in r.items() if k != "_text"} for r in self.rows.values()]
-        df = frame(rows)
-        if "line" in df:
-            df["line"] = df["line"].astype("Int64")
-        return df
+def _deduplicated(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per firing and per resolution: a payload repeating an alert already seen
+    counts in its first row's ``notifications``."""
+    kept: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = row.pop("_key")
+        if key in kept:
+            kept[key]["notifications"] += 1
+        else:
+            kept[key] = row
+    return list(kept.values())
 
 
 @register("alertmanager", sniff=sniff, kind="alert")
@@ -163,19 +157,6 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> events = read_events("alertmanager.jsonl", format="alertmanager")  # doctest: +SKIP
     >>> events[["timestamp", "alert", "state"]]  # doctest: +SKIP
     """
-    ev = _Events(path, ctx)
-    for line, doc, per_line in _read_documents(path, ctx):
-        at = line if per_line else None
-        if isinstance(doc, dict) and isinstance(doc.get("alerts"), list):
-            for i, alert in enumerate(doc["alerts"]):
-                ev.add(alert, f"alerts[{i}]", at, doc, api=False)
-        elif isinstance(doc, dict) and _is_alert(doc):
-            ev.add(doc, "$", at, {}, api=isinstance(doc.get("status"), dict))
-        elif isinstance(doc, list):
-            for i, alert in enumerate(doc):
-                ev.add(alert, f"[{i}]", at, {}, api=True)
-        else:
-            keys = ", ".join(list(doc)[:8]) if isinstance(doc, dict) else type(doc).__name__
-            ev.reject(at if per_line else line, "$", "not an Alertmanager webhook payload or "
-                      f"alert list (found {keys})", doc)
-    return ev.frame()
+    rows = take_items(path, ctx, lambda doc: items_of(doc, "alerts"),
+                      lambda alert, doc: _take(alert, doc, ctx.tz))
+    return frame(_deduplicated(rows))

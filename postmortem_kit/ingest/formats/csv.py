@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.fields import CANDIDATES
-from postmortem_kit.ingest.files import iter_lines
-from postmortem_kit.ingest.records import RecordTables
+from postmortem_kit.ingest.files.blocks import iter_lines
+from postmortem_kit.ingest.records.batches import RecordTables
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from postmortem_kit.ingest.registry import LoadContext, register
 
 _DELIMITERS = ",;\t|"
@@ -166,7 +166,7 @@ def _numbers(df: pd.DataFrame) -> pd.DataFrame:
             pd.api.types.is_string_dtype(df[col].dtype)
         ):
             continue
-        values = pa.array(df[col].to_numpy(dtype=object, na_value=None), pa.string())
+        values = pa.array(df[col], pa.string(), from_pandas=True)
         if values.null_count == len(values) or pc.any(
                 pc.match_substring_regex(values, _LEADING_ZERO)).as_py():
             continue

@@ -35,17 +35,12 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest import csvrecords
-from postmortem_kit.ingest.files import read_head
-from postmortem_kit.ingest.jsondocs import (
-    flatten,
-    frame,
-    head_document,
-    parse_time,
-    reject_item,
-)
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.documents import csv_exports
+from postmortem_kit.ingest.documents.items import flatten, frame, items_of, take_items
+from postmortem_kit.ingest.documents.read import head_document
+from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import parse_time
 
 TIME = ("timestamp", "time", "deployed_at", "deploy_time", "deployed", "date", "datetime",
         "created_at", "started_at", "finished_at", "completed_at", "applied_at", "changed_at",
@@ -98,12 +93,12 @@ def sniff(path: Path, head: str) -> float:
     records = _head_records(head)
     if not records:
         return 0.0
-    keys = {csvrecords.snake(k): k for k in flatten(records[0]) if k}
+    keys = {csv_exports.snake(k): k for k in flatten(records[0]) if k}
     if _find(keys, TIME) is None:
         return 0.0
     type_key = _find(keys, TYPE)
     typed = type_key and all(
-        TYPES.get(csvrecords.snake(str(flatten(r).get(type_key, "")))) for r in records)
+        TYPES.get(csv_exports.snake(str(flatten(r).get(type_key, "")))) for r in records)
     if typed and (_find(keys, SERVICE) or _find(keys, VERSION)):
         return 0.96  # above a JSON-lines log's 0.95: these lines are changes, not logs
     named = re.search(r"deploy|release|change|rollout", path.name, re.IGNORECASE)
@@ -112,15 +107,15 @@ def sniff(path: Path, head: str) -> float:
     return 0.0
 
 
-def _row(rec: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, str | None]:
+def _row(rec: dict[str, Any], tz: str) -> tuple[list[dict[str, Any]], str | None]:
     flat = flatten(rec)
-    keys = {csvrecords.snake(k): k for k in flat}
+    keys = {csv_exports.snake(k): k for k in flat}
     time_key = _find(keys, TIME)
     when = parse_time(flat.get(time_key), tz) if time_key else None
     if when is None:
         what = f"{time_key}={flat.get(time_key)!r} is not a time" if time_key else \
             f"no time field (looked for {', '.join(TIME[:6])}, ...)"
-        return None, what
+        return [], what
     row = {RENAMED.get(k, k): v for k, v in flat.items()}
 
     def get(names: tuple[str, ...]) -> str | None:
@@ -131,7 +126,7 @@ def _row(rec: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, str | Non
     text = get(TEXT)
     raw_type = get(TYPE)
     if raw_type is not None:
-        change_type = TYPES.get(csvrecords.snake(raw_type), raw_type.strip().lower())
+        change_type = TYPES.get(csv_exports.snake(raw_type), raw_type.strip().lower())
     else:
         change_type = "rollback" if text and _ROLLBACK_TEXT.search(text) else "deploy"
     service, version, author = get(SERVICE), get(VERSION), get(AUTHOR)
@@ -139,7 +134,13 @@ def _row(rec: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, str | Non
                user=author, service=service,
                kind="deploy" if change_type in ("deploy", "rollback") else "change")
     row["message"] = text or " ".join(x for x in (change_type, service, version) if x)
-    return row, None
+    return [row], None
+
+
+def _take(rec: Any, tz: str) -> tuple[list[dict[str, Any]], str | None]:
+    if not isinstance(rec, dict):
+        return [], f"not a change record (a {type(rec).__name__})"
+    return _row(rec, tz)
 
 
 @register("deploys", sniff=sniff, kind="deploy")
@@ -153,36 +154,16 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """
     rows: list[dict[str, Any]] = []
     if read_head(path, 4096).lstrip().startswith(("{", "[")):
-        for line, doc, per_line in _read_documents(path, ctx):
-            at = line if per_line else None
-            if isinstance(doc, dict) and any(isinstance(doc.get(k), list) for k in _LIST_KEYS):
-                key = next(k for k in _LIST_KEYS if isinstance(doc.get(k), list))
-                items = [(f"{key}[{i}]", r) for i, r in enumerate(doc[key])]
-            elif isinstance(doc, list):
-                items = [(f"[{i}]", r) for i, r in enumerate(doc)]
-            else:
-                items = [("$", doc)]
-            for where, rec in items:
-                if not isinstance(rec, dict):
-                    reject_item(ctx, path, at, where,
-                                f"not a change record (a {type(rec).__name__})", rec)
-                    continue
-                row, problem = _row(rec, ctx.tz)
-                if problem:
-                    reject_item(ctx, path, at, where, problem, rec)
-                else:
-                    rows.append(dict(row, line=at, json_path=where))
+        rows = take_items(path, ctx, lambda doc: items_of(doc, *_LIST_KEYS),
+                          lambda rec, doc: _take(rec, ctx.tz))
     else:
-        for line, rec in csvrecords.read_records(path, ctx):
-            row, problem = _row(rec, ctx.tz)
+        for line, rec in csv_exports.read_records(path, ctx):
+            got, problem = _row(rec, ctx.tz)
             if problem:
                 ctx.rejects.add(str(path), line, problem, ",".join(rec.values()))
-            else:
-                rows.append(dict(row, line=line))
+            rows += [dict(row, line=line) for row in got]
     df = frame(rows)
     for col in ("change_type", "version", "author", "user", "service"):
         if col not in df:
             df[col] = pd.Series(pd.NA, index=df.index, dtype="str")
-    if "line" in df:
-        df["line"] = df["line"].astype("Int64")
     return df

@@ -24,6 +24,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from postmortem_kit.ingest.fields import CANDIDATES
-from postmortem_kit.ingest.files import (
+from postmortem_kit.ingest.files.blocks import (
     Block,
     check_line,
     count_newlines,
@@ -40,7 +40,8 @@ from postmortem_kit.ingest.files import (
     split_lines,
 )
 from postmortem_kit.ingest.limits import TooDeep, deep_lines, loads, nesting_depth
-from postmortem_kit.ingest.records import EXACT_IN_FLOAT, RecordTables
+from postmortem_kit.ingest.records.batches import EXACT_IN_FLOAT, RecordTables
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from postmortem_kit.ingest.registry import LoadContext, register
 
 _SCAN_LINES = 1024  # a failing part this small is checked line by line
@@ -204,23 +205,12 @@ class _Reader:
         good: dict[int, bytes] = {}
         rows: list[dict] = []
         for number, raw in split_lines(Block(first_line, data)):
-            text, problem = check_line(raw)
-            if problem is None and not text.strip():
-                continue  # a blank line is not a record
-            if problem is None and _may_nest_deeper(text, self.ctx.max_depth):
-                problem = TooDeep(self.ctx.max_depth).msg
-            if problem is None:
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    problem = f"malformed JSON ({exc.msg}, column {exc.colno})"
-                else:
-                    if isinstance(obj, dict):
-                        good[number] = raw
-                        rows.append(obj)
-                        continue
-                    problem = f"expected a JSON object, found {_json_kind(obj)}"
-            self.ctx.rejects.add(self.name, number, problem, raw)
+            record = _record(raw, self.ctx.max_depth)
+            if isinstance(record, dict):
+                good[number] = raw
+                rows.append(record)
+            elif record is not None:  # (None: a blank line is not a record)
+                self.ctx.rejects.add(self.name, number, record, raw)
         if not good:
             return
         lines = np.fromiter(good, dtype="int64", count=len(good))
@@ -267,7 +257,24 @@ def _text_of(data: bytes, first_line: int):
     return text_of
 
 
-def _json_kind(value) -> str:
+def _record(raw: bytes, limit: int) -> dict[str, Any] | str | None:
+    """The JSON object a line holds, the reason it is rejected, or None for a blank line."""
+    checked = check_line(raw)
+    text = checked[0]
+    if text is None:
+        return checked[1]
+    if not text.strip():
+        return None
+    if _may_nest_deeper(text, limit):
+        return TooDeep(limit).msg
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"malformed JSON ({exc.msg}, column {exc.colno})"
+    return obj if isinstance(obj, dict) else f"expected a JSON object, found {_json_kind(obj)}"
+
+
+def _json_kind(value: Any) -> str:
     names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
 

@@ -35,17 +35,16 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest.jsondocs import (
+from postmortem_kit.ingest.documents.items import (
     flatten,
     frame,
-    has_keys,
-    head_document,
+    items_of,
     keep_clear,
-    parse_time,
-    reject_item,
+    take_items,
 )
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.documents.read import has_keys, head_document
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import parse_time
 
 TIME_FIELDS = ("lastTimestamp", "series.lastObservedTime", "deprecatedLastTimestamp",
                "eventTime", "firstTimestamp", "metadata.creationTimestamp")
@@ -88,11 +87,11 @@ def _service(kind: str | None, name: str | None) -> str | None:
     return name
 
 
-def _row(event: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, str | None]:
+def _row(event: dict[str, Any], tz: str) -> tuple[list[dict[str, Any]], str | None]:
     flat = flatten(event)
     when = next((t for f in TIME_FIELDS if (t := parse_time(flat.get(f), tz)) is not None), None)
     if when is None:
-        return None, f"no time: {', '.join(TIME_FIELDS)} all empty or unreadable"
+        return [], f"no time: {', '.join(TIME_FIELDS)} all empty or unreadable"
     obj = event.get("involvedObject") or event.get("regarding") or {}
     source = event.get("source") or {}
     kind, name = obj.get("kind"), obj.get("name")
@@ -114,17 +113,21 @@ def _row(event: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, str | N
     count = event.get("count") or (event.get("series") or {}).get("count") or \
         event.get("deprecatedCount")
     row["count"] = int(count) if isinstance(count, int | float) else None
-    return row, None
+    return [row], None
 
 
 def _items(doc: Any) -> list[tuple[str, Any]]:
-    if isinstance(doc, dict) and isinstance(doc.get("items"), list):
-        return [(f"items[{i}]", e) for i, e in enumerate(doc["items"])]
-    if isinstance(doc, dict) and isinstance(doc.get("object"), dict) and "type" in doc:
+    if (isinstance(doc, dict) and not isinstance(doc.get("items"), list)
+            and isinstance(doc.get("object"), dict) and "type" in doc):
         return [("object", doc["object"])]  # a watch event: {"type": "ADDED", "object": ...}
-    if isinstance(doc, list):
-        return [(f"[{i}]", e) for i, e in enumerate(doc)]
-    return [("$", doc)]
+    return items_of(doc, "items")
+
+
+def _take(event: Any, tz: str) -> tuple[list[dict[str, Any]], str | None]:
+    if not _is_event(event):
+        kind = event.get("kind") if isinstance(event, dict) else type(event).__name__
+        return [], f"not a Kubernetes Event (found {kind})"
+    return _row(event, tz)
 
 
 @register("k8s-events", sniff=sniff, kind="log")
@@ -136,23 +139,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> ev = read_events("events.json", format="k8s-events")  # doctest: +SKIP
     >>> ev.loc[ev["level"] == "warning", ["timestamp", "object", "reason"]]  # doctest: +SKIP
     """
-    rows = []
-    for line, doc, per_line in _read_documents(path, ctx):
-        at = line if per_line else None
-        for where, event in _items(doc):
-            if not _is_event(event):
-                found = event.get("kind") if isinstance(event, dict) else type(event).__name__
-                reject_item(ctx, path, at, where, f"not a Kubernetes Event (found {found})",
-                            event)
-                continue
-            row, problem = _row(event, ctx.tz)
-            if problem:
-                reject_item(ctx, path, at, where, problem, event)
-                continue
-            rows.append(dict(row, json_path=where, line=at))
-    df = frame(rows)
+    df = frame(take_items(path, ctx, _items, lambda event, doc: _take(event, ctx.tz)))
     if "count" in df:
         df["count"] = df["count"].astype("Int64")
-    if "line" in df:
-        df["line"] = df["line"].astype("Int64")
     return df

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from postmortem_kit.ingest.fields import CANDIDATES
-from postmortem_kit.ingest.files import iter_lines
-from postmortem_kit.ingest.records import RecordTables
+from postmortem_kit.ingest.files.blocks import iter_lines
+from postmortem_kit.ingest.records.batches import RecordTables
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import OFFSET
 
 # Every non-blank character of a line belongs to one token: a pair (groups 1, 2), a word
 # or quoted text without a key (3), or anything else (4: a quote out of place).
@@ -38,7 +39,7 @@ _TOKEN = re.compile(r'''
   | (\S+)
 ''', re.VERBOSE)
 _FRAMED = re.compile(
-    r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s+"
+    r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?" + OFFSET + r"?)\s+"
     r"(?:(?P<proc>[\w.-]+)(?:\[(?P<dyno>[^\]]+)\])?:\s+)?(?P<rest>.*)$"
 )
 _DURATION = re.compile(r"^\d+(?:\.\d+)?ms$")

@@ -27,19 +27,19 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest import csvrecords
-from postmortem_kit.ingest.files import read_head
-from postmortem_kit.ingest.jsondocs import (
+from postmortem_kit.ingest.documents import csv_exports
+from postmortem_kit.ingest.documents.items import (
     flatten,
     frame,
-    has_keys,
-    head_document,
+    items_of,
     keep_clear,
-    parse_time,
-    reject_item,
+    shape_of,
+    take_items,
 )
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.documents.read import has_keys, head_document
+from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import parse_time
 
 STATES = {"trigger": "triggered", "acknowledge": "acknowledged", "unacknowledge":
           "unacknowledged", "escalate": "escalated", "resolve": "resolved", "notify": "notified",
@@ -72,7 +72,7 @@ def sniff(path: Path, head: str) -> float:
         return 0.98
     if has_keys(head, "log_entries") or ('_log_entry"' in head and has_keys(head, "created_at")):
         return 0.9
-    header = set(csvrecords.header_of(head))
+    header = set(csv_exports.header_of(head))
     if header & set(CREATED) and len(header & _CSV_HINTS) >= 2:
         return 0.9
     return 0.0
@@ -87,10 +87,10 @@ def _state(entry_type: str) -> str:
     return STATES.get(verb, verb)
 
 
-def _entry_row(entry: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, str | None]:
+def _entry_row(entry: dict[str, Any], tz: str) -> tuple[list[dict[str, Any]], str | None]:
     when = parse_time(entry.get("created_at"), tz)
     if when is None:
-        return None, f"created_at missing or not a time: {entry.get('created_at')!r}"
+        return [], f"created_at missing or not a time: {entry.get('created_at')!r}"
     row = keep_clear(flatten({k: v for k, v in entry.items() if k not in ("user", "service")}),
                      "pd")
     for key in ("user", "service"):  # flattened under their own prefix, names set below
@@ -106,46 +106,34 @@ def _entry_row(entry: dict[str, Any], tz: str) -> tuple[dict[str, Any] | None, s
     if channel.get("type") == "note" and channel.get("summary"):
         text = f"{text}: {channel['summary']}"  # the note itself is what a reader wants
     row.update(timestamp=when, message=text)
-    return row, None
+    return [row], None
 
 
-def _load_entries(path: Path, ctx: LoadContext) -> list[dict[str, Any]]:
-    rows = []
-    for line, doc, per_line in _read_documents(path, ctx):
-        at = line if per_line else None
-        if isinstance(doc, dict) and isinstance(doc.get("log_entries"), list):
-            items = [(f"log_entries[{i}]", e) for i, e in enumerate(doc["log_entries"])]
-        elif isinstance(doc, dict) and isinstance(doc.get("log_entry"), dict):
-            items = [("log_entry", doc["log_entry"])]
-        elif isinstance(doc, list):
-            items = [(f"[{i}]", e) for i, e in enumerate(doc)]
-        else:
-            items = [("$", doc)]
-        found_rows = []
-        for where, entry in items:
-            if not isinstance(entry, dict) or not _is_entry(entry):
-                found = ", ".join(list(entry)[:8]) if isinstance(entry, dict) else \
-                    type(entry).__name__
-                reject_item(ctx, path, at, where, f"not a PagerDuty log entry (found {found})",
-                            entry)
-                continue
-            row, problem = _entry_row(entry, ctx.tz)
-            if problem:
-                reject_item(ctx, path, at, where, problem, entry)
-                continue
-            found_rows.append(dict(row, json_path=where, line=at))
-        # The API lists newest first; reversed, entries of the same second (a trigger and
-        # its assignment) keep their real order through the stable sort by time.
-        if len(found_rows) > 1 and found_rows[0]["timestamp"] > found_rows[-1]["timestamp"]:
-            found_rows.reverse()
-        rows += found_rows
+def _entries(doc: Any) -> list[tuple[str, Any]]:
+    if (isinstance(doc, dict) and not isinstance(doc.get("log_entries"), list)
+            and isinstance(doc.get("log_entry"), dict)):
+        return [("log_entry", doc["log_entry"])]  # GET /log_entries/{id}
+    return items_of(doc, "log_entries")
+
+
+def _take(entry: Any, tz: str) -> tuple[list[dict[str, Any]], str | None]:
+    if not isinstance(entry, dict) or not _is_entry(entry):
+        return [], f"not a PagerDuty log entry (found {shape_of(entry)})"
+    return _entry_row(entry, tz)
+
+
+def _oldest_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The API lists newest first; reversed, entries of the same second (a trigger and its
+    assignment) keep their real order through the stable sort by time."""
+    if len(rows) > 1 and rows[0]["timestamp"] > rows[-1]["timestamp"]:
+        return rows[::-1]
     return rows
 
 
 def _csv_rows(path: Path, ctx: LoadContext) -> list[dict[str, Any]]:
     rows = []
-    for line, rec in csvrecords.read_records(path, ctx):
-        created_col, created = csvrecords.pick(rec, CREATED)
+    for line, rec in csv_exports.read_records(path, ctx):
+        created_col, created = csv_exports.pick(rec, CREATED)
         t0 = parse_time(created, ctx.tz)
         if t0 is None:
             ctx.rejects.add(str(path), line, f"{created_col or 'created_on'} missing or not a "
@@ -153,25 +141,25 @@ def _csv_rows(path: Path, ctx: LoadContext) -> list[dict[str, Any]]:
             continue
         base = keep_clear({("incident_status" if k == "status" else k): v
                            for k, v in rec.items()}, "pd")
-        _, title = csvrecords.pick(rec, TITLE)
-        _, number = csvrecords.pick(rec, NUMBER)
-        _, service = csvrecords.pick(rec, SERVICE)
+        _, title = csv_exports.pick(rec, TITLE)
+        _, number = csv_exports.pick(rec, NUMBER)
+        _, service = csv_exports.pick(rec, SERVICE)
         label = f"#{number} " if number else ""
-        events = [("triggered", t0, None)]
+        events: list[tuple[str, pd.Timestamp, str | None]] = [("triggered", t0, None)]
         for state, cols, secs, by in (("acknowledged", ACKED, "seconds_to_first_ack", ACK_BY),
                                       ("resolved", RESOLVED, "seconds_to_resolve", RESOLVED_BY)):
-            col, value = csvrecords.pick(rec, cols)
+            col, value = csv_exports.pick(rec, cols)
             when = parse_time(value, ctx.tz)
             if value and when is None:
                 ctx.rejects.add(str(path), line, f"{col} is not a time: {value!r} (the "
                                 "incident's other events are kept)", ",".join(rec.values()))
-            if when is None and csvrecords.pick(rec, [secs])[1]:
+            if when is None and csv_exports.pick(rec, [secs])[1]:
                 try:
                     when = t0 + pd.Timedelta(seconds=float(rec[secs]))
                 except ValueError:
                     when = None
             if when is not None:
-                events.append((state, when, csvrecords.pick(rec, by)[1]))
+                events.append((state, when, csv_exports.pick(rec, by)[1]))
         for state, when, who in events:
             rows.append(dict(base, timestamp=when, state=state, service=service, user=who,
                              line=line, message=f"{label}{state}: {title or ''}".rstrip(": ")))
@@ -188,8 +176,9 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> pages.loc[pages["state"] == "acknowledged", ["timestamp", "user"]]  # doctest: +SKIP
     """
     is_json = read_head(path, 4096).lstrip().startswith(("{", "["))
-    rows = _load_entries(path, ctx) if is_json else _csv_rows(path, ctx)
-    df = frame(rows)
-    if "line" in df:
-        df["line"] = df["line"].astype("Int64")
-    return df
+    if is_json:
+        rows = take_items(path, ctx, _entries, lambda entry, doc: _take(entry, ctx.tz),
+                          arrange=_oldest_first)
+    else:
+        rows = _csv_rows(path, ctx)
+    return frame(rows)

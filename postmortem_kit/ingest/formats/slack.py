@@ -30,17 +30,18 @@ from typing import Any
 
 import pandas as pd
 
-from postmortem_kit.ingest.jsondocs import (
+from postmortem_kit.ingest.documents.items import (
     flatten,
     frame,
-    has_keys,
-    head_document,
+    items_of,
     keep_clear,
-    reject_item,
+    shape_of,
+    take_items,
 )
-from postmortem_kit.ingest.jsondocs import read_documents as _read_documents
+from postmortem_kit.ingest.documents.read import has_keys, head_document
 from postmortem_kit.ingest.limits import loads
 from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.times import us_per
 
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 TS = re.compile(r"^(\d{9,11})(?:\.(\d{1,6}))?$")
@@ -96,7 +97,7 @@ def slack_time(ts: Any) -> pd.Timestamp | None:
     m = TS.match(str(ts).strip()) if ts is not None else None
     if not m:
         return None
-    micros = int(m.group(1)) * 1_000_000 + int((m.group(2) or "0").ljust(6, "0"))
+    micros = int(m.group(1)) * int(us_per("s")) + int((m.group(2) or "0").ljust(6, "0"))
     return pd.Timestamp(micros, unit="us", tz="UTC")
 
 
@@ -143,28 +144,27 @@ def _users(folder: Path) -> dict[str, str]:
     return {}
 
 
-def _messages(path: Path, channel: str | None,
-              ctx: LoadContext) -> list[tuple[Path, str | None, str, dict[str, Any]]]:
+def _take(msg: Any, doc: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """A message with a usable ``ts``, kept whole: its row needs the names of the whole
+    export (:func:`_row`)."""
+    if msg is doc:
+        return [], ("not a Slack export day file (expected a JSON list of messages, found "
+                    f"{shape_of(doc, keys=6)})")
+    if not isinstance(msg, dict):
+        return [], f"not a message (a {type(msg).__name__})"
+    if slack_time(msg.get("ts")) is None:
+        return [], f"ts missing or not a Slack timestamp: {msg.get('ts')!r}"
+    return [{"message": msg}], None
+
+
+def _messages(path: Path, channel: str | None, ctx: LoadContext) -> list[dict[str, Any]]:
     """The messages of one day file that have a usable ``ts``; the others are rejected."""
-    out = []
-    for line, doc, per_line in _read_documents(path, ctx):
-        if not isinstance(doc, list):
-            found = ", ".join(list(doc)[:6]) if isinstance(doc, dict) else type(doc).__name__
-            ctx.rejects.add(str(path), line if per_line else None, "$: not a Slack export day "
-                            f"file (expected a JSON list of messages, found {found})")
-            continue
-        for i, msg in enumerate(doc):
-            if isinstance(msg, dict) and slack_time(msg.get("ts")) is not None:
-                out.append((path, channel, f"[{i}]", msg))
-                continue
-            why = (f"ts missing or not a Slack timestamp: {msg.get('ts')!r}"
-                   if isinstance(msg, dict) else f"not a message (a {type(msg).__name__})")
-            reject_item(ctx, path, None, f"[{i}]", why, msg)
-    return out
+    items = take_items(path, ctx, items_of, _take)
+    return [dict(item, channel=channel, file=path.name) for item in items]
 
 
-def _row(path: Path, channel: str | None, where: str, msg: dict[str, Any],
-         names: dict[str, str]) -> dict[str, Any]:
+def _row(item: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    msg = item["message"]
     row = keep_clear(flatten({k: v for k, v in msg.items() if k != "user"}), "slack")
     uid = msg.get("user")
     profile = msg.get("user_profile") or {}
@@ -173,8 +173,8 @@ def _row(path: Path, channel: str | None, where: str, msg: dict[str, Any],
                    or msg.get("username") or uid)
     thread = msg.get("thread_ts")
     row["is_reply"] = bool(thread) and thread != msg.get("ts")
-    row.update(timestamp=slack_time(msg["ts"]), message=_text(msg, names), channel=channel,
-               file=path.name, json_path=where)
+    row.update(timestamp=slack_time(msg["ts"]), message=_text(msg, names),
+               **{k: v for k, v in item.items() if k != "message"})
     return row
 
 
@@ -202,11 +202,12 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         msgs = _messages(path, None, ctx)
     # Join messages and mentions carry only a user id; other messages of the same export
     # carry that user's profile, so learn names from them first (users.json wins).
-    for *_, msg in msgs:
+    for item in msgs:
+        msg = item["message"]
         real = (msg.get("user_profile") or {}).get("real_name")
         if msg.get("user") and real:
             names.setdefault(msg["user"], real)
-    df = frame([_row(*m, names) for m in msgs])
+    df = frame([_row(m, names) for m in msgs])
     for col in ("subtype", "thread_ts", "channel"):
         if col not in df:
             df[col] = pd.Series(pd.NA, index=df.index, dtype="str")

@@ -8,7 +8,7 @@ RFC 3164, as syslogd and rsyslog write it to files::
 
 The ``<PRI>`` is optional, the host and the ``program[pid]:`` tag too. A BSD timestamp
 has no year: ``year=`` gives it, else it is inferred (see
-:mod:`postmortem_kit.ingest.timeparts`: the file's modification date, with the December
+:mod:`postmortem_kit.ingest.lines.timeparts`: the file's modification date, with the December
 to January rollover handled within the file).
 
 RFC 5424::
@@ -32,21 +32,23 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 
-from postmortem_kit.ingest.blockevents import load_matched
-from postmortem_kit.ingest.linematch import Matches, dash_is_na, match_first
-from postmortem_kit.ingest.registry import LoadContext, register
-from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
-from postmortem_kit.ingest.timeparts import (
+from postmortem_kit.ingest.lines.events import load_matched
+from postmortem_kit.ingest.lines.match import Matches, dash_is_na, match_first
+from postmortem_kit.ingest.lines.timeparts import (
     MONTH_NAMES,
     MONTH_RX,
     YearState,
+    file_year_guess,
     infer_years,
     parse_runs,
 )
+from postmortem_kit.ingest.registry import LoadContext, register
+from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
+from postmortem_kit.ingest.times import OFFSET, localize
 
 # The timestamp is captured whole (fewer groups: a faster regex) and parsed by polars.
 _BSD_TIME = r"(?P<ts>" + MONTH_RX + r" +\d\d? \d\d:\d\d:\d\d(?:\.\d{1,6})?(?: \d{4})?)"
-_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)"
+_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?" + OFFSET
 # host, then an optional ``program[pid]:`` tag. A program name may carry a version after a
 # space (``syslogd 1.4.1: restart.``), which old sysklogd writes.
 _TAIL_3164 = (
@@ -88,7 +90,7 @@ _SD_RX = re.compile(r'\[([^\s\]=]+)((?:\s+[^\s=\]]+="(?:[^"\\]|\\.)*")*)\s*\]')
 _SD_PARAM_RX = re.compile(r'([^\s=\]]+)="((?:[^"\\]|\\.)*)"')
 _SD_UNESCAPE = re.compile(r'\\(["\\\]])')  # RFC 5424 escapes ", \ and ] in values
 _SEVERITY_CODES = np.array([LEVELS.index(name) for name in SEVERITIES], dtype=np.int8)
-FACILITY_DTYPE = pd.CategoricalDtype(FACILITIES)
+FACILITY_DTYPE = pd.CategoricalDtype(list(FACILITIES))
 
 
 def sniff(path: Path, head: str) -> float:
@@ -138,18 +140,17 @@ def _bsd_times(ts: pl.Series, ctx: LoadContext, years: YearState, path: Path) ->
     """``Jun  4 15:16:01[.123][ 2024]`` as UTC; the year from the line, else inferred."""
     if years.base_year is None:  # the first line of the file fixes the base year
         first = ts[0]
-        infer_years(np.array([_MONTH_NUMBER.get(first[:3].lower(), 0)]),
-                    np.array([int(first[4:6])]), ctx.year, years, path)
-        years.last_month = None
+        years.base_year = ctx.year if ctx.year is not None else file_year_guess(
+            path, _MONTH_NUMBER.get(first[:3].lower(), 0), int(first[4:6]))
     # Fast path: the whole block in the current year (no rollover, no year in the line),
     # in one query.
     year = years.base_year + years.offset
     zone = "UTC" if ctx.tz == "UTC" else None  # (UTC: no conversion afterwards)
-    local = (pl.lit(f"{year} ") + pl.col("ts")).str.strptime(
+    parse = (pl.lit(f"{year} ") + pl.col("ts")).str.strptime(
         pl.Datetime("us", zone), _BSD_FORMAT, strict=False)
-    local, months = pl.DataFrame({"ts": ts}).select(
-        local.alias("local"), local.dt.month().fill_null(0).alias("month")).get_columns()
-    months = months.to_numpy()
+    local, month_column = pl.DataFrame({"ts": ts}).select(
+        parse.alias("local"), parse.dt.month().fill_null(0).alias("month")).get_columns()
+    months = month_column.to_numpy()
     prev = np.concatenate([[years.last_month or months[0]], months[:-1]])
     if months.all() and not (np.abs(months.astype(np.int64) - prev) > 6).any():
         years.last_month = int(months[-1])
@@ -169,8 +170,13 @@ def _bsd_times(ts: pl.Series, ctx: LoadContext, years: YearState, path: Path) ->
         local = text.str.strptime(pl.Datetime("us", zone), _BSD_FORMAT, strict=False)
     if zone == "UTC":
         return local
-    return local.dt.replace_time_zone(ctx.tz, ambiguous="null", non_existent="null"
-                                      ).dt.convert_time_zone("UTC")
+    utc = local.dt.replace_time_zone(ctx.tz, ambiguous="earliest", non_existent="null"
+                                     ).dt.convert_time_zone("UTC")
+    skipped = utc.is_null() & local.is_not_null()
+    if skipped.any():  # a wall time the clocks skipped: polars cannot shift it, pandas can
+        fixed = localize(local.filter(skipped).to_pandas(), ctx.tz)
+        utc = utc.scatter(skipped.arg_true(), pl.from_pandas(fixed))
+    return utc
 
 
 def _derive(rx: str, groups: pl.LazyFrame) -> pl.LazyFrame:
@@ -194,7 +200,7 @@ _HELPERS = ("pri", "ts", "version")
 
 def _frame(m: Matches, rx: str, ctx: LoadContext, years: YearState, path: Path) -> pa.Table:
     """The rows of one grammar in one block, as Arrow (see
-    :mod:`~postmortem_kit.ingest.blockevents` for why not polars)."""
+    :mod:`~postmortem_kit.ingest.lines.events` for why not polars)."""
     g = m.groups
     # a frame from its columns (no query, which would wait for polars' busy threads)
     table = pl.DataFrame([c for c in g.get_columns() if c.name not in _HELPERS]).to_arrow()

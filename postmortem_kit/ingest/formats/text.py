@@ -2,7 +2,7 @@
 error log, Zookeeper, Spark, ...).
 
 The layout (timestamp format, where the level, thread and logger sit) is detected from
-the file's first lines by :mod:`postmortem_kit.ingest.textlayout`; ``pattern=`` replaces
+the file's first lines by :mod:`postmortem_kit.ingest.lines.layout`; ``pattern=`` replaces
 detection with a regex of your own, with named groups ``timestamp`` (required),
 ``message``, ``level``, ``service`` and any others (kept as columns).
 
@@ -23,16 +23,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError
-from postmortem_kit.ingest.fields import parse_timestamps
 from postmortem_kit.ingest.limits import describe, outside, show
-from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks, parallel_map
+from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
+from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, detect_layout, timestamp_pattern_for
+from postmortem_kit.ingest.lines.timeparts import YearState, assemble
 from postmortem_kit.ingest.registry import LoadContext, register
-from postmortem_kit.ingest.textlayout import (
-    SAMPLE_LINES,
-    detect_layout,
-    timestamp_pattern_for,
-)
-from postmortem_kit.ingest.timeparts import YearState, assemble
+from postmortem_kit.ingest.schema import empty_events
+from postmortem_kit.ingest.times import parse_timestamps
 
 _NO_TIMESTAMP = ("no known timestamp format starts the first lines of this file; "
                  "pass pattern= with a (?P<timestamp>...) group")
@@ -61,6 +58,10 @@ def sniff(path: Path, head: str) -> float:
 
 class _Parser:
     """The regexes for one file and what they capture."""
+
+    rx: str | None  # None: no timestamp layout in the first lines
+    fallback_rx: str | None
+    ts_rx: str | None  # None with a user pattern, until its timestamps are recognised
 
     def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
         self.path, self.ctx = path, ctx
@@ -134,8 +135,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
-                             "message": pd.Series([], dtype="str")})
+        return empty_events()
     return pd.concat(frames, ignore_index=True)
 
 
@@ -205,14 +205,15 @@ def _parse_block(
         frame = _fold(frame, rec[cont], np.array(lines.take(cont).to_pylist(), dtype=object))
     unreadable = lines.take(starts).is_null().to_numpy(zero_copy_only=False)  # (rejected)
     bad = np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable)
-    for i in bad:
-        ctx.rejects.add(str(path), int(frame["line"].iat[i]),
+    numbers = frame["line"].tolist()
+    for i in bad.tolist():
+        ctx.rejects.add(str(path), numbers[i],
                         f"timestamp {fields['timestamp'][i].as_py()!r} is not a valid date",
                         lines[int(starts[i])].as_py())
     keep = frame["timestamp"].notna()
     far = outside(pa.array(frame["timestamp"]), ctx.valid_times)
     for i in np.flatnonzero(far).tolist():
-        ctx.rejects.add(str(path), int(frame["line"].iat[i]),
+        ctx.rejects.add(str(path), numbers[i],
                         f"timestamp {fields['timestamp'][i].as_py()!r}: " + describe(
                             show(frame["timestamp"].iat[i]), ctx.valid_times),
                         lines[int(starts[i])].as_py())

@@ -16,7 +16,7 @@ import pytest
 
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest import read_events
-from postmortem_kit.ingest.files import HEAD_BYTES, read_head
+from postmortem_kit.ingest.files.decompress import HEAD_BYTES, read_head
 
 T0 = 1714557600  # 2024-05-01T10:00:00Z
 

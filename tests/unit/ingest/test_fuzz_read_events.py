@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest import read_events
-from postmortem_kit.ingest.fields import CANDIDATES
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from tests.unit.ingest.reference import PIECES, expected_lines
 
 HERE = Path(__file__).resolve()
@@ -150,7 +150,8 @@ def run(tmp_path: Path, data: bytes, fmt: str) -> pd.DataFrame | None:
 
 
 def compressed(data: bytes) -> bool:
-    """gzip/bz2 magic: the reader decompresses (``files.py``), so lines are not the bytes'."""
+    """gzip/bz2 magic: the reader decompresses (``ingest/files/decompress.py``), so lines
+    are not the bytes'."""
     return data.startswith((b"\x1f\x8b", b"BZh"))
 
 

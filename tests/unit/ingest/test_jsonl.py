@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from postmortem_kit.errors import IngestError, IngestWarning
-from postmortem_kit.ingest import files, read_events
+from postmortem_kit.ingest import read_events
+from postmortem_kit.ingest.files import blocks
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ingest"
 
@@ -31,7 +32,7 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Blocks of 4 KiB, so a few thousand lines cross many block boundaries."""
-    monkeypatch.setattr(files, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 4096)
 
 
 def test_zap_epoch_seconds_logger_and_caller():
@@ -236,7 +237,7 @@ _GARBAGE = st.sampled_from(['{"ts": 1714557600, "msg": "cut', "[1, 2]", "null", 
 def test_property_every_good_line_kept_verbatim_every_bad_line_rejected(
     tmp_path_factory, monkeypatch, messages, garbage, extra
 ):
-    monkeypatch.setattr(files, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 2048)
     lines, expected, bad_lines = [], {}, set()
     for i, msg in enumerate(messages):
         if i in garbage:

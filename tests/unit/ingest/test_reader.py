@@ -14,7 +14,7 @@ import pytest
 
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest import read_events
-from postmortem_kit.ingest.reader import source_name
+from postmortem_kit.ingest.paths import source_name
 from postmortem_kit.ingest.registry import FORMATS, Format
 from postmortem_kit.ingest.schema import LEVEL_DTYPE, concat_events
 

@@ -10,9 +10,10 @@ import pyarrow as pa
 import pytest
 
 from postmortem_kit.errors import IngestError, IngestWarning
-from postmortem_kit.ingest import files, read_events
+from postmortem_kit.ingest import read_events
+from postmortem_kit.ingest.files import blocks
 from postmortem_kit.ingest.formats import access, syslog, text
-from postmortem_kit.ingest.textlayout import detect_layout
+from postmortem_kit.ingest.lines.layout import detect_layout
 
 LOGBACK = """\
 2024-05-01 10:00:00.101 [main] INFO  com.shop.checkout.App - Started App in 4.2 seconds
@@ -87,7 +88,7 @@ def test_python_logging_default_format_and_traceback(tmp_path):
 
 
 def test_folding_works_across_read_blocks(tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "BLOCK_BYTES", 64)  # every few lines a new block
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 64)  # every few lines a new block
     ev = load(write(tmp_path, LOGBACK * 3)).sort_values("line", ignore_index=True)
     assert list(ev["line"]) == [1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30]
     assert [m.count("\n") for m in ev["message"]] == [0, 0, 6, 0] * 3
@@ -199,7 +200,7 @@ def test_sniff_does_not_claim_json_lines():
 
 
 def test_start_and_end_cut_the_window_while_streaming(tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "BLOCK_BYTES", 128)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 128)
     body = "".join(f"2024-05-01 10:00:{s:02d} INFO n={s}\n" for s in range(30))
     ev = load(write(tmp_path, body), start="2024-05-01 10:00:02", end="2024-05-01 10:00:04")
     assert list(ev["message"]) == ["n=2", "n=3", "n=4"]

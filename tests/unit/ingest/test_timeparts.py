@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postmortem_kit.ingest.textlayout import TIMESTAMPS, detect_layout
-from postmortem_kit.ingest.timeparts import YearState, assemble, days_from_civil, infer_years
+from postmortem_kit.ingest.lines.layout import TIMESTAMPS, detect_layout
+from postmortem_kit.ingest.lines.timeparts import YearState, assemble, days_from_civil, infer_years
 
 MOMENTS = st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2099, 12, 31))
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from postmortem_kit.errors import IngestError, IngestWarning
-from postmortem_kit.ingest import files, read_events
+from postmortem_kit.ingest import read_events
+from postmortem_kit.ingest.files import blocks
 
 T = pd.Timestamp
 
@@ -119,7 +120,7 @@ def test_sparse_integer_column_stays_exact(tmp_path):
 
 
 def test_integers_stay_exact_across_blocks_with_and_without_the_key(tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 4096)
     records = [{"ts": "2026-03-12T13:00:00Z", "msg": f"n{i}"} for i in range(300)]
     records[-1]["id"] = BIG  # the last block alone has the key
     records[0]["other"] = BIG + 1  # the first block alone has this one

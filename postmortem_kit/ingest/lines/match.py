@@ -17,13 +17,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from postmortem_kit.ingest.files import compression_of, progress_bar, read_head
-from postmortem_kit.ingest.lineblocks import (
-    WORKERS,
-    LineBlock,
-    iter_line_blocks,
-    scan_lines,
-)
+from postmortem_kit.ingest.files.blocks import progress_bar
+from postmortem_kit.ingest.files.decompress import compression_of, read_head
+from postmortem_kit.ingest.lines.columns import WORKERS, LineBlock, iter_line_blocks, scan_lines
 from postmortem_kit.ingest.registry import LoadContext
 
 SAMPLE_LINES = 1000  # the first lines, from which a loader picks the order of its patterns
@@ -111,8 +107,10 @@ def match_first(
     for i, rx in enumerate(patterns):
         if not len(remaining):
             break
-        derived = i == 0 and first is not None
-        found = first if derived else _extract(subset, rx)
+        if i == 0 and first is not None:
+            found, derived = first, True
+        else:
+            found, derived = _extract(subset, rx), False
         hit = found.get_column(key).is_not_null().to_numpy()
         if hit.all():
             out.append(Matches(i, remaining, found if derived else derive(
@@ -140,9 +138,9 @@ def iter_matched_blocks(
     (:func:`_streamed`): reading, framing and the regex run on all cores while the caller
     works on the previous block. Compressed files and loads cut to a ``start=`` / ``end=``
     window (which stop reading early and hold one block at a time) go through
-    :func:`~postmortem_kit.ingest.lineblocks.iter_line_blocks` (:func:`_blockwise`), and so
+    :func:`~postmortem_kit.ingest.lines.columns.iter_line_blocks` (:func:`_blockwise`), and so
     does the rest of a file from a block with a line the streaming reader refuses (invalid
-    UTF-8, the separator byte of :func:`~postmortem_kit.ingest.lineblocks.scan_lines`) or
+    UTF-8, the separator byte of :func:`~postmortem_kit.ingest.lines.columns.scan_lines`) or
     would keep though it must be rejected (a NUL byte), so that line is rejected or framed
     like in any other file.
 

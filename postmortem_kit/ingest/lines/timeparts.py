@@ -10,7 +10,7 @@ rows into microseconds in a few numpy operations. Group names:
 ``m``      month number               ``b``  month name (``Oct``, ``october``)
 ``d``      day (a leading space is fine)
 ``H M S``  hour, minute, second        ``f``  fraction digits
-``z``      ``Z``, ``UTC``, ``GMT``, ``+0200``, ``+02:00``, ``-07``
+``z``      an offset or zone name as :data:`~postmortem_kit.ingest.times.ZONE` spells it
 ``es``     epoch seconds (may have a fraction)   ``ems``  epoch milliseconds
 =========  =====================================================
 
@@ -34,6 +34,8 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from postmortem_kit.ingest.times import epoch_to_utc, localize, offset_minutes
 
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Factored so that no two alternatives start with the same byte (Jan/Jun/Jul, Mar/May,
@@ -66,6 +68,8 @@ def _ints(arr: pa.Array) -> np.ndarray:
 def _months(parts: dict[str, pa.Array]) -> np.ndarray:
     numbers = _ints(parts["m"]) if "m" in parts else None
     if "b" not in parts:
+        if numbers is None:
+            raise KeyError("a date's parts need a month: group m or b")
         return numbers
     names = pc.utf8_lower(pc.utf8_slice_codeunits(parts["b"], 0, 3))
     idx = pc.index_in(names, value_set=pa.array(MONTH_NAMES))
@@ -85,18 +89,12 @@ def days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 def _offset_minutes(z: pa.Array) -> np.ndarray:
     """Zone offsets in minutes east of UTC; NaN where the line had none."""
-    text = pc.utf8_upper(pc.utf8_trim_whitespace(z)).to_numpy(zero_copy_only=False)
+    text = pc.utf8_trim_whitespace(z).to_numpy(zero_copy_only=False)
     out = np.full(len(text), np.nan)
     for value in pd.unique(text):  # a file has a handful of distinct offsets
-        if value is None or value == "":
-            continue
-        if value in ("Z", "UTC", "GMT"):
-            minutes = 0.0
-        else:
-            digits = value[1:].replace(":", "")
-            minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) >= 4 else 0)
-            minutes = -minutes if value[0] == "-" else minutes
-        out[text == value] = minutes
+        minutes = offset_minutes(value) if value else None
+        if minutes is not None:
+            out[text == value] = minutes
     return out
 
 
@@ -192,9 +190,8 @@ def assemble(
     naive = valid & ~has_offset
     if tz == "UTC" or not naive.any():
         return out.dt.tz_localize("UTC")
-    local = out[naive].dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
     result = out.dt.tz_localize("UTC")
-    result[naive] = local.dt.tz_convert("UTC")
+    result[naive] = localize(out[naive], tz)
     return result
 
 
@@ -204,13 +201,13 @@ def _leap(years: np.ndarray) -> np.ndarray:
 
 def _epoch(parts: dict[str, pa.Array]) -> pd.Series:
     if "ems" in parts:
-        us = _ints(parts["ems"]).astype("float64") * 1000
-        us[us < 0] = np.nan
+        ms = _ints(parts["ems"])  # (-1 where the line had none)
+        times = epoch_to_utc(np.where(ms >= 0, ms, 0), unit="ms")
+        times = pc.if_else(pa.array(ms < 0), pa.scalar(None, times.type), times)
     else:
-        secs = pc.cast(parts["es"], pa.float64()).to_numpy(zero_copy_only=False)
-        us = np.round(secs * 1e6)
-    out = pd.to_datetime(pd.Series(us), unit="us", utc=True)
-    return out.astype("datetime64[us, UTC]")
+        seconds = pc.cast(parts["es"], pa.float64()).to_numpy(zero_copy_only=False)
+        times = epoch_to_utc(seconds, unit="s")  # (NaN, where none, becomes null)
+    return pd.Series(times.to_pandas(), dtype="datetime64[us, UTC]")
 
 
 def infer_years(

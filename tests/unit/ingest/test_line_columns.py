@@ -12,15 +12,15 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postmortem_kit.ingest import files
-from postmortem_kit.ingest.lineblocks import LineBlock, iter_line_blocks
+from postmortem_kit.ingest.files import blocks
+from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
 from tests.unit.ingest.reference import PIECES, expected_lines
 
 
 def read_lines(path, block_bytes: int, monkeypatch) -> tuple[list[str | None], list[int]]:
-    monkeypatch.setattr(files, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
     ctx = LoadContext(source="x", rejects=RejectLog(), progress=False)
     texts: list[str | None] = []
     for block in iter_line_blocks(path, ctx):

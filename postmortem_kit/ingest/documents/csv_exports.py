@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from postmortem_kit.ingest.files import iter_lines
+from postmortem_kit.ingest.files.blocks import iter_lines
 from postmortem_kit.ingest.registry import LoadContext
 
 

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postmortem_kit.ingest import files, linematch
-from postmortem_kit.ingest.linematch import iter_matched_blocks
+from postmortem_kit.ingest.files import blocks
+from postmortem_kit.ingest.lines import match
+from postmortem_kit.ingest.lines.match import iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
 from tests.unit.ingest.reference import PIECES, expected_lines
@@ -83,15 +84,15 @@ lines_st = st.sampled_from([CLEAN, PIECES]).flatmap(lambda pieces: st.lists(
 def test_both_paths_match_every_line_as_the_reference_does(
     tmp_path, monkeypatch, lines, rows, block_bytes
 ):
-    monkeypatch.setattr(linematch, "STREAM_ROWS", rows)
-    monkeypatch.setattr(files, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(match, "STREAM_ROWS", rows)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
     data = b"\n".join(lines) + b"\n"
     path = tmp_path / "log"
     path.write_bytes(data)
     want = expected_matches(data)
     assert run(path) == want
     with monkeypatch.context() as patch:  # (undone before the next example)
-        patch.setattr(linematch, "_can_stream", lambda *_: False)
+        patch.setattr(match, "_can_stream", lambda *_: False)
         assert run(path) == want
 
 
@@ -104,15 +105,15 @@ def test_both_paths_match_every_line_as_the_reference_does(
 def test_a_line_the_stream_refuses_hands_over_to_the_block_path(
     tmp_path, monkeypatch, odd, rejected
 ):
-    monkeypatch.setattr(linematch, "STREAM_ROWS", 1000)
+    monkeypatch.setattr(match, "STREAM_ROWS", 1000)
     used = []
-    real_blockwise = linematch._blockwise
+    real_blockwise = match._blockwise
 
     def blockwise(*args, **kwargs):
         used.append(kwargs.get("skip", 0))
         return real_blockwise(*args, **kwargs)
 
-    monkeypatch.setattr(linematch, "_blockwise", blockwise)
+    monkeypatch.setattr(match, "_blockwise", blockwise)
     good = [f"line {i}".encode() for i in range(1, 300_001)]  # big enough to be streamed
     at = 250_001
     data = b"\n".join([*good[:at - 1], odd, *good[at - 1:]]) + b"\n"

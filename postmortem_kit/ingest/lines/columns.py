@@ -6,7 +6,7 @@ stop early. Each block becomes one column of lines (newlines and a trailing ``\\
 removed) without a Python object per line: polars' multi-threaded CSV reader frames the
 common block (one column, no quoting, no separator in the data), numpy the rest. The
 ``access`` and ``syslog`` loaders match blocks with polars (and read plain files through
-polars' streaming engine instead: :mod:`postmortem_kit.ingest.linematch`), ``text`` with
+polars' streaming engine instead: :mod:`postmortem_kit.ingest.lines.match`), ``text`` with
 the RE2 kernels of ``pyarrow.compute``; :class:`LineBlock` converts between the two.
 
 Bytes come from :mod:`postmortem_kit.ingest.files` (decompression, truncation, progress);
@@ -22,13 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+from polars._typing import PolarsDataType
 
-from postmortem_kit.ingest.files import Block, check_line, iter_blocks
+from postmortem_kit.ingest.files.blocks import Block, check_line, iter_blocks
 from postmortem_kit.ingest.registry import LoadContext
 
 # pyarrow.compute kernels release the GIL: a few threads over slices of a block scale
@@ -37,7 +38,17 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 # polars' CSV reader frames lines when this byte, its column separator, is not in the data.
 SEPARATOR = b"\x1f"
 # One column of text per line: no header, no quoting, no comments, every value a string.
-_AS_LINES = dict(
+class _CsvOptions(TypedDict):
+    has_header: bool
+    new_columns: list[str]
+    schema: dict[str, PolarsDataType]
+    separator: str
+    quote_char: str | None
+    comment_prefix: str | None
+    raise_if_empty: bool
+
+
+_AS_LINES = _CsvOptions(
     has_header=False, new_columns=["line"], schema={"line": pl.String},
     separator=SEPARATOR.decode(), quote_char=None, comment_prefix=None, raise_if_empty=False,
 )
@@ -75,9 +86,9 @@ def iter_line_blocks(path: Path, ctx: LoadContext) -> Iterator[LineBlock]:
     """Yield the lines of ``path`` (plain, gzip or bz2) in blocks.
 
     Decompression, truncation, the progress bar, the byte-order mark and the block size
-    come from :func:`postmortem_kit.ingest.files.iter_blocks`; a line with a NUL byte or
+    come from :func:`postmortem_kit.ingest.files.blocks.iter_blocks`; a line with a NUL byte or
     invalid UTF-8 is rejected there with the reason of
-    :func:`~postmortem_kit.ingest.files.check_line` and is null here.
+    :func:`~postmortem_kit.ingest.files.blocks.check_line` and is null here.
     """
     for block in iter_blocks(path, ctx):
         if block.data:

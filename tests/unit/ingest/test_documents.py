@@ -1,33 +1,13 @@
-"""Shared helpers of the JSON and CSV evidence formats: documents, times, flattening."""
+"""The JSON-documents pipeline: documents read from a file, items taken or rejected,
+flattening; and the CSV exports read the same way."""
 
 from __future__ import annotations
 
-import pandas as pd
-import pytest
-
-from postmortem_kit.ingest.csvrecords import read_records, snake
-from postmortem_kit.ingest.jsondocs import flatten, keep_clear, parse_time, read_documents
+from postmortem_kit.ingest.documents.csv_exports import read_records, snake
+from postmortem_kit.ingest.documents.items import flatten, items_of, keep_clear, take_items
+from postmortem_kit.ingest.documents.read import read_documents
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
-
-T = pd.Timestamp
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    (1714557900, T("2024-05-01T10:05:00Z")),
-    ("1714557900", T("2024-05-01T10:05:00Z")),
-    (1714557900123, T("2024-05-01T10:05:00.123Z")),
-    ("1714557900123456", T("2024-05-01T10:05:00.123456Z")),
-    ("2024-05-01T12:05:00+02:00", T("2024-05-01T10:05:00Z")),
-    ("2024-05-01 10:05:00", T("2024-05-01T10:05:00Z")),
-    ("0001-01-01T00:00:00Z", None), ("", None), (None, None), ("soon", None), (True, None),
-])
-def test_parse_time_reads_iso_and_every_epoch_unit(value, expected):
-    assert parse_time(value) == expected
-
-
-def test_parse_time_reads_naive_text_in_the_given_zone():
-    assert parse_time("2024-05-01 12:05:00", tz="Europe/Paris") == T("2024-05-01T10:05:00Z")
 
 
 def test_flatten_keeps_lists_whole_and_empty_objects():
@@ -72,3 +52,31 @@ def test_csv_records_fold_header_spellings_and_report_the_first_line(tmp_path):
         (2, {"created_at": "2024-05-01", "title": "two\nlines"}),
         (4, {"created_at": "2024-05-02", "title": "one"}),
     ]
+
+
+def test_take_items_locates_rows_and_rejects_by_json_path(tmp_path):
+    lines = tmp_path / "payloads.jsonl"
+    lines.write_text('{"alerts": [{"t": 1}, {"x": 2}]}\n[{"t": 3}]\n{"t": 4}\n')
+    ctx = _ctx()
+
+    def take(item, doc):
+        if "t" not in item:
+            return [], "no t"
+        # an item may give rows and still be rejected in part
+        return [{"t": item["t"]}], ("t is odd" if item["t"] == 3 else None)
+
+    rows = take_items(lines, ctx, lambda doc: items_of(doc, "alerts"), take)
+    assert rows == [{"t": 1, "json_path": "alerts[0]", "line": 1},
+                    {"t": 3, "json_path": "[0]", "line": 2},
+                    {"t": 4, "json_path": "$", "line": 3}]
+    assert [(r.line, r.reason, r.text) for r in ctx.rejects.items] == [
+        (1, "alerts[1]: no t", '{"x": 2}'), (2, "[0]: t is odd", '{"t": 3}')]
+
+
+def test_take_items_rows_of_a_whole_file_document_have_no_line(tmp_path):
+    whole = tmp_path / "list.json"
+    whole.write_text('[\n {"t": 2},\n {"t": 1}\n]\n')
+    rows = take_items(whole, _ctx(), items_of, lambda item, doc: ([dict(item)], None),
+                      arrange=lambda taken: taken[::-1])
+    assert rows == [{"t": 1, "json_path": "[1]", "line": None},
+                    {"t": 2, "json_path": "[0]", "line": None}]

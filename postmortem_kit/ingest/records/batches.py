@@ -18,17 +18,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.ingest.fields import (
+from postmortem_kit.ingest.limits import describe, outside, show
+from postmortem_kit.ingest.records.fields import (
     CANDIDATES,
     RESERVED,
     apply_fields,
     check_fields_exist,
-    parse_timestamps,
     resolve_fields,
 )
-from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.registry import LoadContext
-from postmortem_kit.ingest.schema import as_str
+from postmortem_kit.ingest.schema import as_str, empty_events
+from postmortem_kit.ingest.times import parse_timestamps
 
 OTHER_FIELDS = ("level", "message", "service", "host", "trace_id", "user", "status",
                 "latency_ms", "method", "path")
@@ -111,8 +111,7 @@ class RecordTables:
     def frame(self) -> pd.DataFrame:
         """All kept records as one frame, usual fields renamed to the schema's names."""
         if not self.tables:
-            return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
-                                 "message": pd.Series([], dtype="str")})
+            return empty_events()
         table = concat_tables(self.tables)
         self.tables = []
         # Integers stay integers: a column with gaps would become float64 (and lose digits).

@@ -6,8 +6,8 @@ tries every timestamp pattern of :data:`TIMESTAMPS` on a sample of lines and kee
 one that starts the most lines; then it tries every header layout of :data:`LAYOUTS`
 after that timestamp and keeps the most specific one that fits nearly as many lines as
 the best. The result is one RE2 regex with named groups (``timestamp``, ``level``,
-``thread``, ``service``, ``pid``, ``message``) that :mod:`.formats.text` runs over the
-whole file.
+``thread``, ``service``, ``pid``, ``message``) that
+:mod:`postmortem_kit.ingest.formats.text` runs over the whole file.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.ingest.timeparts import MONTH_RX
+from postmortem_kit.ingest.lines.timeparts import MONTH_RX
+from postmortem_kit.ingest.times import ZONE
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?"
 _FRAC = r"(?:[.,](?P<f>\d{1,9}))?"
 _HMS = r"(?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)" + _FRAC
-_ZONE = r"(?:\s?(?P<z>Z|UTC|GMT|[+-]\d\d(?::?\d\d)?))?"
+_ZONE = r"(?:\s?(?P<z>" + ZONE + r"))?"
 
 # (name, regex with timeparts group names). Ties in coverage go to the earlier entry, so
 # the more specific patterns come first.

@@ -21,9 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.ingest.limits import describe, outside, show
-from postmortem_kit.ingest.lineblocks import LineBlock, reject_positions
-from postmortem_kit.ingest.linematch import Derive, Matches, iter_matched_blocks
+from postmortem_kit.ingest.lines.columns import LineBlock, reject_positions
+from postmortem_kit.ingest.lines.match import Derive, Matches, iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
+from postmortem_kit.ingest.schema import empty_events
 
 # One line shape's matches in one block -> its rows as Arrow, in the order of the matches.
 FrameOf = Callable[[Matches, LineBlock, str], pa.Table]
@@ -46,7 +47,7 @@ def load_matched(
     Parameters
     ----------
     choose, key, derive
-        See :func:`~postmortem_kit.ingest.linematch.iter_matched_blocks`.
+        See :func:`~postmortem_kit.ingest.lines.match.iter_matched_blocks`.
     frame
         A pattern's matches in a block (and the pattern) to the table of their rows,
         with a ``timestamp`` column (null where the time is not valid).
@@ -148,8 +149,7 @@ class EventBlocks:
     def to_pandas(self) -> pd.DataFrame:
         """All rows kept, in the order added, as one pandas frame."""
         if not self.tables:
-            return pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
-                                 "message": pd.Series([], dtype="str")})
+            return empty_events()
         table = self.tables[0] if len(self.tables) == 1 else pa.concat_tables(
             self.tables, promote_options="permissive")
         codes = {name: table.column(name) for name in self.categories

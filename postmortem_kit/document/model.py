@@ -64,7 +64,7 @@ def _require_aware(value: datetime) -> datetime:
     return value.astimezone(dt.UTC)
 
 
-def _lower_choice(aliases: dict[str, str]):
+def _lower_choice(aliases: dict[str, str]) -> BeforeValidator:
     def normalise(value: Any) -> Any:
         if isinstance(value, str):
             key = re.sub(r"[\s_-]+", " ", value.strip().lower()).replace("’", "'")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from postmortem_kit.document.model import KeyEvent, Postmortem
+from postmortem_kit.document.model import KeyEvent, Link, Postmortem
 from postmortem_kit.document.times import format_duration
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,9 +87,9 @@ def prefill(
 
 def _note(tl: Timeline, phase: str) -> str:
     note = tl.phases.at[phase, "note"]
-    if pd.isna(tl.phases.at[phase, "time"]) or pd.isna(note):
+    if tl.phase(phase) is None or not isinstance(note, str):
         return ""
-    return str(note)
+    return note
 
 
 def users_affected(impact: pd.Series) -> str:
@@ -120,8 +120,8 @@ def service_degradation(tl: Timeline) -> str:
     if isinstance(worst, pd.Series) and len(worst):
         text += f"; worst endpoint {worst.index[0]} ({int(worst.iloc[0]):,} failures)"
     duration = tl.metrics.at["duration", "value"]
-    if not pd.isna(duration):
-        text += f"; over {format_duration(pd.Timedelta(duration).to_pytimedelta())}"
+    if isinstance(duration, pd.Timedelta):
+        text += f"; over {format_duration(duration.to_pytimedelta())}"
     return text + "."
 
 
@@ -187,7 +187,7 @@ def _provenance(row: pd.Series) -> str:
 
 def _add_links(pm: Postmortem, charts: Sequence[Mapping[str, str]], filled: list[str]) -> None:
     have = {link.url for link in pm.supporting_documentation}
-    new = [dict(c) for c in charts if c.get("url") not in have]
+    new = [Link.model_validate(dict(c)) for c in charts if c.get("url") not in have]
     if new:
         pm.supporting_documentation = [*pm.supporting_documentation, *new]
         filled.append("supporting_documentation")

@@ -17,10 +17,10 @@ Finding = tuple[str, str]
 
 def action_items(pm: Postmortem) -> Iterator[tuple[str, ImmediateAction | LongTermImprovement]]:
     """``(path, item)`` of every action item, immediate then long-term."""
-    for path, items in (("action_items.immediate", pm.action_items.immediate),
-                        ("action_items.long_term", pm.action_items.long_term)):
-        for i, item in enumerate(items):
-            yield f"{path}[{i}]", item
+    for i, immediate in enumerate(pm.action_items.immediate):
+        yield f"action_items.immediate[{i}]", immediate
+    for i, long_term in enumerate(pm.action_items.long_term):
+        yield f"action_items.long_term[{i}]", long_term
 
 
 def incident_day(pm: Postmortem) -> dt.date | None:

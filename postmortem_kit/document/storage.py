@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from postmortem_kit.atomic import write_bytes
 from postmortem_kit.document import history
@@ -42,7 +43,7 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     return out or "(document)"
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "missing":
         return "required field is missing"

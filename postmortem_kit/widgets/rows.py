@@ -210,7 +210,7 @@ class RowsEditor:
                  add_label: str = "Add", extra: Sequence[W.Widget] = ()) -> None:
         self.ref = ref
         self.path = path
-        self.paths = (path,)
+        self.paths: tuple[str, ...] = (path,)
         self.columns = tuple(columns)
         self.build = build
         self.get = get or getattr

@@ -10,7 +10,7 @@ field added to the template shows up in the form without touching this module.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import ipywidgets as W
@@ -134,7 +134,7 @@ def marker(pane: Pane, problems: Iterable[Problem]) -> str:
 SHOWN_ERRORS = 8  # more than this and the rest fold away: the list stays short
 
 
-def _items(items: list[tuple[str, str, str]]) -> str:
+def _items(items: Sequence[tuple[str, str, str]]) -> str:
     colors = {"error": "#b42318", "warning": "#9a6700"}
     lines = "".join(
         f'<li><span style="color:{colors[level]}">{level}</span> '

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -94,9 +94,17 @@ def _baseline(ratio: np.ndarray, req: np.ndarray, fail: np.ndarray, index: pd.Da
 
 
 def detect_window(frame: pd.DataFrame, settings: WindowSettings | None = None,
-                  baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> ImpactWindow:
-    """Find the impact episodes in a per-bin ``requests``/``failures``/``ratio`` frame."""
+                  baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None, *,
+                  counts: bool = True) -> ImpactWindow:
+    """Find the impact episodes in a per-bin ``requests``/``failures``/``ratio`` frame.
+
+    ``counts`` False: the frame averages the samples of a metric (``failures`` is the sum
+    of the samples' values) rather than counting events, so no bin is widened into a
+    rolling sum and no Poisson test applies: a bin is anomalous above the threshold.
+    """
     settings = settings or WindowSettings()
+    if not counts:
+        settings = replace(settings, min_failures=0, z=-np.inf, min_requests=0)
     index = pd.DatetimeIndex(frame.index)
     if not len(frame):
         empty = Baseline(0.0, 0.0, 0.0, settings.min_excess, None, None, "no data")

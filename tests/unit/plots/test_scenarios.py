@@ -63,10 +63,10 @@ def test_no_incident_says_so_instead_of_drawing_an_impact():
     events, tl = scenario("no_incident")
     overview, lanes, phases = (plot_overview(events, tl), plot_timeline(events, tl),
                                plot_phases(tl))
-    assert "no incident" in overview.get_title(loc="right")
-    assert "no incident" in lanes.get_title(loc="right")
+    assert "no impact found in error ratio" in overview.get_title(loc="right")
+    assert "no impact found in error ratio" in lanes.get_title(loc="right")
     assert not [p for p in phases.patches if isinstance(p, Rectangle) and p.get_gid()]
-    assert any("no incident" in t.get_text() for t in phases.texts)
+    assert any("no impact found in" in t.get_text() for t in phases.texts)
 
 
 def test_two_bursts_are_two_shaded_spans():

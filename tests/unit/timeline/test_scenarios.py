@@ -45,7 +45,11 @@ def test_users_affected_match_the_truth_exactly(name):
 
 def test_no_incident_says_so_instead_of_inventing_one():
     _, tl = _check_phases("no_incident", 0)
-    assert tl.phases.at["started", "note"].startswith("no incident: the error ratio never left")
+    note = tl.phases.at["started", "note"]
+    # names every SLI tried, so a reader knows what "no impact" was looked for in
+    assert note.startswith("no impact found in error ratio (5xx / requests)")
+    assert "p99 latency (requests)" in note
+    assert tl.sli == ()
     assert tl.episodes.empty
     assert tl.metrics["value"].isna().all()
 

@@ -55,8 +55,11 @@ def _series(events: pd.DataFrame | None, timeline: Timeline | None, width: pd.Ti
     table = timeline.error_ratio if timeline is not None else None
     if timeline is not None and table is not None and len(table) and "ratio" in table:
         series = bins.from_error_ratio(table)
-        what, rule = _basis(_shown_sli(timeline))
-        if width is not None or series["count"].isna().all():
+        sli = _shown_sli(timeline)
+        what, rule = _basis(sli)
+        # A metric's samples are averages already: merging bins would only blur them.
+        if width is not None or series["count"].isna().all() or (
+                sli is not None and sli.source == "metric"):
             return series, what, rule
         return bins.coarsen(series, MIN_ROWS_PER_BIN), what, rule
     if events is None or not len(events):

@@ -122,6 +122,8 @@ class Traffic:
     failed: int = 0
     affected: list[np.ndarray] = field(default_factory=list)  # user ids, per chunk
     active: list[np.ndarray] = field(default_factory=list)
+    slowest_success: int = 0  # ms, of a request in the impact window that did not fail
+    slow_failures: int = 0  # failed requests in the window slower than 2 s
 
 
 def write_traffic(out: Path, scen: Scenario, *, seed: int, scale: float) -> Traffic:
@@ -174,6 +176,10 @@ def _count_impact(traffic: Traffic, req: Any, scen: Scenario) -> None:
     traffic.failed += int(fail.sum())
     traffic.affected.append(np.unique(req.user[fail & (req.user >= 0)]))
     traffic.active.append(np.unique(req.user[win & (req.user >= 0)]))
+    ok = win & (req.status < 500)
+    if ok.any():
+        traffic.slowest_success = max(traffic.slowest_success, int(req.latency[ok].max()))
+    traffic.slow_failures += int((fail & (req.latency > 2000)).sum())
 
 
 def write_responders(out: Path, scen: Scenario) -> dict[str, int]:
@@ -239,6 +245,10 @@ def incident_truth(scen: Scenario, traffic: Traffic, *, seed: int, scale: float,
         "total_requests": traffic.total,
         "failed_requests": traffic.failed,
         "failure_rule": "status >= 500 in [impact_start, impact_end)",
+        # Users affected under a latency SLI too: no request in the window that succeeded
+        # is slower than this, so any latency threshold above it finds the same users.
+        "latency": {"slowest_success_in_impact_ms": traffic.slowest_success,
+                    "failures_slower_than_2s": traffic.slow_failures},
         "metrics": metrics_truth(scen, counts.get("metrics.om", 0)),
         "new_error_signatures": [
             "unhandled exception in POST /api/checkout: KeyError: 'currency'",

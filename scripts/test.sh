@@ -2,6 +2,7 @@
 # Set up everything the test suite needs on a fresh machine, then run every check.
 #   - a virtualenv (.venv, or $VENV) with the project and its `test` and `docs` extras
 #   - Debian's chromium for the browser tests (installed with apt when missing and we can)
+#   - Debian's prometheus for the Prometheus tests (the same way)
 #   - the checks: ruff, mypy, the API reference built with warnings as errors, pytest
 # Extra arguments go to pytest. Exit code: the first failing check's; pytest's "no tests
 # ran" (5) fails too.
@@ -43,6 +44,20 @@ if ! command -v chromium >/dev/null 2>&1; then
     sudo bash -c "$apt_install"
   else
     echo "note: Debian's chromium is not installed and apt needs root: browser tests will skip" >&2
+  fi
+fi
+
+# Debian's prometheus and promtool: the Prometheus tests start a real server on a free
+# port, backfilled with the sample incident's metrics. The package's own service would
+# take :9090 on a machine with systemd: it is disabled (the tests never use it).
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  apt_install="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus && { systemctl disable --now prometheus >/dev/null 2>&1 || true; }"
+  if [ "$(id -u)" = 0 ]; then
+    bash -c "$apt_install"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo bash -c "$apt_install"
+  else
+    echo "note: Debian's prometheus is not installed and apt needs root: Prometheus tests will skip" >&2
   fi
 fi
 

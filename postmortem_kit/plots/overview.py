@@ -211,6 +211,7 @@ def plot_overview(
     phases = phase_times(timeline)
     sli = _shown_sli(timeline)
     latency = _latency_series(timeline) if isinstance(sli, Latency) and timeline else None
+    series: pd.DataFrame | None
     if latency is not None:
         series, what = latency
         line_label = sli.label.removesuffix(" (requests)") if sli is not None else "latency"

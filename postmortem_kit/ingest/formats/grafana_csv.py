@@ -19,6 +19,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -68,17 +69,21 @@ def _times(text: pd.Series, tz: str) -> pd.Series:
     """Epoch milliseconds (or seconds) or date-time text, as UTC; NaT where unreadable."""
     numbers = pd.to_numeric(text, errors="coerce")
     if numbers.notna().all() and len(numbers):
-        unit = "ms" if numbers.abs().max() > 1e11 else "s"
-        return pd.to_datetime(numbers, unit=unit, utc=True)
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
-    for i, value in text.items():
-        try:
-            ts = pd.Timestamp(str(value).strip())
-        except (ValueError, TypeError):
-            continue
-        if ts is not pd.NaT:
-            out[i] = (ts.tz_localize(tz) if ts.tzinfo is None else ts).tz_convert("UTC")
-    return out
+        unit: Literal["ms", "s"] = "ms" if numbers.abs().max() > 1e11 else "s"
+        return pd.Series(pd.to_datetime(numbers.to_numpy(), unit=unit, utc=True),
+                         index=text.index)
+    return pd.Series([_time(str(v), tz) for v in text], index=text.index,
+                     dtype="datetime64[us, UTC]")
+
+
+def _time(text: str, tz: str) -> pd.Timestamp | None:
+    try:
+        ts = pd.Timestamp(text.strip())
+    except (ValueError, TypeError):
+        return None
+    if ts is pd.NaT:
+        return None
+    return (ts.tz_localize(tz) if ts.tzinfo is None else ts).tz_convert("UTC")
 
 
 def _value(text: str) -> float | None:
@@ -125,11 +130,11 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     times = _times(long["time"], ctx.tz)
     values = long["value"].map(_value)
     bad = times.isna() | values.isna()
-    for _, row in long[bad].iterrows():
-        what = "time" if pd.isna(times[_]) else "value"
-        ctx.rejects.add(str(path), int(row["line"]), f"{what} {row[what]!r} is not a "
-                        f"{'time' if what == 'time' else 'number'}",
-                        f"{row['time']}{delimiter}{row['value']}")
+    for line, when, value, no_time in zip(long["line"][bad], long["time"][bad],
+                                          long["value"][bad], times[bad].isna(), strict=True):
+        problem = f"time {when!r} is not a time" if no_time else \
+            f"value {value!r} is not a number"
+        ctx.rejects.add(str(path), int(line), problem, f"{when}{delimiter}{value}")
     long, times, values = long[~bad], times[~bad], values[~bad]
     rows = []
     for series, part in long.groupby("series", sort=False):

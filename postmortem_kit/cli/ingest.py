@@ -92,16 +92,14 @@ def _queries(args: argparse.Namespace) -> dict[str, str]:
     """``--query NAME=PROMQL`` as a dict; UsageError for a flag that cannot be used."""
     from postmortem_kit.errors import UsageError
 
+    if args.query and not args.prometheus:
+        raise UsageError("--query needs --prometheus URL")
     if not args.files and not args.prometheus:
-        raise UsageError("ingest: give evidence FILEs, or --prometheus URL with --query")
+        raise UsageError("give evidence FILEs, or --prometheus URL with --query")
     if not args.prometheus:
-        if args.query:
-            raise UsageError("--query needs --prometheus URL")
         return {}
     if not args.query:
         raise UsageError("--prometheus needs at least one --query NAME=PROMQL")
-    if args.start is None or args.end is None:
-        raise UsageError("--prometheus needs --start and --end (the range to query)")
     queries = {}
     for item in args.query:
         name, sep, query = item.partition("=")
@@ -109,6 +107,8 @@ def _queries(args: argparse.Namespace) -> dict[str, str]:
             raise UsageError(f"--query {item!r}: expected NAME=PROMQL, e.g. "
                              "error_ratio='sum(rate(errors[1m])) / sum(rate(requests[1m]))'")
         queries[name.strip()] = query
+    if args.start is None or args.end is None:
+        raise UsageError("--prometheus needs --start and --end (the range to query)")
     return queries
 
 

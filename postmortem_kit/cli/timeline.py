@@ -135,7 +135,8 @@ def to_json(tl, *, rejected: int = 0) -> dict[str, Any]:
             "impact": {k: _plain(v) for k, v in tl.impact.items()},
             "key_events": events,
             "episodes": [{"start": _iso(r["start"]), "end": _iso(r["end"]),
-                          "peak_ratio": r["peak_ratio"]} for _, r in tl.episodes.iterrows()],
+                          "peak_ratio": _plain(r["peak_ratio"])}
+                         for _, r in tl.episodes.iterrows()],
             "sli": [{"name": m.sli.name, "label": m.sli.label, "unit": m.sli.unit,
                      "threshold": m.sli.threshold, "how": m.sli.how,
                      "shows_impact": m.found} for m in tl.measurements],

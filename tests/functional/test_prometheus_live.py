@@ -147,3 +147,17 @@ def test_the_ingest_command_exits_2_when_prometheus_is_unreachable():
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "cannot reach Prometheus" in result.stderr and url in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--query", "error_ratio=up"], "--query needs --prometheus URL"),
+    (["--prometheus", "http://127.0.0.1:9"], "--prometheus needs at least one --query"),
+    (["--prometheus", "http://127.0.0.1:9", "--query", "error_ratio"], "expected NAME=PROMQL"),
+    (["--prometheus", "http://127.0.0.1:9", "--query", "a=up"], "needs --start and --end"),
+    ([], "give evidence FILEs, or --prometheus URL with --query"),
+])
+def test_the_ingest_command_refuses_prometheus_flags_it_cannot_use(args, message):
+    result = subprocess.run([sys.executable, "-m", "postmortem_kit", "ingest", *args],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert message in result.stderr

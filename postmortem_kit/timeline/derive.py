@@ -215,8 +215,9 @@ def _put(table: pd.DataFrame, phase: str, marker: rules.Marker) -> None:
 def _edge_marker(events: pd.DataFrame, m: Measurement, start: pd.Timestamp,
                  end: pd.Timestamp, *, first: bool) -> rules.Marker:
     """The impact edge at bin precision, with the bad row of ``m``'s SLI that proves it."""
-    rows = select_rows(m.sli, events)
-    rows = rows[(rows["timestamp"] >= start) & (rows["timestamp"] < end)]
+    times = events["timestamp"]
+    rows = select_rows(m.sli, events, ((times >= start) & (times < end)).to_numpy(
+        dtype=bool, na_value=False))
     bad = rows[m.sli.bad(rows)]
     limit = f" (threshold {m.sli.describe(m.sli.threshold)})"
     if first:

@@ -14,7 +14,14 @@ from postmortem_kit.timeline.clocks import estimate_clock_offsets
 from postmortem_kit.timeline.conventions import PageTimes, conventions
 from postmortem_kit.timeline.impact import measure_impact
 from postmortem_kit.timeline.key_events import candidates
-from postmortem_kit.timeline.measure import Measurement, choose_slis, measure, select_rows, union
+from postmortem_kit.timeline.measure import (
+    Measurement,
+    choose_slis,
+    measure,
+    rows_key,
+    select_rows,
+    union,
+)
 from postmortem_kit.timeline.metrics import PHASES, compute_metrics, empty_phases, phase_time
 from postmortem_kit.timeline.model import Timeline
 from postmortem_kit.timeline.rules import ErrorRatio, UserRule
@@ -108,8 +115,16 @@ def derive_timeline(
     slis = choose_slis(events, wanted=settings.sli, failure=failure,
                        slo_latency=settings.slo_latency, quantile=settings.latency_quantile,
                        factor=settings.latency_factor)
-    measured = [measure(sli, events, span=span, freq=settings.freq, window=settings.window,
-                        baseline=settings.baseline) for sli in slis]
+    rows: dict[tuple, pd.DataFrame] = {}  # the requests' error ratio and latency share them
+    measured = []
+    for sli in slis:
+        key = rows_key(sli)
+        if key not in rows:
+            rows[key] = select_rows(sli, events)
+        measured.append(measure(sli, events, span=span, freq=settings.freq,
+                                window=settings.window, baseline=settings.baseline,
+                                rows=rows[key]))
+    del rows
     found = [m for m in measured if m.found]
     episodes = union(found)
     table = empty_phases()

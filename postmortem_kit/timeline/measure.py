@@ -46,6 +46,11 @@ class Measurement:
         return len(self.window.episodes) > 0
 
 
+def rows_key(sli: SLI) -> tuple:
+    """SLIs with equal keys read the same rows (:func:`select_rows`)."""
+    return (sli.source, sli.metric, sli.columns)
+
+
 def select_rows(sli: SLI, events: pd.DataFrame, within: np.ndarray | None = None,
                 ) -> pd.DataFrame:
     """The rows ``sli`` reads (of those ``within`` marks, when given), narrowed to the
@@ -59,10 +64,14 @@ def select_rows(sli: SLI, events: pd.DataFrame, within: np.ndarray | None = None
 
 def measure(sli: SLI, events: pd.DataFrame, *, span: AnalysisSpan, freq: pd.Timedelta,
             window: WindowSettings, baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None,
-            ) -> Measurement:
-    """Measure ``sli`` on ``events`` over ``span`` in bins of ``freq`` (module docstring)."""
+            rows: pd.DataFrame | None = None) -> Measurement:
+    """Measure ``sli`` on ``events`` over ``span`` in bins of ``freq`` (module docstring).
+
+    ``rows``: what :func:`select_rows` gives for ``sli``, when the caller has it already
+    (the error ratio and the latency of requests read the same rows).
+    """
     check_bins(span, freq)
-    rows = select_rows(sli, events)
+    rows = select_rows(sli, events) if rows is None else rows
     index = bin_index(span, freq)
     bins, _, _, nbins = bin_edges(rows["timestamp"], span, freq)
     values = sli.values(rows)
@@ -72,11 +81,12 @@ def measure(sli: SLI, events: pd.DataFrame, *, span: AnalysisSpan, freq: pd.Time
     value = _bin_value(sli, bins, values, samples, nbins)
     if isinstance(sli, Latency) and sli.threshold is None:
         sli = _learn(sli, value, index, baseline)
-    if sli.source == "metric" and isinstance(sli, ErrorRatio):
-        failures = np.bincount(bins, weights=values, minlength=nbins)
-    else:
-        bad = sli.bad(rows)[keep]
-        failures = np.bincount(bins, weights=bad.astype("float64"), minlength=nbins)
+    if isinstance(sli, Latency):
+        limit = sli.threshold if sli.threshold is not None else np.inf
+        weights = (values > limit).astype("float64")
+    else:  # 1.0 for a bad event, 0.0 for a good one; a ratio metric's samples summed
+        weights = values
+    failures = np.bincount(bins, weights=weights, minlength=nbins)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(samples > 0, failures / np.maximum(samples, 1), np.nan)
     series = pd.DataFrame({"requests": samples.astype("int64"),

@@ -66,8 +66,10 @@ def request_failed(rows: pd.DataFrame) -> np.ndarray:
     """A request fails when its status is 5xx."""
     if "status" not in rows:
         return np.zeros(len(rows), dtype=bool)
-    status = pd.to_numeric(rows["status"], errors="coerce").to_numpy(dtype="float64",
-                                                                    na_value=np.nan)
+    column = rows["status"]
+    if not pd.api.types.is_numeric_dtype(column.dtype):
+        column = pd.to_numeric(column, errors="coerce")
+    status = column.to_numpy(dtype="float64", na_value=np.nan)
     return np.nan_to_num(status, nan=0.0) >= 500
 
 
@@ -236,8 +238,10 @@ class Latency(SLI):
         column = "value" if self.source == "metric" else "latency_ms"
         if column not in rows:
             return np.full(len(rows), np.nan)
-        values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype="float64",
-                                                                      na_value=np.nan)
+        raw = rows[column]
+        if not pd.api.types.is_numeric_dtype(raw.dtype):
+            raw = pd.to_numeric(raw, errors="coerce")
+        values = raw.to_numpy(dtype="float64", na_value=np.nan)
         if self.source == "metric" and not (self.metric or "").endswith("_ms"):
             values = values * 1000.0  # Prometheus' base unit is the second
         return values

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from postmortem_kit.document import history
     from postmortem_kit.errors import InputError
 
-    have = history.versions(args.file)
+    have = history.read_all(args.file)
     if not have:
         if not args.file.exists():
             raise InputError(f"{args.file}: no such file")
@@ -51,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     previous: bytes | None = None
     width = len(str(len(have)))
-    for number, version in enumerate(have, start=1):
-        data = version.read()
+    for number, (version, data) in enumerate(have, start=1):
         when = version.time.strftime("%Y-%m-%d %H:%M:%S UTC")
         echo(f"{number:>{width}}  {version.id}  {when}  {len(data):>7,} B  "
              f"{describe_changes(previous, data)}")

@@ -74,6 +74,22 @@ def versions(path: str | os.PathLike[str]) -> list[Version]:
     return out
 
 
+def read_all(path: str | os.PathLike[str]) -> list[tuple[Version, bytes]]:
+    """Each recorded version of ``path`` with its bytes, oldest first.
+
+    A notebook autosaving the same document may replace its own newest record between the
+    listing and the read (see :data:`COALESCE_SECONDS`); such a record is skipped, as it
+    would not have been listed a moment later.
+    """
+    out = []
+    for version in versions(path):
+        try:
+            out.append((version, version.read()))
+        except FileNotFoundError:
+            continue
+    return out
+
+
 def record(path: str | os.PathLike[str], data: bytes, *, replace: str | None = None,
            keep: int = KEEP, now: dt.datetime | None = None) -> Version | None:
     """Add ``data`` as the newest version of ``path``; None when it already is the newest.

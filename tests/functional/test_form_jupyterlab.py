@@ -399,8 +399,8 @@ def test_2_a_teammates_edit_is_merged_and_a_clash_is_shown_at_the_field(lab, pag
         "then edited)"), 30, "the next autosave")
     from postmortem_kit.document import history
 
-    kept = [Postmortem.from_json(v.read().decode()).root_cause.trigger
-            for v in history.versions(path)]
+    kept = [Postmortem.from_json(data.decode()).root_cause.trigger
+            for _, data in history.read_all(path)]
     assert any(t.endswith("(teammate)") for t in kept)
 
 

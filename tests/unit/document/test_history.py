@@ -88,3 +88,14 @@ def test_saving_a_document_twice_keeps_both(tmp_path):
     Postmortem(title="first").save(path)
     Postmortem(title="second").save(path)
     assert [Postmortem.from_json(t).title for t in texts(path)] == ["first", "second"]
+
+
+def test_read_all_skips_a_version_replaced_while_listing(tmp_path, monkeypatch):
+    """An autosave coalescing its own record between the listing and the read."""
+    path = tmp_path / "postmortem.json"
+    history.record(path, b'{"v": 1}')
+    listed = history.versions(path)
+    gone = history.Version("20990101T000000.000000Z-0000000000", listed[0].time, "0000000000",
+                           history.folder(path) / "20990101T000000.000000Z-0000000000.json")
+    monkeypatch.setattr(history, "versions", lambda _: [*listed, gone])
+    assert [data for _, data in history.read_all(path)] == [b'{"v": 1}']

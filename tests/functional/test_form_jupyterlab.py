@@ -218,8 +218,10 @@ def open_form(page, lab: dict) -> Any:
 def open_pane(form, title: str) -> None:
     """Open the accordion pane whose title contains ``title`` (if it is closed)."""
     header = form.locator(".jupyter-widget-Collapse-header", has_text=title).first
-    if header.count() and "mod-active" not in (header.locator("..").get_attribute("class")
-                                               or ""):
+    # The form may still be rendering (a loaded CI machine): wait for the pane rather than
+    # find no header and leave it closed.
+    header.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    if "mod-active" not in (header.locator("..").get_attribute("class") or ""):
         header.click()
 
 

@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 from hypothesis import HealthCheck, given, settings
 
 from postmortem_kit.document import Postmortem
 from postmortem_kit.document.html import safe_href
 from postmortem_kit.document.layout import LAYOUT
+from tests.html_tags import parse as _parse
 from tests.unit.document.strategies import documents
-
-
-class _Collector(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def _parse(html: str) -> _Collector:
-    c = _Collector()
-    c.feed(html)
-    return c
-
 
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
 

@@ -5,30 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from html.parser import HTMLParser
 
 import pytest
 
 from postmortem_kit.document import Postmortem
 from postmortem_kit.document.html import CONTENT_SECURITY_POLICY
 from postmortem_kit.portfolio import collect, render_portfolio
+from tests.html_tags import parse as _parse
 from tests.unit.portfolio.generate import generate
 
 TODAY = dt.date(2026, 6, 1)
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)> $\\frac{1}$'
 
 
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +37,6 @@ def page(folder) -> str:
     return render_portfolio(collect(folder, today=TODAY), name="team", today=TODAY)
 
 
-def _parse(html: str) -> _Page:
-    parsed = _Page()
-    parsed.feed(html)
-    return parsed
 
 
 def test_the_same_folder_gives_the_same_bytes(folder, page):

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured by benchmarks/, never by tests: on a loaded CI machine hypothesis's
+# per-example deadline (200 ms) fails a test for being slow, not for being wrong.
+settings.register_profile("postmortem-kit", deadline=None)
+settings.load_profile("postmortem-kit")
 
 REPO = Path(__file__).resolve().parents[1]
 # ../shared/ beside the repository holds the template and real sample logs; a user's clone

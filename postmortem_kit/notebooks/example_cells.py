@@ -61,10 +61,12 @@ them: time to detect, acknowledge, mitigate and resolve.""", [HIDDEN]),
     ("code", f"""\
 {CHECK}
 tl = derive_timeline(events)
-print(tl.phases[["time", "source"]].to_string())""", [HIDDEN]),
+for phase, row in tl.phases.iterrows():
+    print(f"{{phase:<13}} {{row['time']}}  {{row['source']}}")""", [HIDDEN]),
     ("code", f"""\
 {CHECK}
-print(tl.metrics["value"].to_string())""", [HIDDEN]),
+for metric, value in tl.metrics["value"].items():
+    print(f"{{metric:<9}} {{value}}")""", [HIDDEN]),
     ("md", """\
 ## 3. Impact
 

@@ -8,6 +8,7 @@ from postmortem_kit.ingest.formats import (  # noqa: F401  (imported to register
     alertmanager,
     csv,
     deploys,
+    json_documents,
     jsonl,
     k8s_events,
     logfmt,

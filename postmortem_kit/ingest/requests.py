@@ -23,20 +23,19 @@ def status_levels(status: pd.Series) -> pd.Series:
     return named.where(named != "").astype(LEVEL_DTYPE)
 
 
-def as_requests(df: pd.DataFrame, *, where: pd.Series | None = None,
-                level: bool = True) -> pd.DataFrame:
-    """``df`` with ``kind="request"`` (on the rows of ``where``, else ``log``; on every row
-    when ``where`` is None) and, when ``level``, the level from ``status`` on those rows
-    where the source gave none."""
+def as_requests(df: pd.DataFrame, *, where: pd.Series | None = None) -> pd.DataFrame:
+    """``df`` with ``kind="request"`` on the rows of ``where`` (every row when None; the
+    others are ``log``), their level from ``status`` where they have one (a proxy's own
+    log level says how its logger saw the line, not how the request went); other rows
+    keep the level the source gave."""
     rows = pd.Series(True, index=df.index) if where is None else where.fillna(False).astype(bool)
     df["kind"] = pd.Series("log", index=df.index).where(~rows, "request")
-    if level and "status" in df:
-        derived = status_levels(df["status"])
-        if "level" in df:
-            given = df["level"].astype("object").where(df["level"].notna())
-            df["level"] = given.where(given.notna() | ~rows, derived.astype("object"))
-        else:
-            df["level"] = derived.where(rows)
+    if "status" in df:
+        derived = status_levels(df["status"]).astype("object")
+        use = rows & derived.notna()
+        given = (df["level"].astype("object").where(df["level"].notna()) if "level" in df
+                 else pd.Series(None, index=df.index, dtype="object"))
+        df["level"] = given.where(~use, derived)
     return df
 
 
@@ -45,3 +44,26 @@ def seconds_text_ms(values: pd.Series) -> pd.Series:
     milliseconds; NA where a value is not one."""
     text = values.astype("str").str.strip().str.removesuffix("s")
     return pd.to_numeric(text, errors="coerce") * 1000.0
+
+
+_REQUEST_LINE = (r"^(?P<method>[A-Za-z][A-Za-z0-9_-]*) (?P<url>\S+)"
+                 r"(?: (?P<protocol>[A-Z]+/[\d.]+))?$")
+
+
+def url_path(url: pd.Series) -> pd.Series:
+    """The path (query included) of URLs that may be absolute (``https://host:443/a?b``)."""
+    return url.astype("str").str.replace(r"^[a-zA-Z][\w+.-]*://[^/?#]*", "", regex=True)
+
+
+def split_request(request: pd.Series) -> pd.DataFrame:
+    """An HTTP request line (``GET https://host/a?b HTTP/1.1``) as ``method``, ``path``
+    and ``protocol``; NA where the line is not one (``- - -``, a TLS handshake)."""
+    parts = request.astype("str").str.extract(_REQUEST_LINE)
+    parts["path"] = url_path(parts.pop("url"))
+    return parts
+
+
+def dash_na(values: pd.Series) -> pd.Series:
+    """Text where ``-`` (how access logs write "no value") and ``""`` are NA."""
+    text = values.astype("str")
+    return text.where(~text.isin(["-", ""]))

@@ -130,6 +130,12 @@ class RecordTables:
         # Integers stay integers: a column with gaps would become float64 (and lose digits).
         df = table.to_pandas(split_blocks=True, self_destruct=True,
                              types_mapper=_nullable_ints)
+        if self.ctx.tz == "UTC":
+            # Arrow reads ISO text into naive timestamps, converting any offset to UTC; with
+            # tz="UTC" a naive one is UTC too, so other times (a receive time) say so.
+            for col in df.columns:
+                if col != "timestamp" and pd.api.types.is_datetime64_dtype(df[col].dtype):
+                    df[col] = df[col].dt.tz_localize("UTC")
         fields = {k: v for k, v in self.ctx.fields.items() if k != "timestamp"}
         check_fields_exist(fields, df.columns, self.name)
         df = apply_fields(df, resolve_fields(df.columns, fields, OTHER_FIELDS))

@@ -31,6 +31,8 @@ def _load(path: Path) -> pd.DataFrame:
 def _same(got, want) -> bool:
     if want is None:
         return bool(pd.isna(got))
+    if isinstance(got, pd.Timestamp) and isinstance(want, str):
+        return got == pd.Timestamp(want)
     if isinstance(want, float):
         return not pd.isna(got) and math.isclose(float(got), want, rel_tol=1e-9)
     if isinstance(want, bool):

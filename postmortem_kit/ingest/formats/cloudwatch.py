@@ -15,16 +15,14 @@ fill the row's.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
+from postmortem_kit.ingest.documents.csv_exports import read_frame
 from postmortem_kit.ingest.documents.records import load_records
-from postmortem_kit.ingest.files.blocks import iter_lines
 from postmortem_kit.ingest.records.embedded import unpack
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import empty_events
@@ -57,7 +55,7 @@ def insights_sniff(path: Path, head: str) -> float:
 @register("cloudwatch-insights", sniff=insights_sniff, kind="log")
 def load_insights(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a Logs Insights results CSV (see the module docstring)."""
-    df = read_csv_rows(path, ctx)
+    df = read_frame(path, ctx)
     if not len(df) or "@timestamp" not in df:
         return empty_events() if not len(df) else _no_time(path, ctx, df, "@timestamp")
     df["timestamp"] = _times(df.pop("@timestamp"), ctx.tz)
@@ -67,33 +65,6 @@ def load_insights(path: Path, ctx: LoadContext) -> pd.DataFrame:
     if "@log" in df:
         df["service"] = df["@log"].str.replace(r"^\d+:", "", regex=True)
     return unpack(df)
-
-
-def read_csv_rows(path: Path, ctx: LoadContext) -> pd.DataFrame:
-    """A CSV export as a frame of text with its header as written and each record's first
-    line in ``line``; a row with more fields than the header is rejected."""
-    lines = list(iter_lines(path, ctx))
-    if not lines:
-        return pd.DataFrame()
-    reader = csv.reader(io.StringIO("\n".join(t for _, t in lines)))
-    header = next(reader)
-    consumed = reader.line_num
-    rows, numbers = [], []
-    for row in reader:
-        start = lines[consumed][0] if consumed < len(lines) else lines[-1][0]
-        consumed = reader.line_num
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) > len(header):
-            ctx.rejects.add(str(path), start, f"{len(row)} fields but the header has "
-                            f"{len(header)}", ",".join(row))
-            continue
-        rows.append(row + [""] * (len(header) - len(row)))
-        numbers.append(start)
-    df = pd.DataFrame(rows, columns=header, dtype="str")
-    df = df.where(df != "")
-    df["line"] = pd.array(numbers, dtype="Int64")
-    return df
 
 
 def _times(values: pd.Series, tz: str, unit: str | None = None) -> pd.Series:

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from postmortem_kit.ingest.files.blocks import iter_blocks
-from postmortem_kit.ingest.limits import loads
-from postmortem_kit.ingest.records.json_lines import JsonLines
+from postmortem_kit.ingest.records.json_lines import head_share, read_json_lines
 from postmortem_kit.ingest.records.partials import join_partials
 from postmortem_kit.ingest.registry import LoadContext, register
 
@@ -25,26 +23,14 @@ _KEYS = {"log", "stream", "time"}
 
 def sniff(path: Path, head: str) -> float:
     """0.97 when most of the first lines are Docker json-file records."""
-    lines = [ln for ln in head.splitlines()[:20] if ln.strip()]
-    if len(head) >= 60_000 and len(lines) > 1:
-        lines = lines[:-1]
-    hits = 0
-    for ln in lines:
-        try:
-            obj = loads(ln)
-        except ValueError:
-            continue
-        hits += isinstance(obj, dict) and _KEYS <= obj.keys() and set(obj) <= _KEYS | {"attrs"}
-    return 0.97 if lines and hits / len(lines) >= 0.5 else 0.0
+    share = head_share(head, lambda o: _KEYS <= o.keys() and set(o) <= _KEYS | {"attrs"})
+    return 0.97 if share >= 0.5 else 0.0
 
 
 @register("docker", sniff=sniff, kind="log")
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a Docker json-file log (see the module docstring)."""
-    reader = JsonLines(path, ctx, times=("time",))
-    for block in iter_blocks(path, ctx):
-        reader.feed(block)
-    df = reader.frame()
+    df = read_json_lines(path, ctx, times=("time",))
     if not len(df) or "message" not in df:
         return df
     text = df["message"].astype("str")

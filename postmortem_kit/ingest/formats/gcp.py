@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from postmortem_kit.ingest.documents.records import load_records
+from postmortem_kit.ingest.records.fields import first_present
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.requests import as_requests, seconds_text_ms
 
@@ -56,11 +57,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         df["message"] = method if "message" not in df else df["message"].astype("str").fillna(
             method)
     for column, names in (("service", SERVICE), ("host", HOST)):
-        found = None
-        for name in names:
-            if name in df:
-                values = df[name].astype("str")
-                found = values if found is None else found.fillna(values)
+        found = first_present(df, names)
         if found is not None:
             df[column] = found if column not in df else found.fillna(df[column].astype("str"))
     if "trace_id" in df:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from postmortem_kit.ingest.documents.records import load_records
+from postmortem_kit.ingest.records.fields import first_present
 from postmortem_kit.ingest.registry import LoadContext, register
 
 TIMES = ("_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP")
@@ -52,11 +53,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
             df = df.drop(columns=[message])
     if "PRIORITY" in df:
         df["level"] = df["PRIORITY"].astype("str").str.strip().map(PRIORITIES)
-    service = None
-    for name in SERVICE:
-        if name in df:
-            value = df[name].astype("str")
-            service = value if service is None else service.fillna(value)
+    service = first_present(df, SERVICE)
     if service is not None:
         df["service"] = service
     if "_HOSTNAME" in df:

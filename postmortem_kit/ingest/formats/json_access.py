@@ -20,44 +20,15 @@ its fields mapped onto the request columns, its time made the request's start:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from postmortem_kit.ingest.files.blocks import iter_blocks
-from postmortem_kit.ingest.limits import loads
-from postmortem_kit.ingest.records.json_lines import JsonLines
+from postmortem_kit.ingest.records.fields import first_present
+from postmortem_kit.ingest.records.json_lines import head_share, read_json_lines
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.requests import as_requests, dash_na
 from postmortem_kit.ingest.times import TIMESTAMP_DTYPE, parse_timestamps
-
-
-def _head_objects(head: str) -> list[dict[str, Any]]:
-    lines = [ln for ln in head.splitlines()[:20] if ln.strip()]
-    if len(head) >= 60_000 and len(lines) > 1:
-        lines = lines[:-1]
-    out = []
-    for ln in lines:
-        try:
-            obj = loads(ln)
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            out.append(obj)
-    return out
-
-
-def _share(head: str, test: Any) -> float:
-    objs = _head_objects(head)
-    return sum(bool(test(o)) for o in objs) / len(objs) if objs else 0.0
-
-
-def _read(path: Path, ctx: LoadContext, times: tuple[str, ...]) -> pd.DataFrame:
-    reader = JsonLines(path, ctx, times=times)
-    for block in iter_blocks(path, ctx):
-        reader.feed(block)
-    return reader.frame()
 
 
 def _take(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -70,14 +41,14 @@ def _take(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 # -- Traefik ------------------------------------------------------------------------------
 def traefik_sniff(path: Path, head: str) -> float:
     """0.97 when most first lines are Traefik access-log records."""
-    share = _share(head, lambda o: "StartUTC" in o and "DownstreamStatus" in o)
+    share = head_share(head, lambda o: "StartUTC" in o and "DownstreamStatus" in o)
     return 0.97 if share >= 0.5 else 0.0
 
 
 @register("traefik", sniff=traefik_sniff, kind="request")
 def load_traefik(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a Traefik JSON access log (see the module docstring)."""
-    df = _read(path, ctx, ("StartUTC", "StartLocal", "time"))
+    df = read_json_lines(path, ctx, ("StartUTC", "StartLocal", "time"))
     if not len(df):
         return df
     if "level" in df:
@@ -97,28 +68,23 @@ def load_traefik(path: Path, ctx: LoadContext) -> pd.DataFrame:
 # -- Caddy --------------------------------------------------------------------------------
 def caddy_sniff(path: Path, head: str) -> float:
     """0.97 when the first lines are Caddy's JSON logs with access records."""
-    objs = _head_objects(head)
-    caddy = [o for o in objs if "logger" in o and "ts" in o and "msg" in o]
-    access = [o for o in caddy if isinstance(o.get("request"), dict) and "status" in o]
-    return 0.97 if objs and len(caddy) / len(objs) >= 0.5 and access else 0.0
+    caddy = head_share(head, lambda o: "logger" in o and "ts" in o and "msg" in o)
+    access = head_share(head, lambda o: isinstance(o.get("request"), dict) and "status" in o)
+    return 0.97 if caddy >= 0.5 and access > 0 else 0.0
 
 
 @register("caddy", sniff=caddy_sniff, kind="log")
 def load_caddy(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a Caddy JSON log (see the module docstring)."""
-    df = _read(path, ctx, ("ts",))
+    df = read_json_lines(path, ctx, ("ts",))
     if not len(df) or "status" not in df:
         return df
     rows = pd.to_numeric(df["status"], errors="coerce").notna()
     df = _take(df, {"method": "request.method", "path": "request.uri",
                     "host": "request.host"})
-    client = None
-    for name in ("request.client_ip", "request.remote_ip"):
-        if name in df:
-            value = dash_na(df[name])
-            client = value if client is None else client.fillna(value)
+    client = first_present(df, ("request.client_ip", "request.remote_ip"))
     if client is not None:
-        df["client"] = client
+        df["client"] = dash_na(client)
     if "user" in df:  # (user_id, found under its usual name)
         df["user"] = dash_na(df["user"])
     if "duration" in df:
@@ -137,7 +103,7 @@ def load_caddy(path: Path, ctx: LoadContext) -> pd.DataFrame:
 # -- Cloudflare ---------------------------------------------------------------------------
 def cloudflare_sniff(path: Path, head: str) -> float:
     """0.97 when most first lines are Cloudflare Logpush HTTP request records."""
-    share = _share(head, lambda o: "EdgeStartTimestamp" in o and (
+    share = head_share(head, lambda o: "EdgeStartTimestamp" in o and (
         "ClientRequestURI" in o or "EdgeResponseStatus" in o or "RayID" in o))
     return 0.97 if share >= 0.5 else 0.0
 
@@ -145,7 +111,7 @@ def cloudflare_sniff(path: Path, head: str) -> float:
 @register("cloudflare", sniff=cloudflare_sniff, kind="request")
 def load_cloudflare(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read Cloudflare Logpush HTTP requests (see the module docstring)."""
-    df = _read(path, ctx, ("EdgeStartTimestamp", "EdgeEndTimestamp"))
+    df = read_json_lines(path, ctx, ("EdgeStartTimestamp", "EdgeEndTimestamp"))
     if not len(df):
         return df
     df = _take(df, {"status": "EdgeResponseStatus", "method": "ClientRequestMethod",

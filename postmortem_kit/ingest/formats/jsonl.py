@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from postmortem_kit.ingest.files.blocks import iter_blocks
 from postmortem_kit.ingest.limits import loads
 from postmortem_kit.ingest.records.fields import CANDIDATES
-from postmortem_kit.ingest.records.json_lines import JsonLines
+from postmortem_kit.ingest.records.json_lines import read_json_lines
 from postmortem_kit.ingest.registry import LoadContext, register
 
 
@@ -44,9 +43,6 @@ def sniff(path: Path, head: str) -> float:
 @register("jsonl", sniff=sniff, kind="log")
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a JSON-lines file (see the module docstring for the guarantees)."""
-    reader = JsonLines(path, ctx)
-    for block in iter_blocks(path, ctx):
-        reader.feed(block)
-    return reader.frame()
+    return read_json_lines(path, ctx)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from postmortem_kit.ingest.formats.cloudwatch import read_csv_rows
+from postmortem_kit.ingest.documents.csv_exports import read_frame
 from postmortem_kit.ingest.records.ecs import apply_ecs
 from postmortem_kit.ingest.records.fields import apply_fields, resolve_fields
 from postmortem_kit.ingest.registry import LoadContext, register
@@ -54,7 +54,7 @@ def kibana_times(values: pd.Series, tz: str) -> pd.Series:
 @register("kibana-csv", sniff=sniff, kind="log")
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a Kibana Discover CSV export (see the module docstring)."""
-    df = read_csv_rows(path, ctx)
+    df = read_frame(path, ctx)
     if not len(df):
         return empty_events()
     time = "@timestamp" if "@timestamp" in df else resolve_fields(

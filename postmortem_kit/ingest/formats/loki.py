@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from postmortem_kit.ingest.files.blocks import iter_blocks
 from postmortem_kit.ingest.limits import loads
 from postmortem_kit.ingest.records.fields import HOST_LABELS, SERVICE_LABELS
-from postmortem_kit.ingest.records.json_lines import JsonLines
+from postmortem_kit.ingest.records.json_lines import head_share, read_json_lines
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.shapes import load_shape, share_matching
 
@@ -33,27 +32,15 @@ _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*")')
 
 def sniff(path: Path, head: str) -> float:
     """0.97 when most of the first lines are logcli jsonl entries."""
-    lines = [ln for ln in head.splitlines()[:20] if ln.strip()]
-    if len(head) >= 60_000 and len(lines) > 1:
-        lines = lines[:-1]
-    hits = 0
-    for ln in lines:
-        try:
-            obj = loads(ln)
-        except ValueError:
-            continue
-        hits += isinstance(obj, dict) and {"line", "timestamp"} <= obj.keys() and set(
-            obj) <= {"labels", "line", "timestamp"}
-    return 0.97 if lines and hits / len(lines) >= 0.5 else 0.0
+    share = head_share(head, lambda o: {"line", "timestamp"} <= o.keys()
+                       and set(o) <= {"labels", "line", "timestamp"})
+    return 0.97 if share >= 0.5 else 0.0
 
 
 @register("loki", sniff=sniff, kind="log")
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read ``logcli query --output=jsonl`` (see the module docstring)."""
-    reader = JsonLines(path, ctx, times=("timestamp",))
-    for block in iter_blocks(path, ctx):
-        reader.feed(block)
-    df = reader.frame()
+    df = read_json_lines(path, ctx, times=("timestamp",))
     if "line_raw" in df:  # ("line" is the events frame's: the loader kept Loki's aside)
         df["message"] = df.pop("line_raw")
     return from_labels(df)

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from postmortem_kit.ingest.files.blocks import iter_blocks
-from postmortem_kit.ingest.limits import loads
-from postmortem_kit.ingest.records.json_lines import JsonLines
+from postmortem_kit.ingest.records.json_lines import head_share, read_json_lines
 from postmortem_kit.ingest.registry import LoadContext, register
 
 SEVERITY = {"F": "critical", "E": "error", "W": "warning", "I": "info", "D": "debug"}
@@ -24,27 +22,15 @@ SEVERITY = {"F": "critical", "E": "error", "W": "warning", "I": "info", "D": "de
 
 def sniff(path: Path, head: str) -> float:
     """0.97 when most first lines are MongoDB log records."""
-    lines = [ln for ln in head.splitlines()[:20] if ln.strip()]
-    if len(head) >= 60_000 and len(lines) > 1:
-        lines = lines[:-1]
-    hits = 0
-    for ln in lines:
-        try:
-            obj = loads(ln)
-        except ValueError:
-            continue
-        hits += (isinstance(obj, dict) and isinstance(obj.get("t"), dict)
-                 and "$date" in obj["t"] and "s" in obj and "c" in obj)
-    return 0.97 if lines and hits / len(lines) >= 0.5 else 0.0
+    share = head_share(head, lambda o: isinstance(o.get("t"), dict) and "$date" in o["t"]
+                       and "s" in o and "c" in o)
+    return 0.97 if share >= 0.5 else 0.0
 
 
 @register("mongodb", sniff=sniff, kind="log")
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a MongoDB JSON log (see the module docstring)."""
-    reader = JsonLines(path, ctx, times=("t.$date",))
-    for block in iter_blocks(path, ctx):
-        reader.feed(block)
-    df = reader.frame()
+    df = read_json_lines(path, ctx, times=("t.$date",))
     if "s" in df:
         df["level"] = df["s"].astype("str").str[:1].map(SEVERITY)
     if "c" in df:

@@ -116,6 +116,17 @@ def nested_field(columns: Iterable[str], names: Iterable[str],
     return None if best is None else best[2]
 
 
+def first_present(df: pd.DataFrame, names: Iterable[str]) -> pd.Series | None:
+    """Per row, as text, the value of the first of the columns ``names`` that has one
+    there (journald's unit, else its identifier); None when ``df`` has none of them."""
+    found: pd.Series | None = None
+    for name in names:
+        if name in df:
+            values = df[name].astype("str")
+            found = values if found is None else found.fillna(values)
+    return found
+
+
 def check_fields_exist(fields: Mapping[str, str], columns: Iterable[str], file: str) -> None:
     """Raise IngestError when ``fields=`` names a column the file does not have."""
     have = set(columns)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,10 @@ from postmortem_kit.ingest.files.blocks import (
     Block,
     check_line,
     count_newlines,
+    iter_blocks,
     split_lines,
 )
-from postmortem_kit.ingest.limits import TooDeep, deep_lines, nesting_depth
+from postmortem_kit.ingest.limits import TooDeep, deep_lines, loads, nesting_depth
 from postmortem_kit.ingest.records.batches import EXACT_IN_FLOAT, RecordTables
 from postmortem_kit.ingest.records.fields import CANDIDATES
 from postmortem_kit.ingest.registry import LoadContext
@@ -205,6 +207,33 @@ class JsonLines:
 
     def frame(self) -> pd.DataFrame:
         return self.records.frame()
+
+
+def read_json_lines(path: Path, ctx: LoadContext, times: tuple[str, ...] | None = None,
+                    unit: str | None = None) -> pd.DataFrame:
+    """Every line of ``path`` through :class:`JsonLines`, as one frame (the ``jsonl``
+    format, and the JSON-lines logs of platforms that name their time field)."""
+    reader = JsonLines(path, ctx, times, unit)
+    for block in iter_blocks(path, ctx):
+        reader.feed(block)
+    return reader.frame()
+
+
+def head_share(head: str, test: Callable[[dict[str, Any]], bool], lines: int = 20) -> float:
+    """The share (0..1) of the first non-blank lines of a sniffed head that are JSON
+    objects passing ``test`` (a last line the head may have cut is left out): how a
+    JSON-lines format tells its own records."""
+    texts = [ln for ln in head.splitlines()[:lines] if ln.strip()]
+    if len(head) >= 60_000 and len(texts) > 1:
+        texts = texts[:-1]
+    hits = 0
+    for text in texts:
+        try:
+            obj = loads(text)
+        except ValueError:  # (TooDeep too)
+            continue
+        hits += isinstance(obj, dict) and bool(test(obj))
+    return hits / len(texts) if texts else 0.0
 
 
 # -- helpers ------------------------------------------------------------------------------

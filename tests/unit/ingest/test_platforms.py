@@ -82,3 +82,24 @@ def test_truncated_json_document_keeps_the_records_before_the_damage(tmp_path):
     [reason] = events.attrs["rejected"]["reason"].tolist()
     assert reason.startswith("result.entries[2]: invalid JSON")
     assert "2 record(s) before it kept" in reason
+
+
+def test_a_line_no_platform_shape_fits_is_rejected_with_its_number(tmp_path):
+    cri = tmp_path / "0.log"
+    cri.write_text("2024-05-01T10:00:00.000000001Z stdout F up\n"
+                   "kubelet restarted the container here\n"
+                   "2024-05-01T10:00:01.000000001Z stderr F down\n")
+    events = _load(cri)
+    assert events["message"].tolist() == ["up", "down"]
+    [reject] = events.attrs["rejected"].itertuples()
+    assert reject.line == 2 and reject.reason.startswith("not a CRI log line")
+
+
+def test_errors_raise_names_the_record_of_a_json_export(tmp_path):
+    from postmortem_kit.errors import IngestError
+
+    sample = PLATFORMS / "invented" / "nimbus_export.json"
+    with pytest.raises(IngestError, match=r"result\.entries\[2\]: no value for 'event\.timestamp'"
+                       ) as caught:
+        read_events(sample, errors="raise")
+    assert caught.value.file == str(sample)

@@ -92,6 +92,51 @@ def first_too_deep(text: str, limit: int) -> int:
     return int(brackets[beyond[0]]) if len(beyond) else len(text)
 
 
+class DepthScanner:
+    """The nesting depth of a JSON text read in pieces: a parser that pulls a large
+    document (:mod:`postmortem_kit.ingest.documents.records`) is handed only the text
+    before the first bracket nested deeper than ``limit``.
+
+    The state carried from one piece to the next: the depth, whether the piece starts
+    inside a string, and whether its first byte is escaped by a backslash ending the
+    piece before.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False
+
+    def feed(self, data: bytes) -> int | None:
+        """Index in ``data`` of the first bracket nested deeper than the limit, else None."""
+        prefix = b"\\" if self.escaped else b""
+        a = np.frombuffer(prefix + data, dtype=np.uint8)
+        quotes = np.flatnonzero(a == _QUOTE)
+        slashes = a == _BACKSLASH
+        last_plain = None
+        if slashes.any():
+            last_plain = np.maximum.accumulate(np.where(slashes, -1, np.arange(len(a))))
+            if len(quotes):
+                before = quotes - 1
+                run = np.where(before >= 0, before - last_plain[np.maximum(before, 0)], 0)
+                quotes = quotes[run % 2 == 0]
+        brackets = np.flatnonzero(np.isin(a, (*_OPENERS, *_CLOSERS)))
+        if len(brackets):
+            inside = (np.searchsorted(quotes, brackets) + self.in_string) % 2 == 1
+            brackets = brackets[~inside]
+        if len(brackets):
+            depth = self.depth + np.cumsum(np.where(np.isin(a[brackets], _OPENERS), 1, -1))
+            beyond = np.flatnonzero(depth > self.limit)
+            if len(beyond):
+                return int(brackets[beyond[0]]) - len(prefix)
+            self.depth = int(depth[-1])
+        self.in_string ^= bool(len(quotes) % 2)
+        trailing = 0 if last_plain is None else len(a) - 1 - int(last_plain[-1])
+        self.escaped = trailing % 2 == 1
+        return None
+
+
 def deep_lines(data: bytes, ends: np.ndarray, limit: int) -> np.ndarray:
     """Indices of the lines of ``data`` that nest deeper than ``limit``.
 

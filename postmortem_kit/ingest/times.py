@@ -209,10 +209,12 @@ _TIME_OF_DAY = r"\d:\d\d"
 _MAX_FREE_FORM = 100_000  # dateutil reads one value at a time; more are rejected
 
 
-def parse_timestamps(arr: pa.Array | pa.ChunkedArray, tz: str = "UTC") -> pa.Array:
+def parse_timestamps(arr: pa.Array | pa.ChunkedArray, tz: str = "UTC",
+                     unit: str | None = None) -> pa.Array:
     """Convert a column of times to ``timestamp[us, UTC]``, null where unparseable.
 
-    Accepts Arrow timestamps, epoch numbers (unit by magnitude), ISO 8601 strings with an
+    Accepts Arrow timestamps, epoch numbers (unit by magnitude, or ``unit`` when the
+    source names it: journald's microseconds, OTLP's nanoseconds), ISO 8601 strings with an
     :data:`OFFSET` or none (naive values are read in ``tz``; one column may mix both), and
     digit strings of 9 to 19 digits (epochs). Other strings are read by dateutil when they
     write a year, month, day and time of day (today's date is never filled in). Never
@@ -225,8 +227,12 @@ def parse_timestamps(arr: pa.Array | pa.ChunkedArray, tz: str = "UTC") -> pa.Arr
         if t.tz is None:
             arr = localize_arrow(arr, tz)
         return pc.cast(arr, _TS_TYPE, safe=False)
+    if unit is not None and (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        numbers = _epoch_numbers(arr)
+        if numbers is not None:
+            arr, t = numbers, numbers.type
     if pa.types.is_integer(t) or pa.types.is_floating(t):
-        out = epoch_to_utc(pc.fill_null(arr, 0).to_numpy(zero_copy_only=False))
+        out = epoch_to_utc(pc.fill_null(arr, 0).to_numpy(zero_copy_only=False), unit)
         if arr.null_count:
             out = pc.if_else(arr.is_null(), pa.scalar(None, _TS_TYPE), out)
         return out
@@ -242,6 +248,17 @@ def parse_timestamps(arr: pa.Array | pa.ChunkedArray, tz: str = "UTC") -> pa.Arr
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     return _parse_slow(arr.to_pandas(), tz)
+
+
+def _epoch_numbers(arr: pa.Array) -> pa.Array | None:
+    """A text column of epoch numbers as integers (exact) or floats; None when some value
+    is not a number (the column is then parsed as times in any spelling)."""
+    for typ in (pa.int64(), pa.float64()):
+        try:
+            return pc.cast(pc.utf8_trim_whitespace(arr), typ)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return None
 
 
 def _parse_slow(text: pd.Series, tz: str) -> pa.Array:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+import pandas as pd
 
 from postmortem_kit.ingest.files.blocks import iter_lines
 from postmortem_kit.ingest.registry import LoadContext
@@ -53,8 +55,10 @@ def header_of(head: str) -> list[str]:
     return [snake(c) for c in next(csv.reader([first], dialect_of(first)))]
 
 
-def read_records(path: Path, ctx: LoadContext) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(first line, record)`` for each data row; keys are the snake-cased header names.
+def read_records(path: Path, ctx: LoadContext, key: Callable[[str], str] = snake,
+                 ) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(first line, record)`` for each data row; keys are the header names through ``key``
+    (snake-cased by default).
 
     Quoted fields may span lines; the line reported is where the record starts. A row with
     more fields than the header is rejected (its extra values would have no name).
@@ -64,7 +68,7 @@ def read_records(path: Path, ctx: LoadContext) -> Iterator[tuple[int, dict[str, 
         return
     text = "\n".join(t for _, t in lines)
     reader = csv.reader(io.StringIO(text), dialect_of(lines[0][1]))
-    header = [snake(c) for c in next(reader)]
+    header = [key(c) for c in next(reader)]
     consumed = reader.line_num
     for row in reader:
         start = lines[consumed][0] if consumed < len(lines) else lines[-1][0]
@@ -76,3 +80,16 @@ def read_records(path: Path, ctx: LoadContext) -> Iterator[tuple[int, dict[str, 
                             f"{len(header)}", ",".join(row))
             continue
         yield start, dict(zip(header, row, strict=False))
+
+
+def read_frame(path: Path, ctx: LoadContext) -> pd.DataFrame:
+    """A CSV export as a frame of text, its header as written (a BOM dropped), blank cells
+    NA, each record's first line in ``line``; rows as :func:`read_records` takes them."""
+    numbers, rows = [], []
+    for line, record in read_records(path, ctx, key=lambda name: name.replace("\ufeff", "")):
+        numbers.append(line)
+        rows.append(record)
+    df = pd.DataFrame.from_records(rows).astype("str") if rows else pd.DataFrame()
+    df = df.where(df != "")
+    df["line"] = pd.array(numbers, dtype="Int64")
+    return df

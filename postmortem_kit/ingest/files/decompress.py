@@ -225,3 +225,46 @@ def read_head(path: Path, nbytes: int = HEAD_BYTES) -> str:
     data, _ = head_bytes(path, nbytes)
     return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
+
+
+class ByteStream:
+    """The decompressed bytes of a file as a readable stream, for parsers that pull their
+    input (``ijson``); bounded like :class:`Decompressed`, with a UTF-8 byte-order mark
+    dropped. ``problem`` says why the bytes ended early, when they did (a truncated gzip).
+
+    Use it as a context manager: it closes the file.
+    """
+
+    def __init__(self, path: Path, *, bar: Any = None, max_ratio: float | None = None):
+        self._raw = open(path, "rb")
+        self._source = Decompressed(self._raw, compression_of(path), bar, max_ratio=max_ratio)
+        self._chunks = iter(self._source)
+        self._buf = b""
+        self._pos = 0  # bytes of ``_buf`` already read
+        self._first = True
+
+    @property
+    def problem(self) -> str | None:
+        return self._source.problem
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes (maybe fewer; all that is left for a negative ``n``); b"" at
+        the end."""
+        if n < 0:
+            return b"".join(iter(lambda: self.read(1 << 20), b""))
+        while self._pos >= len(self._buf):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            if self._first:
+                chunk, self._first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+            self._buf, self._pos = chunk, 0
+        out = self._buf[self._pos : self._pos + n]
+        self._pos += len(out)
+        return out
+
+    def __enter__(self) -> ByteStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._raw.close()

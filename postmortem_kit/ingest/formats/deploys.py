@@ -17,8 +17,10 @@ type       type, change_type, kind, action, event, event_type, category
 ``type`` is normalised to ``deploy``, ``rollback``, ``config`` or ``flag`` (``release`` and
 ``deployment`` are deploys, ``revert`` a rollback, ``feature_flag`` / ``toggle`` a flag,
 ``configuration`` a config); other values are kept lower-cased and count as changes. With
-no type column, a row is a deploy, or a rollback when its text says "rollback", "roll back"
-or "revert": a deploy list without types usually marks rollbacks only in the text.
+no type column, or with the type ``deploy``, a row is a deploy, or a rollback when its text
+says "rollback", "roll back" or "revert": a deploy list without types (or one that types
+every deployment ``deploy``, as GitHub's ``task`` does) marks rollbacks only in the text.
+GitHub's deployments API names the service by ``repository_url``: its last segment.
 Every row keeps all its fields; ``change_type``, ``version`` and ``author`` (also as
 ``user``) are always present. Source fields named like events-frame columns that mean
 something else there (``status``, ``source``, ``kind``, ``level``, ``line``) are kept as
@@ -127,9 +129,16 @@ def _row(rec: dict[str, Any], tz: str) -> tuple[list[dict[str, Any]], str | None
     raw_type = get(TYPE)
     if raw_type is not None:
         change_type = TYPES.get(csv_exports.snake(raw_type), raw_type.strip().lower())
+        if change_type == "deploy" and text and ROLLBACK_WORDS.search(text):
+            # a tool that types every deployment "deploy" (GitHub's task) says a rollback
+            # in its description
+            change_type = "rollback"
     else:
         change_type = "rollback" if text and ROLLBACK_WORDS.search(text) else "deploy"
     service, version, author = get(SERVICE), get(VERSION), get(AUTHOR)
+    if service is None and isinstance(flat.get("repository_url"), str):
+        # GitHub's deployments API names the repository by its API URL
+        service = flat["repository_url"].rstrip("/").rsplit("/", 1)[-1] or None
     row.update(timestamp=when, change_type=change_type, version=version, author=author,
                user=author, service=service,
                kind="deploy" if change_type in ("deploy", "rollback") else "change")

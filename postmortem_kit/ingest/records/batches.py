@@ -40,10 +40,15 @@ TextOf = Callable[[int], "bytes | str"]  # line number -> the line's text, for r
 class RecordTables:
     """Collects the accepted records of one file; see the module docstring."""
 
-    def __init__(self, name: str, ctx: LoadContext):
+    def __init__(self, name: str, ctx: LoadContext, times: tuple[str, ...] | None = None,
+                 unit: str | None = None):
         self.name = name
         self.ctx = ctx
         self.tables: list[pa.Table] = []
+        # The time fields in order of preference (a format that knows its source names
+        # them: journald's event time, then its receive time); default: the usual names.
+        self.times = times or CANDIDATES["timestamp"]
+        self.unit = unit  # the epoch unit of the time field, when the format knows it
 
     def add_rows(self, rows: list[dict], lines: Iterable[int], text_of: TextOf) -> None:
         """Add Python records (flat dicts); a column of mixed types becomes text."""
@@ -53,9 +58,12 @@ class RecordTables:
     def add_table(self, table: pa.Table, lines: np.ndarray, text_of: TextOf) -> None:
         """Add one batch: resolve its time field, reject rows without a time, cut, keep."""
         ctx = self.ctx
-        src = resolve_fields(table.column_names, ctx.fields, ["timestamp"]).get("timestamp")
+        if "timestamp" in ctx.fields or self.times is CANDIDATES["timestamp"]:
+            src = resolve_fields(table.column_names, ctx.fields, ["timestamp"]).get("timestamp")
+        else:
+            src = next((t for t in self.times if t in table.column_names), None)
         if src is None:
-            looked = ctx.fields.get("timestamp") or ", ".join(CANDIDATES["timestamp"][:6])
+            looked = ctx.fields.get("timestamp") or ", ".join(self.times[:6])
             for number in lines:
                 ctx.rejects.add(self.name, int(number), f"no timestamp field (looked for {looked})",
                                 text_of(int(number)))
@@ -63,8 +71,8 @@ class RecordTables:
         # A row without the chosen field may spell its time another usual way ("time"
         # where most rows say "ts"): the first of those with a value is its time.
         names = [src] if "timestamp" in ctx.fields else [src, *(
-            c for c in CANDIDATES["timestamp"] if c != src and c in table.column_names)]
-        ts = parse_timestamps(table.column(src), ctx.tz)
+            c for c in self.times if c != src and c in table.column_names)]
+        ts = self._times(table.column(src))
         which = np.zeros(len(ts), dtype=np.int64)  # index in names of each row's field
         missing = _missing(table.column(src)) if ts.null_count else np.zeros(len(ts), bool)
         for k, name in enumerate(names[1:], start=1):
@@ -72,7 +80,7 @@ class RecordTables:
                 break
             use = missing & ~_missing(table.column(name))
             if use.any():
-                ts = pc.if_else(pa.array(use), parse_timestamps(table.column(name), ctx.tz), ts)
+                ts = pc.if_else(pa.array(use), self._times(table.column(name)), ts)
                 which[use] = k
                 missing &= ~use
         bad = pc.fill_null(ts.is_null(), True).to_numpy(zero_copy_only=False)
@@ -108,6 +116,11 @@ class RecordTables:
         if table.num_rows:
             self.tables.append(table)
 
+    def _times(self, raw: pa.Array | pa.ChunkedArray) -> pa.Array:
+        if self.unit is None:
+            return parse_timestamps(raw, self.ctx.tz)
+        return parse_timestamps(raw, self.ctx.tz, unit=self.unit)
+
     def frame(self) -> pd.DataFrame:
         """All kept records as one frame, usual fields renamed to the schema's names."""
         if not self.tables:
@@ -117,6 +130,12 @@ class RecordTables:
         # Integers stay integers: a column with gaps would become float64 (and lose digits).
         df = table.to_pandas(split_blocks=True, self_destruct=True,
                              types_mapper=_nullable_ints)
+        if self.ctx.tz == "UTC":
+            # Arrow reads ISO text into naive timestamps, converting any offset to UTC; with
+            # tz="UTC" a naive one is UTC too, so other times (a receive time) say so.
+            for col in df.columns:
+                if col != "timestamp" and pd.api.types.is_datetime64_dtype(df[col].dtype):
+                    df[col] = df[col].dt.tz_localize("UTC")
         fields = {k: v for k, v in self.ctx.fields.items() if k != "timestamp"}
         check_fields_exist(fields, df.columns, self.name)
         df = apply_fields(df, resolve_fields(df.columns, fields, OTHER_FIELDS))

@@ -8,7 +8,7 @@ their times are parsed by :func:`postmortem_kit.ingest.times.parse_timestamps`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import pandas as pd
 
@@ -33,6 +33,11 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "method": ("method", "http.method", "http.request.method"),
     "path": ("path", "url.path", "http.path", "http.url"),
 }
+
+# Fields also found nested, when no record has them at the top level: the last segments of
+# a dotted column name (``jsonPayload.message``, ``_source.@timestamp``, ``fields.level``)
+# spell a usual name. The shallowest such column wins, then the usual names' order.
+NESTED = ("timestamp", "message", "level", "service", "host")
 
 # Labels (Prometheus series, Alertmanager alerts, Loki streams) that name the service and
 # the host, most specific first.
@@ -84,9 +89,42 @@ def resolve_fields(
         if found is None:
             found = next((lower[c.lower()] for c in cands if c.lower() in lower
                           and lower[c.lower()] not in out.values()), None)
+        if found is None and name in NESTED:
+            found = nested_field(present, cands, set(out.values()))
         if found is not None:
             out[name] = found
     return out
+
+
+def nested_field(columns: Iterable[str], names: Iterable[str],
+                 taken: Collection[str] = ()) -> str | None:
+    """The dotted column whose last segments spell one of ``names`` (``jsonPayload.message``
+    for ``message``): the shallowest, then the earliest of ``names``; None when none does.
+
+    >>> nested_field(["jsonPayload.message", "labels.message.id"], ["msg", "message"])
+    'jsonPayload.message'
+    """
+    best: tuple[int, int, str] | None = None
+    cols = [c for c in columns if "." in c and c not in taken]
+    for rank, cand in enumerate(names):
+        suffix = "." + cand
+        for col in cols:
+            if col.endswith(suffix):
+                key = (col.count("."), rank, col)
+                if best is None or key < best:
+                    best = key
+    return None if best is None else best[2]
+
+
+def first_present(df: pd.DataFrame, names: Iterable[str]) -> pd.Series | None:
+    """Per row, as text, the value of the first of the columns ``names`` that has one
+    there (journald's unit, else its identifier); None when ``df`` has none of them."""
+    found: pd.Series | None = None
+    for name in names:
+        if name in df:
+            values = df[name].astype("str")
+            found = values if found is None else found.fillna(values)
+    return found
 
 
 def check_fields_exist(fields: Mapping[str, str], columns: Iterable[str], file: str) -> None:

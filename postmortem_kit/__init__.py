@@ -19,6 +19,7 @@ _EXPORTS = {
     "Postmortem": "postmortem_kit.document",
     "read_postmortems": "postmortem_kit.portfolio",
     "read_events": "postmortem_kit.ingest",
+    "read_prometheus": "postmortem_kit.ingest.prometheus",
     "derive_timeline": "postmortem_kit.timeline",
     "Timeline": "postmortem_kit.timeline",
     "TimelineSettings": "postmortem_kit.timeline",
@@ -48,6 +49,7 @@ __all__ = [
     "plot_timeline",
     "read_events",
     "read_postmortems",
+    "read_prometheus",
     "save_figure",
 ]
 
@@ -55,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from postmortem_kit.document import Postmortem
     from postmortem_kit.errors import DocumentError, IngestError, PostmortemKitError
     from postmortem_kit.ingest import read_events
+    from postmortem_kit.ingest.prometheus import read_prometheus
     from postmortem_kit.plots import plot_overview, plot_phases, plot_timeline, save_figure
     from postmortem_kit.portfolio import read_postmortems
     from postmortem_kit.timeline import Timeline, TimelineSettings, derive_timeline

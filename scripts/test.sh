@@ -2,6 +2,7 @@
 # Set up everything the test suite needs on a fresh machine, then run every check.
 #   - a virtualenv (.venv, or $VENV) with the project and its `test` and `docs` extras
 #   - Debian's chromium for the browser tests (installed with apt when missing and we can)
+#   - Debian's prometheus for the Prometheus tests (the same way)
 #   - the checks: ruff, mypy, the API reference built with warnings as errors, pytest
 # Extra arguments go to pytest. Exit code: the first failing check's; pytest's "no tests
 # ran" (5) fails too.
@@ -35,15 +36,30 @@ else
   "$VENV/bin/python" -m pip install --quiet -e ".[$EXTRAS]"
 fi
 
-if ! command -v chromium >/dev/null 2>&1; then
-  apt_install="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core"
+# Runs "apt-get install" of the given packages (and then AFTER, a shell command) as root,
+# or through sudo when it needs no password; otherwise says which tests (WHAT) will skip.
+as_root_install() {
+  local what=$1 after=$2
+  shift 2
+  local cmd="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $* && { $after; }"
   if [ "$(id -u)" = 0 ]; then
-    bash -c "$apt_install"
+    bash -c "$cmd"
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo bash -c "$apt_install"
+    sudo bash -c "$cmd"
   else
-    echo "note: Debian's chromium is not installed and apt needs root: browser tests will skip" >&2
+    echo "note: Debian's $1 is not installed and apt needs root: $what will skip" >&2
   fi
+}
+
+if ! command -v chromium >/dev/null 2>&1; then
+  as_root_install "browser tests" true chromium fonts-dejavu-core
+fi
+# Debian's prometheus and promtool: the Prometheus tests start a real server on a free
+# port, backfilled with the sample incident's metrics. The package's own service would
+# take :9090 on a machine with systemd: it is disabled (the tests never use it).
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  as_root_install "Prometheus tests" \
+    "systemctl disable --now prometheus >/dev/null 2>&1 || true" prometheus
 fi
 
 echo "== ruff"

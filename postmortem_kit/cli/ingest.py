@@ -1,4 +1,5 @@
-"""``postmortem ingest FILE... [--format F] [-o OUT.parquet]``: load evidence, summarise it.
+"""``postmortem ingest FILE... [--format F] [-o OUT.parquet] [--prometheus URL --query
+NAME=PROMQL ...]``: load evidence (files, and query results of a Prometheus), summarise it.
 
 Prints one block per source (rows, time range, levels, rejected lines with the first few
 reasons) and can write the events frame to Parquet. Exit 1 when nothing could be loaded;
@@ -24,8 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Load evidence files (any supported format, plain or gzip/bz2) into one "
                     "events frame; print rows, time range, levels and rejected lines per source.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", type=values.input_name,
+    p.add_argument("files", nargs="*", metavar="FILE", type=values.input_name,
                    help="files, folders or globs")
+    p.add_argument("--prometheus", metavar="URL",
+                   help="also run --query queries on this Prometheus over --start..--end")
+    p.add_argument("--query", action="append", default=[], metavar="NAME=PROMQL",
+                   help="a PromQL query for --prometheus, named after the SLI it measures "
+                        "(error_ratio, latency_p99); repeat for more")
     p.add_argument("--format", default="auto", type=values.ingest_format,
                    help="format name (default: auto-detect)")
     p.add_argument("--source", help="source name for every row (default: the file name)")
@@ -49,16 +55,24 @@ def run(args: argparse.Namespace) -> int:
     from postmortem_kit.cli.outputs import Inputs, atomic_output, guard_outputs
     from postmortem_kit.errors import IngestError, IngestWarning
     from postmortem_kit.ingest import read_events
+    from postmortem_kit.ingest.schema import concat_events
 
     values.check_window(args.start, args.end, "--start/--end", args.tz)
+    queries = _queries(args)
     guard_outputs([args.output, args.rejected_csv], Inputs.of_evidence(args.files),
                   force=args.force)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IngestWarning)  # the summary below says it all
-        events = read_events(
+        frames = [read_events(
             args.files, args.format, source=args.source, tz=args.tz, start=args.start,
             end=args.end, year=args.year, errors=args.errors,
-        )
+        )] if args.files else []
+        if args.prometheus:
+            from postmortem_kit.ingest.prometheus import read_prometheus
+
+            frames.append(read_prometheus(args.prometheus, queries, args.start, args.end,
+                                          tz=args.tz))
+    events = frames[0] if len(frames) == 1 else concat_events(frames)
     rejected = events.attrs.get("rejected")
     echo(summarize(events))
     if args.rejected_csv is not None and rejected is not None:
@@ -66,11 +80,36 @@ def run(args: argparse.Namespace) -> int:
             rejected.to_csv(tmp, index=False)
         echo(f"rejected lines written to {args.rejected_csv}")
     if len(events) == 0:
-        raise IngestError("nothing could be loaded from " + ", ".join(args.files))
+        raise IngestError("nothing could be loaded from " + ", ".join(
+            [*args.files, *([args.prometheus] if args.prometheus else [])]))
     if args.output is not None:
         write_parquet(events, args.output)
         echo(f"{len(events):,} events written to {args.output}")
     return 0
+
+
+def _queries(args: argparse.Namespace) -> dict[str, str]:
+    """``--query NAME=PROMQL`` as a dict; UsageError for a flag that cannot be used."""
+    from postmortem_kit.errors import UsageError
+
+    if args.query and not args.prometheus:
+        raise UsageError("--query needs --prometheus URL")
+    if not args.files and not args.prometheus:
+        raise UsageError("give evidence FILEs, or --prometheus URL with --query")
+    if not args.prometheus:
+        return {}
+    if not args.query:
+        raise UsageError("--prometheus needs at least one --query NAME=PROMQL")
+    queries = {}
+    for item in args.query:
+        name, sep, query = item.partition("=")
+        if not sep or not name.strip() or not query.strip():
+            raise UsageError(f"--query {item!r}: expected NAME=PROMQL, e.g. "
+                             "error_ratio='sum(rate(errors[1m])) / sum(rate(requests[1m]))'")
+        queries[name.strip()] = query
+    if args.start is None or args.end is None:
+        raise UsageError("--prometheus needs --start and --end (the range to query)")
+    return queries
 
 
 def write_parquet(events, path: Path) -> None:

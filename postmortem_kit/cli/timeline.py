@@ -32,7 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--baseline", nargs=2, metavar=("START", "END"), type=values.timestamp,
                    help="normal operation to compare against (default: automatic)")
     p.add_argument("--latency-ms", type=values.non_negative,
-                   help="also count requests slower than this as failures")
+                   help="latency objective: a request slower than this many ms is bad "
+                        "(default: learnt from the baseline)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     return p
 
@@ -78,9 +79,12 @@ def run(args: argparse.Namespace) -> int:
         start, end = args.baseline
         values.check_window(start, end, "--baseline", empty_ok=False)
     events = load(args.files, year=args.year, tz=args.tz)
+    import pandas as pd
+
+    slo = None if args.latency_ms is None else pd.Timedelta(milliseconds=args.latency_ms)
     tl = derive_timeline(events, freq=args.freq,
                          baseline=tuple(args.baseline) if args.baseline else None,
-                         latency_threshold_ms=args.latency_ms)
+                         slo_latency=slo)
     rejected = events.attrs.get("rejected")
     if args.json:
         echo(json.dumps(to_json(tl, rejected=0 if rejected is None else len(rejected)),
@@ -131,7 +135,11 @@ def to_json(tl, *, rejected: int = 0) -> dict[str, Any]:
             "impact": {k: _plain(v) for k, v in tl.impact.items()},
             "key_events": events,
             "episodes": [{"start": _iso(r["start"]), "end": _iso(r["end"]),
-                          "peak_ratio": r["peak_ratio"]} for _, r in tl.episodes.iterrows()],
+                          "peak_ratio": _plain(r["peak_ratio"])}
+                         for _, r in tl.episodes.iterrows()],
+            "sli": [{"name": m.sli.name, "label": m.sli.label, "unit": m.sli.unit,
+                     "threshold": m.sli.threshold, "how": m.sli.how,
+                     "shows_impact": m.found} for m in tl.measurements],
             "clock_offsets": {k: str(v) for k, v in tl.clock_offsets.items()},
             "rejected_lines": rejected}
 
@@ -164,6 +172,11 @@ def to_text(tl, tz: str = "UTC") -> str:
                                              else "") + "]"
         lines.append(f"  {name:<13} {_fmt_time(row['time'], tz):<24} {row['note']}{where}")
         lines.append(f"  {'':<13} rule: {row['rule']}")
+    lines += ["", "SLIs"]
+    for m in tl.measurements:
+        found = "impact" if m.found else "no impact"
+        lines.append(f"  {m.sli.label:<36} threshold {m.sli.describe(m.sli.threshold):<9} "
+                     f"{found}")
     lines += ["", "Metrics"]
     for name, row in tl.metrics.iterrows():
         lines.append(f"  {name.upper():<9} {_fmt_delta(row['value']):>10}   {row['definition']}")

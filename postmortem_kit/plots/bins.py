@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from postmortem_kit.plots.style import utc_datetime64
+from postmortem_kit.timeline.rules import log_failed, request_failed
 from postmortem_kit.timeline.span import analysis_span
 
 # Bin widths a reader recognises, smallest first.
@@ -69,16 +70,13 @@ def bin_edges(start: pd.Timestamp, width: pd.Timedelta, n_bins: int) -> pd.Datet
 def failures(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
     """Which rows count as failed, and how that was decided (for the axis label).
 
-    Requests fail on status >= 500 (the default rule of DESIGN.md §2); logs on level error
-    or critical.
+    The timeline's rules (:mod:`postmortem_kit.timeline.rules`): requests fail on a 5xx
+    status, log records at level error or critical.
     """
     if "status" in frame and frame["status"].notna().any():
-        status = pd.to_numeric(frame["status"], errors="coerce").to_numpy(dtype=float,
-                                                                         na_value=np.nan)
-        return np.nan_to_num(status, nan=0.0) >= 500, "5xx"
+        return request_failed(frame), "5xx"
     if "level" in frame:
-        level = frame["level"].astype("str")
-        return level.isin(["error", "critical"]).to_numpy(dtype=bool, na_value=False), "errors"
+        return log_failed(frame), "errors"
     return np.zeros(len(frame), dtype=bool), "errors"
 
 

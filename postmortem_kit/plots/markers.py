@@ -7,7 +7,6 @@ hide the curves below them.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from postmortem_kit.plots.bins import kind_is
 from postmortem_kit.plots.style import GREY, OKABE_ITO, to_num
+from postmortem_kit.timeline.rules import is_rollback
 
 # (label, marker, face, edge): shape tells the type even in greyscale.
 MARKER_STYLES: dict[str, tuple[str, str, str, str]] = {
@@ -28,7 +28,6 @@ MARKER_STYLES: dict[str, tuple[str, str, str, str]] = {
 }
 ROW_Y = {"deploy": 0.955, "rollback": 0.955, "change": 0.955,
          "alert_firing": 0.895, "alert_resolved": 0.895}
-_ROLLBACK = re.compile(r"\broll(?:ed|ing)?[\s_-]?back|\brevert", re.IGNORECASE)
 _FIRING = ("firing", "triggered")
 
 
@@ -41,8 +40,8 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 def classify_changes(events: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Split deploy/change events and alerts into the marker types of :data:`MARKER_STYLES`.
 
-    A rollback is a deploy or change whose ``change_type`` says so, or whose message says
-    "roll back" / "revert"; alerts split on ``state`` (firing or triggered vs resolved).
+    A rollback is what the timeline's rule says it is (:func:`~postmortem_kit.timeline.
+    rules.is_rollback`); alerts split on ``state`` (firing or triggered vs resolved).
     """
     if events is None or not len(events) or "kind" not in events:
         return {}
@@ -51,8 +50,7 @@ def classify_changes(events: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     if len(changes):
         ctype = _text(changes, "change_type").str.lower()
-        rollback = ((ctype == "rollback") | _text(changes, "message").str.contains(_ROLLBACK)
-                    ).to_numpy(dtype=bool)
+        rollback = is_rollback(changes)
         is_deploy = ((changes["kind"].astype("str") == "deploy")
                      & ~ctype.isin(["config", "flag"])).to_numpy(dtype=bool)
         out["rollback"] = changes[rollback]

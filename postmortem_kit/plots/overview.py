@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
 from postmortem_kit.plots import bins
@@ -38,7 +38,9 @@ from postmortem_kit.plots.style import (
     to_num,
 )
 from postmortem_kit.timeline.model import Timeline
+from postmortem_kit.timeline.rules import SLI, ErrorRatio, Latency, format_value
 
+DEFAULT_TITLE = "Error ratio and traffic"  # a latency SLI's chart names its own
 # Bins with fewer rows than this make a ratio that jumps between 0 and 100 %: widen them.
 MIN_ROWS_PER_BIN = 20
 
@@ -53,8 +55,11 @@ def _series(events: pd.DataFrame | None, timeline: Timeline | None, width: pd.Ti
     table = timeline.error_ratio if timeline is not None else None
     if timeline is not None and table is not None and len(table) and "ratio" in table:
         series = bins.from_error_ratio(table)
-        what, rule = _basis(timeline)
-        if width is not None or series["count"].isna().all():
+        sli = _shown_sli(timeline)
+        what, rule = _basis(sli)
+        # A metric's samples are averages already: merging bins would only blur them.
+        if width is not None or series["count"].isna().all() or (
+                sli is not None and sli.source == "metric"):
             return series, what, rule
         return bins.coarsen(series, MIN_ROWS_PER_BIN), what, rule
     if events is None or not len(events):
@@ -69,20 +74,46 @@ def _series(events: pd.DataFrame | None, timeline: Timeline | None, width: pd.Ti
     return bins.rate_and_ratio(frame, start, end, width), what, rule
 
 
-def _basis(timeline: Timeline) -> tuple[str, str]:
-    """What the timeline's ratio counts and its failure rule, short."""
-    basis = timeline.ratio_basis
-    rule = timeline.failure_rule or "5xx"
-    if basis.startswith("log"):
+def _shown_sli(timeline: Timeline | None) -> SLI | None:
+    """The SLI the chart draws: the first that shows impact, else the first tried."""
+    if timeline is None:
+        return None
+    shown = timeline.shown
+    if shown is not None:
+        return shown.sli
+    return timeline.sli[0] if timeline.sli else None
+
+
+def _basis(sli: SLI | None) -> tuple[str, str]:
+    """What the error ratio counts and its failure rule, short (typed, from the SLI)."""
+    if sli is None or (isinstance(sli, ErrorRatio) and sli.source == "requests"):
+        return "requests", "5xx"
+    if sli.source == "logs":
         return "log lines", "errors"
-    return "requests", "5xx" if "5xx" in rule and "latency" not in rule else "failures"
+    if sli.source == "metric":
+        return "samples", f"metric {sli.metric}"
+    return "requests", "failures"
+
+
+def _latency_series(timeline: Timeline) -> tuple[pd.DataFrame, str] | None:
+    """The shown latency SLI's per-bin quantile (``ratio`` holds it, in ms) and rate."""
+    shown = timeline.shown
+    if shown is None or not isinstance(shown.sli, Latency) or not len(shown.series):
+        return None
+    table = shown.series
+    series = bins.from_error_ratio(table.assign(ratio=table["value"]))
+    what = "samples" if shown.sli.source == "metric" else "requests"
+    return series, what
 
 
 def _threshold(timeline: Timeline | None) -> float | None:
-    """The ratio above which the timeline called it impact, when it says."""
-    if timeline is None or timeline.baseline is None:
+    """The SLI's threshold (in its unit) the timeline measured the impact against."""
+    if timeline is None:
         return None
-    value = timeline.baseline.threshold
+    sli = _shown_sli(timeline)
+    value = sli.threshold if sli is not None else None
+    if value is None and timeline.baseline is not None:
+        value = timeline.baseline.threshold
     return float(value) if value is not None and np.isfinite(value) else None
 
 
@@ -129,13 +160,14 @@ def plot_overview(
     by_service: bool = False,
     tz: str | dt.tzinfo | None = None,
     freq: str | pd.Timedelta | None = None,
-    title: str | None = "Error ratio and traffic",
+    title: str | None = DEFAULT_TITLE,
     legend: bool = True,
 ) -> Axes:
-    """Error ratio and request rate over time, with the impact, phases, changes and alerts.
+    """The SLI and request rate over time, with the impact, phases, changes and alerts.
 
-    The error ratio (left axis, black) is the story; the request rate (right axis, light
-    blue) says whether traffic itself changed. The impact window (or each episode) is
+    The SLI the timeline found the impact in (left axis, black: the error ratio, or a
+    latency quantile with its threshold in ms or s) is the story; the request rate (right
+    axis, light blue) says whether traffic itself changed. The impact window (or each episode) is
     shaded, the phases are labelled vertical lines in their fixed colours, and deploys,
     rollbacks, config changes and alerts are markers in a strip along the top.
 
@@ -177,7 +209,16 @@ def plot_overview(
     ax = new_axes(ax, (11, 4.6))
     width = pd.Timedelta(freq) if freq is not None else None
     phases = phase_times(timeline)
-    series, what, rule = _series(events, timeline, width)
+    sli = _shown_sli(timeline)
+    latency = _latency_series(timeline) if isinstance(sli, Latency) and timeline else None
+    series: pd.DataFrame | None
+    if latency is not None:
+        series, what = latency
+        line_label = sli.label.removesuffix(" (requests)") if sli is not None else "latency"
+        unit = "ms"
+    else:
+        series, what, rule = _series(events, timeline, width)
+        line_label, unit = f"error ratio ({rule})", "ratio"
     groups = classify_changes(events) if events is not None else {}
 
     times: list[Any] = [list(phases.values())]
@@ -203,31 +244,32 @@ def plot_overview(
     peak = 0.0
     if series is not None:
         edges = _edges(series)
-        right.stairs(series["rate"].to_numpy(), edges, fill=True, color=REQUEST_COLOR,
-                     alpha=0.45, lw=0, label=f"{what} per second")
-        right.set_ylim(0, max(float(np.nanmax(series["rate"])), 1e-9) * 1.9)
-        right.set_ylabel(f"{what} per second", color="#3A7CA5")
         centres = (edges[:-1] + edges[1:]) / 2
         ratio = series["ratio"].to_numpy(dtype=float)
-        ax.plot(centres, ratio, color=RATIO_COLOR, lw=1.8, label=f"error ratio ({rule})",
-                zorder=4)
+        ax.plot(centres, ratio, color=RATIO_COLOR, lw=1.8, label=line_label, zorder=4)
         peak = float(np.nanmax(ratio)) if np.isfinite(ratio).any() else 0.0
-        handles += [Line2D([], [], color=RATIO_COLOR, lw=1.8, label=f"error ratio ({rule})"),
-                    Patch(color=REQUEST_COLOR, alpha=0.45, label=f"{what} per second")]
+        handles.append(Line2D([], [], color=RATIO_COLOR, lw=1.8, label=line_label))
+        if what == "samples":  # a metric's scrape rate says nothing about traffic
+            right.set_yticks([])
+        else:
+            right.stairs(series["rate"].to_numpy(), edges, fill=True, color=REQUEST_COLOR,
+                         alpha=0.45, lw=0, label=f"{what} per second")
+            right.set_ylim(0, max(float(np.nanmax(series["rate"])), 1e-9) * 1.9)
+            right.set_ylabel(f"{what} per second", color="#3A7CA5")
+            handles.append(Patch(color=REQUEST_COLOR, alpha=0.45, label=f"{what} per second"))
     else:
         note(ax, "no requests or logs in the evidence: no error ratio to chart", y=0.45)
         right.set_yticks([])
 
-    if by_service:
+    if by_service and unit == "ratio":
         peak = max(peak, _draw_services(ax, events, series, handles))
 
     threshold = _threshold(timeline) if series is not None else None
     if threshold is not None:
-        # The line the ratio had to cross: why the impact starts where it does.
-        ax.axhline(threshold, color="#555555", lw=0.9, ls=(0, (4, 3)), zorder=3,
-                   label="impact threshold")
-        handles.append(Line2D([], [], color="#555555", lw=0.9, ls=(0, (4, 3)),
-                              label="impact threshold"))
+        # The line the SLI had to cross: why the impact starts where it does.
+        label = f"threshold {format_value(threshold, unit)}"
+        ax.axhline(threshold, color="#555555", lw=0.9, ls=(0, (4, 3)), zorder=3, label=label)
+        handles.append(Line2D([], [], color="#555555", lw=0.9, ls=(0, (4, 3)), label=label))
         peak = max(peak, threshold)
 
     spans = _impact_spans(timeline, phases, limits[1])
@@ -237,13 +279,20 @@ def plot_overview(
                        lw=0, zorder=0, label="impact")
         handles.append(Patch(color=IMPACT_COLOR, alpha=0.2, label="impact"))
 
-    # Headroom: the top 15 % of the axes is the marker strip.
-    ax.set_ylim(0, max(peak, 0.01) / 0.8)
-    # A ratio above 100 % means nothing: the headroom above it is for the markers only.
-    ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= 1 + 1e-9])
-    # Whole percents unless the whole range is a few percent (a quiet baseline's 0.4 %).
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if peak >= 0.04 else None))
-    ax.set_ylabel("error ratio")
+    if unit == "ms":
+        # Headroom: the top 15 % of the axes is the marker strip.
+        ax.set_ylim(0, max(peak, 1.0) / 0.8)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, "ms")
+                                                   if v > 0 else "0"))
+        ax.set_ylabel(sli.label if sli is not None else "latency")
+    else:
+        ax.set_ylim(0, max(peak, 0.01) / 0.8)
+        # A ratio above 100 % means nothing: the headroom above it is for the markers only.
+        ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= 1 + 1e-9])
+        # Whole percents unless the whole range is a few percent (a quiet baseline's 0.4 %).
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if peak >= 0.04
+                                                      else None))
+        ax.set_ylabel("error ratio")
     ax.grid(axis="y", color="#DDDDDD", lw=0.6)
     ax.set_axisbelow(True)
 
@@ -257,6 +306,8 @@ def plot_overview(
         side_note(ax, why)
     handles += [Line2D([], [], color=PHASE_COLORS[p], lw=1.4, label=PHASE_LABELS[p])
                 for p in phases]
+    if title == DEFAULT_TITLE and unit == "ms":
+        title = f"{line_label[:1].upper()}{line_label[1:]} and traffic"
     if title:
         ax.set_title(title, loc="left", pad=title_pad(rows), fontsize=11)
     if legend and handles:

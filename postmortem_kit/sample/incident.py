@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from postmortem_kit.paths import data_dir
 from postmortem_kit.sample import applogs, responders, syslog
+from postmortem_kit.sample.metrics import Recorder, metrics_truth
 from postmortem_kit.sample.scenario import BAD_VERSION, GOOD_VERSION, Scenario, iso, to_ms
 from postmortem_kit.sample.traffic import Users, access_lines, make_requests, rng_for, write_lines
 
@@ -29,6 +30,9 @@ DEFAULT_START = "2026-03-12T13:00:00Z"
 # The evidence, in the order a report lists it; truth.json and README.md are not evidence.
 EVIDENCE = ("app.jsonl", "access.log", "syslog.log", "alertmanager.jsonl", "pagerduty.json",
             "deploys.csv", "slack")
+# The metrics-only evidence set: these, plus ``metrics.om`` backfilled into a Prometheus
+# and read with read_prometheus (no logs at all).
+RESPONSE_EVIDENCE = ("alertmanager.jsonl", "pagerduty.json", "deploys.csv", "slack")
 
 
 def evidence_paths(folder: str | Path | None = None) -> list[Path]:
@@ -46,6 +50,13 @@ def evidence_paths(folder: str | Path | None = None) -> list[Path]:
     """
     base = Path(folder) if folder is not None else data_dir() / "incident"
     return [base / name for name in EVIDENCE]
+
+
+def response_paths(folder: str | Path | None = None) -> list[Path]:
+    """The alerts, page, deploys and chat of a generated incident: with its metrics
+    (``metrics.om``, through Prometheus) the metrics-only evidence set."""
+    base = Path(folder) if folder is not None else data_dir() / "incident"
+    return [base / name for name in RESPONSE_EVIDENCE]
 
 
 def _merge(times: list[np.ndarray], lines: list[pa.Array]) -> pa.Array:
@@ -106,11 +117,13 @@ def generate_incident(
 class Traffic:
     """What :func:`write_traffic` wrote and counted inside the impact window."""
 
-    counts: dict[str, int] = field(default_factory=dict)  # lines per file
+    counts: dict[str, int] = field(default_factory=dict)  # lines (samples) per file
     total: int = 0
     failed: int = 0
     affected: list[np.ndarray] = field(default_factory=list)  # user ids, per chunk
     active: list[np.ndarray] = field(default_factory=list)
+    slowest_success: int = 0  # ms, of a request in the impact window that did not fail
+    slow_failures: int = 0  # failed requests in the window slower than 2 s
 
 
 def write_traffic(out: Path, scen: Scenario, *, seed: int, scale: float) -> Traffic:
@@ -122,12 +135,14 @@ def write_traffic(out: Path, scen: Scenario, *, seed: int, scale: float) -> Traf
     hosts = applogs.Hosts(scen)
     traffic = Traffic(counts=dict.fromkeys(("app.jsonl", "access.log", "syslog.log"), 0))
     counts = traffic.counts
+    recorder = Recorder(scen)
     with (open(out / "access.log", "wb") as f_access, open(out / "app.jsonl", "wb") as f_app,
           open(out / "syslog.log", "wb") as f_sys):
         for k, t0 in enumerate(range(scen.start, scen.end, CHUNK_MS)):
             t1 = min(t0 + CHUNK_MS, scen.end)
             req = make_requests(rng_for(seed, 1, k), t0, t1, scen, scale, len(users.ids))
             counts["access.log"] += write_lines(f_access, access_lines(req, users))
+            recorder.add(req.t, req.status, req.latency)
             _count_impact(traffic, req, scen)
 
             times, lines = applogs.request_lines(rng_for(seed, 2, k), req, users.ids, hosts)
@@ -150,6 +165,7 @@ def write_traffic(out: Path, scen: Scenario, *, seed: int, scale: float) -> Traf
                 sys_l.append(syslog.lines(np.array(ft), np.array(pri), pa.array(host),
                                           pa.array(tag), np.array(pid), pa.array(msg)))
             counts["syslog.log"] += write_lines(f_sys, _merge(sys_t, sys_l))
+    counts["metrics.om"] = recorder.write(out / "metrics.om")
     return traffic
 
 
@@ -160,6 +176,10 @@ def _count_impact(traffic: Traffic, req: Any, scen: Scenario) -> None:
     traffic.failed += int(fail.sum())
     traffic.affected.append(np.unique(req.user[fail & (req.user >= 0)]))
     traffic.active.append(np.unique(req.user[win & (req.user >= 0)]))
+    ok = win & (req.status < 500)
+    if ok.any():
+        traffic.slowest_success = max(traffic.slowest_success, int(req.latency[ok].max()))
+    traffic.slow_failures += int((fail & (req.latency > 2000)).sum())
 
 
 def write_responders(out: Path, scen: Scenario) -> dict[str, int]:
@@ -225,6 +245,11 @@ def incident_truth(scen: Scenario, traffic: Traffic, *, seed: int, scale: float,
         "total_requests": traffic.total,
         "failed_requests": traffic.failed,
         "failure_rule": "status >= 500 in [impact_start, impact_end)",
+        # Users affected under a latency SLI too: no request in the window that succeeded
+        # is slower than this, so any latency threshold above it finds the same users.
+        "latency": {"slowest_success_in_impact_ms": traffic.slowest_success,
+                    "failures_slower_than_2s": traffic.slow_failures},
+        "metrics": metrics_truth(scen, counts.get("metrics.om", 0)),
         "new_error_signatures": [
             "unhandled exception in POST /api/checkout: KeyError: 'currency'",
             "payments call failed after 3 retries: 503 Service Unavailable",

@@ -13,7 +13,8 @@ The story (times for the default start, 2026-03-12 13:00 UTC):
   (``KeyError: 'currency'`` in checkout, a NullPointerException in payments) and retries
   payments without backoff, which exhausts the payments DB pool (HikariPool timeouts, OOM
   kills on the payments hosts).
-- 14:03:00 impact starts: about half of ``POST /api/checkout`` fail with 5xx, latency up.
+- 14:03:00 impact starts: about half of ``POST /api/checkout`` fail with 5xx; the p99
+  latency rises with them (504s time out at 5 s), the checkouts that succeed stay fast.
 - 14:09:17.412 HighErrorRate fires (detected); PagerDuty triggers, Dana acknowledges 14:13:41.
 - 14:22:10 payments pool 20 -> 40 (a config change that does not help).
 - 14:38:05 checkout rolled back to v2.13.2 (the mitigation); 14:40:00 impact ends.

@@ -8,7 +8,10 @@ Scenarios: ``sample_like`` (a deploy, an alert, a page, a rollback), ``no_incide
 ``two_bursts``, ``detection_before_impact`` (a synthetic monitor fires first),
 ``no_alert_source`` (detection only from chat), ``slow_burn`` (a ramp that never crosses
 5%), ``skewed_clock`` (the access log's clock runs 4 minutes fast), ``quiet_service``
-(three requests a minute), ``short_blip`` (4 minutes) and ``long_burn`` (three days).
+(three requests a minute), ``short_blip`` (4 minutes), ``long_burn`` (three days),
+``latency_only`` (the payments API slows to 3-8 s for 40 minutes with no 5xx at all) and
+``metrics_only`` (no logs or requests: Prometheus' ``error_ratio`` and ``latency_p99``
+samples every 15 s, with the alerts, the page, the deploys and the chat).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ class Scenario:
     name: str
     events: pd.DataFrame
     truth: dict[str, pd.Timestamp | None]
-    users_affected: int | None = None
+    users_affected: int | None = None  # None: the evidence has no users (metrics only)
     options: dict = field(default_factory=dict)  # what derive_timeline should be told
 
 
@@ -39,7 +42,9 @@ def _minutes(m: float) -> pd.Timestamp:
 
 def _requests(rng: np.random.Generator, minutes: int, rate: float,
               p: Callable[[np.ndarray], np.ndarray], users: int, source: str = "access",
-              skew: pd.Timedelta = pd.Timedelta(0)) -> tuple[pd.DataFrame, np.ndarray]:
+              skew: pd.Timedelta = pd.Timedelta(0),
+              slow: Callable[[np.ndarray], np.ndarray] | None = None,
+              ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     per_minute = rng.poisson(rate, minutes)
     minute = np.repeat(np.arange(minutes), per_minute)
     offset = rng.random(len(minute))
@@ -48,18 +53,23 @@ def _requests(rng: np.random.Generator, minutes: int, rate: float,
     user = rng.integers(0, users, len(minute))
     paths = np.where(rng.random(len(minute)) < 0.3, "/api/checkout", "/api/cart")
     ts = T0 + pd.to_timedelta(at * 60e6, unit="us") + skew
+    latency = np.where(failed, 3000.0, rng.lognormal(3.5, 0.5, len(minute)))
+    slowed = np.zeros(len(minute), dtype=bool)
+    if slow is not None:  # drawn last, so the other scenarios keep their numbers
+        slowed = (rng.random(len(minute)) < slow(at)) & ~failed
+        latency[slowed] = rng.uniform(3000.0, 8000.0, int(slowed.sum()))
     frame = pd.DataFrame({
         "timestamp": ts, "kind": "request", "service": "api-gateway",
         "status": np.where(failed, 503, 200), "method": "POST", "path": paths,
         # failures time out after 3 s; successes take tens of milliseconds
-        "latency_ms": np.where(failed, 3000.0, rng.lognormal(3.5, 0.5, len(minute))),
+        "latency_ms": latency,
         "user": ("u" + pd.Series(user).astype("str").str.zfill(5)).to_numpy(),
         # as the access-log loader levels them: 5xx error, else info
         "level": np.where(failed, "error", "info"),
         "message": "POST " + paths + " HTTP/1.1",
         "line": np.arange(1, len(minute) + 1),
     })
-    return finalize_events(frame, source=source), failed & True
+    return finalize_events(frame, source=source), failed & True, slowed
 
 
 def _point(kind: str, minute: float, message: str, source: str, **extra) -> pd.DataFrame:
@@ -68,8 +78,9 @@ def _point(kind: str, minute: float, message: str, source: str, **extra) -> pd.D
     return finalize_events(pd.DataFrame(row), source=source)
 
 
-def _alert(minute_fire: float, minute_resolve: float | None, name: str = "CheckoutErrorRate"):
-    out = [_point("alert", minute_fire, f"{name}: 5xx ratio above 5%", "alertmanager",
+def _alert(minute_fire: float, minute_resolve: float | None, name: str = "CheckoutErrorRate",
+           what: str = "5xx ratio above 5%"):
+    out = [_point("alert", minute_fire, f"{name}: {what}", "alertmanager",
                   alert=name, state="firing", level="critical")]
     if minute_resolve is not None:
         out.append(_point("alert", minute_resolve, f"{name}: resolved", "alertmanager",
@@ -77,20 +88,22 @@ def _alert(minute_fire: float, minute_resolve: float | None, name: str = "Checko
     return out
 
 
-def _page(trigger: float, ack: float | None, resolve: float | None):
-    out = [_point("page", trigger, "CheckoutErrorRate", "pagerduty", state="triggered")]
+def _page(trigger: float, ack: float | None, resolve: float | None,
+          title: str = "CheckoutErrorRate"):
+    out = [_point("page", trigger, title, "pagerduty", state="triggered")]
     if ack is not None:
-        out.append(_point("page", ack, "CheckoutErrorRate", "pagerduty", state="acknowledged",
+        out.append(_point("page", ack, title, "pagerduty", state="acknowledged",
                           user="Priya Raman"))
     if resolve is not None:
-        out.append(_point("page", resolve, "CheckoutErrorRate", "pagerduty", state="resolved"))
+        out.append(_point("page", resolve, title, "pagerduty", state="resolved"))
     return out
 
 
-def _change(minute: float, change_type: str, version: str) -> pd.DataFrame:
+def _change(minute: float, change_type: str, version: str, service: str = "checkout",
+            ) -> pd.DataFrame:
     kind = "deploy" if change_type in ("deploy", "rollback") else "change"
-    return _point(kind, minute, f"{change_type} checkout {version}", "deploys",
-                  service="checkout", change_type=change_type, version=version, author="ci")
+    return _point(kind, minute, f"{change_type} {service} {version}", "deploys",
+                  service=service, change_type=change_type, version=version, author="ci")
 
 
 def _chat(minute: float, text: str, user: str = "lee") -> pd.DataFrame:
@@ -120,6 +133,8 @@ class Plan:
     rate: float = 200.0
     users: int = 2000
     options: dict = field(default_factory=dict)
+    slow: Callable[[np.ndarray], np.ndarray] | None = None  # share of 3-8 s successes
+    evidence: str = "requests"  # or "metrics": the requests become Prometheus samples
 
 
 P0 = 0.002  # background failure probability
@@ -225,6 +240,26 @@ def _long_burn() -> Plan:
                 impact=(a, b), minutes=5 * 24 * 60, rate=20.0)
 
 
+@scenario("latency_only")
+def _latency_only() -> Plan:
+    a, b = 60.0, 100.0
+    return Plan(_window(0.0, 0.0, 0, 0),
+                [_change(57, "deploy", "v3", service="payments"),
+                 *_alert(64, 104, "PaymentsHighLatency", what="p99 latency above 2s"),
+                 *_page(64.2, 67, 105, "PaymentsHighLatency"),
+                 _chat(66, "declaring an incident: payments is crawling, I'm IC"),
+                 _change(95, "rollback", "v2", service="payments")],
+                dict(started=a, detected=64, acknowledged=67, mitigated=95, resolved=b),
+                impact=(a, b), slow=_window(0.0, 0.6, a, b))
+
+
+@scenario("metrics_only")
+def _metrics_only() -> Plan:
+    plan = _sample_like()
+    plan.evidence = "metrics"
+    return plan
+
+
 SCENARIOS = tuple(_BUILDERS)
 
 
@@ -238,8 +273,8 @@ def build(name: str, seed: int = 0, scale: float = 1.0) -> Scenario:
     truth.update(plan.truth)
     parts = list(plan.parts)
     skew = plan.options.get("skew", pd.Timedelta(0))
-    requests, failed = _requests(rng, plan.minutes, plan.rate * scale, plan.p, plan.users,
-                                 skew=skew)
+    requests, failed, slowed = _requests(rng, plan.minutes, plan.rate * scale, plan.p,
+                                         plan.users, skew=skew, slow=plan.slow)
     if plan.options.get("app_log_on_true_clock"):
         # The application log is on the true clock: its errors line up with the alert.
         app = requests.loc[failed, ["timestamp", "user"]].copy()
@@ -247,10 +282,43 @@ def build(name: str, seed: int = 0, scale: float = 1.0) -> Scenario:
         app["message"] = "KeyError: 'currency' in PaymentRequest.build"
         app["level"], app["kind"], app["service"] = "error", "log", "checkout"
         parts.append(finalize_events(app, source="app"))
-    events = concat_events([requests, *parts])
     true_requests = requests.assign(timestamp=requests["timestamp"] - skew)
-    affected = (_affected(true_requests, failed, *plan.impact)
-                if truth["started"] is not None else 0)
+    affected: int | None = (_affected(true_requests, failed | slowed, *plan.impact)
+                            if truth["started"] is not None else 0)
+    if plan.evidence == "metrics":
+        requests, affected = metric_samples(requests, plan.minutes), None
+    events = concat_events([requests, *parts])
     stamps = {k: (_minutes(v) if v is not None else None) for k, v in truth.items()}
     options = {k: v for k, v in plan.options.items() if k != "app_log_on_true_clock"}
     return Scenario(name, events, stamps, affected, options)
+
+
+SCRAPE = pd.Timedelta("15s")
+RATE_WINDOW = pd.Timedelta("1min")
+
+
+def metric_samples(requests: pd.DataFrame, minutes: int) -> pd.DataFrame:
+    """What Prometheus would have recorded of ``requests`` every 15 s: ``error_ratio`` (the
+    5xx share over the last minute, as ``rate(...[1m])`` divides) and ``latency_p99`` (in
+    seconds, over the same minute), as :func:`~postmortem_kit.ingest.prometheus.
+    read_prometheus` returns query results."""
+    times = requests["timestamp"].to_numpy()
+    failed = (requests["status"] >= 500).to_numpy(dtype=bool)
+    latency = requests["latency_ms"].to_numpy(dtype="float64")
+    order = np.argsort(times, kind="stable")
+    times, failed, latency = times[order], failed[order], latency[order]
+    at = pd.date_range(T0 + RATE_WINDOW, T0 + pd.Timedelta(minutes=minutes), freq=SCRAPE)
+    hi = np.searchsorted(times, at.to_numpy(), side="right")
+    lo = np.searchsorted(times, (at - RATE_WINDOW).to_numpy(), side="right")
+    cum = np.concatenate([[0], np.cumsum(failed)])
+    n = hi - lo
+    ratio = np.where(n > 0, (cum[hi] - cum[lo]) / np.maximum(n, 1), np.nan)
+    p99 = np.array([np.quantile(latency[a:b], 0.99) / 1000 if b > a else np.nan
+                    for a, b in zip(lo, hi, strict=True)])
+    frames = []
+    for name, values in (("error_ratio", ratio), ("latency_p99", p99)):
+        frames.append(finalize_events(pd.DataFrame({
+            "timestamp": at, "kind": "metric", "metric": name, "value": values,
+            "service": "api-gateway", "labels.job": "api-gateway",
+            "message": [f"{name} {v:.6g}" for v in values]}), source="prometheus"))
+    return concat_events(frames)

@@ -124,8 +124,10 @@ def make_requests(
     bad = in_imp & (rng.random(n) < CHECKOUT_FAIL_P)
     status[bad] = rng.choice(np.array([500, 502, 503, 504], np.int16), bad.sum(),
                              p=[.55, .15, .12, .18])
+    # The checkouts that succeed during the impact do so at their usual speed: the latency
+    # the p99 alert sees is the failing ones timing out (504 at 5 s, 502 up to 3 s), so a
+    # latency SLI finds the same users affected as the error ratio (truth.json, latency).
     lat = EP_LAT[ep] * rng.lognormal(0.0, 0.45, n)
-    lat[in_imp & ~bad] *= 5.0  # the retries to payments make even successes slow
     fail = status >= 500
     lat[fail & (status == 500)] = rng.uniform(20, 150, n)[fail & (status == 500)]
     lat[fail & (status == 502)] = rng.uniform(1, 3000, n)[fail & (status == 502)]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from postmortem_kit.timeline.impact import failed_rows
-from postmortem_kit.timeline.ratio import FailureRule, bin_edges
+from postmortem_kit.timeline.ratio import bin_edges
+from postmortem_kit.timeline.rules import FailureRule, failed_rows
 from postmortem_kit.timeline.span import AnalysisSpan, analysis_span, check_bins
 
 MIN_FAILURES = 10  # a source with fewer failures has no shape to line up
@@ -55,7 +55,7 @@ def estimate_clock_offsets(
     reference = reference or pick_reference(events)
     if reference is None or not len(events):
         return {}
-    failed = failed_rows(events, failure).to_numpy()
+    failed = failed_rows(events, failure)
     rows = events[failed]
     if not len(rows):
         return {}

@@ -12,19 +12,22 @@ from postmortem_kit.errors import PostmortemKitError
 from postmortem_kit.timeline import phases as rules
 from postmortem_kit.timeline.clocks import estimate_clock_offsets
 from postmortem_kit.timeline.conventions import PageTimes, conventions
-from postmortem_kit.timeline.impact import failed_rows, measure_impact
+from postmortem_kit.timeline.impact import measure_impact
 from postmortem_kit.timeline.key_events import candidates
+from postmortem_kit.timeline.measure import (
+    Measurement,
+    choose_slis,
+    measure,
+    rows_key,
+    select_rows,
+    union,
+)
 from postmortem_kit.timeline.metrics import PHASES, compute_metrics, empty_phases, phase_time
 from postmortem_kit.timeline.model import Timeline
-from postmortem_kit.timeline.ratio import (
-    FailureRule,
-    error_ratio,
-    latency_failure,
-    narrow_columns,
-)
+from postmortem_kit.timeline.rules import ErrorRatio, UserRule
 from postmortem_kit.timeline.settings import TimelineSettings
 from postmortem_kit.timeline.span import AnalysisSpan, analysis_span
-from postmortem_kit.timeline.window import ImpactWindow, detect_window
+from postmortem_kit.timeline.window import ImpactWindow
 
 __all__ = ["TimelineSettings", "derive_timeline"]
 
@@ -47,7 +50,8 @@ def derive_timeline(
         the defaults of DESIGN.md §2.
     **overrides
         Any setting by name, applied on top of ``settings``: ``freq="30s"``,
-        ``baseline=(start, end)``, ``failure=rule`` or ``latency_threshold_ms=800``,
+        ``baseline=(start, end)``, ``sli=("latency",)``, ``slo_latency="2s"``,
+        ``failure=rule``,
         ``min_excess=0.02``, ``merge_gap="5min"``, ``slo=0.9995``, ``slo_window="28D"``,
         ``clock_offsets={"access": "-3min"}`` (or ``"auto"``, the default, or None),
         ``reference_source="app"``, ``signatures=False``, ``display_tz="Europe/Berlin"``.
@@ -57,7 +61,11 @@ def derive_timeline(
     -------
     Timeline
         Phases with provenance, metrics, impact, key-event candidates, signatures and the
-        error-ratio series. A phase without evidence is missing (NaT) and its note says why.
+        error-ratio series. The impact window is the union of the windows of every SLI
+        that shows impact (``tl.sli``); the notes of ``started`` and ``resolved`` say which
+        SLI proved them. Alerts, pages, acknowledgements, rollbacks and declarations in
+        chat give their phases even when no SLI shows impact ("no impact found in ...").
+        A phase without evidence is missing (NaT) and its note says why.
         ``tl.settings`` is the settings used.
 
     Raises
@@ -84,8 +92,6 @@ def derive_timeline(
         raise PostmortemKitError(f"events frame lacks column(s) {missing}: pass what "
                                  "read_events returns")
     failure = settings.failure
-    if settings.latency_threshold_ms is not None:
-        failure = latency_failure(settings.latency_threshold_ms)
     offsets: Mapping[str, pd.Timedelta] = {}
     # Bins cover the bulk of the events: a row with a wrong year (a clock never set) is
     # left out of them, with a warning, instead of stretching them over centuries.
@@ -106,49 +112,79 @@ def derive_timeline(
         span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
-    series = error_ratio(events, freq=settings.freq, failure=failure, span=span)
-    window = detect_window(series.frame, settings.window, baseline=settings.baseline)
+    slis = choose_slis(events, wanted=settings.sli, failure=failure,
+                       slo_latency=settings.slo_latency, quantile=settings.latency_quantile,
+                       factor=settings.latency_factor)
+    rows: dict[tuple, pd.DataFrame] = {}  # the requests' error ratio and latency share them
+    measured = []
+    for sli in slis:
+        key = rows_key(sli)
+        if key not in rows:
+            rows[key] = select_rows(sli, events)
+        measured.append(measure(sli, events, span=span, freq=settings.freq,
+                                window=settings.window, baseline=settings.baseline,
+                                rows=rows[key]))
+    del rows
+    found = [m for m in measured if m.found]
+    episodes = union(found)
     table = empty_phases()
-    episodes = window.episodes
-    if len(episodes):
+    lookback = settings.detection_lookback
+    if found:
         start, end = episodes["start"].iloc[0], episodes["end"].iloc[-1]
-        basis = series.basis
-        _put(table, "started", _edge_marker(events, start, end, basis, failure, first=True))
-        _put(table, "resolved", _edge_marker(events, start, end, basis, failure, first=False))
+        first = min(found, key=lambda m: m.window.episodes["start"].iloc[0])
+        last = max(found, key=lambda m: m.window.episodes["end"].iloc[-1])
+        _put(table, "started", _edge_marker(events, first, start, end, first=True))
+        _put(table, "resolved", _edge_marker(events, last, start, end, first=False))
+        det = rules.detected(events, start, end, lookback)
+        what = " / ".join(m.sli.label for m in found) + (" return" if len(found) > 1
+                                                          else " returns")
+        mit = rules.mitigated(events, start, end, episodes["start"].iloc[-1], what=what)
+    elif not measured:
+        # Nothing to measure an SLI on (alerts, pages, chat only): the alerts say it all.
+        _put(table, "started", rules.started_from_alerts(events))
+        start = phase_time(table, "started")
+        _put(table, "resolved", rules.resolved_from_alerts(events, start))
+        end = phase_time(table, "resolved")
+        det = rules.detected(events, start, end, lookback)
+        mit = rules.mitigated(events, start, end, None, what="the alerts resolve")
     else:
+        # No SLI shows impact, but people responded: their evidence still gives phases.
+        why = "no impact found in " + "; ".join(
+            f"{m.sli.label} (threshold {m.sli.describe(m.sli.threshold)})" for m in measured)
         start = end = None
-        if series.basis == "none":
-            _put(table, "started", rules.started_from_alerts(events))
-            start = phase_time(table, "started")
-            _put(table, "resolved", rules.resolved_from_alerts(events, start))
-            end = phase_time(table, "resolved")
-        else:
-            why = (f"no incident: the error ratio never left its baseline (median "
-                   f"{window.baseline.median:.2%}, threshold {window.baseline.threshold:.2%})")
-            for phase in ("started", "resolved"):
-                _put(table, phase, rules.Marker.missing("error ratio leaves its baseline", why))
-    det = rules.detected(events, start, end, settings.detection_lookback)
+        _put(table, "started", rules.Marker.missing(
+            "first interval where an SLI leaves its baseline", why))
+        det = rules.detected_by_response(events, lookback)
+        resolved = rules.resolved_from_alerts(events, det.time, why) if det.time is not None \
+            else rules.Marker.missing("last alert resolved", why)
+        _put(table, "resolved", resolved)
+        mit = rules.mitigated(events, det.time, resolved.time or _last(events), None,
+                              rule="fallback: the last rollback (else change) after detection "
+                                   "(no SLI shows impact)")
     _put(table, "detected", det)
     _put(table, "acknowledged", rules.acknowledged(events, det.time))
-    last = episodes["start"].iloc[-1] if len(episodes) else None
-    _put(table, "mitigated", rules.mitigated(events, start, end, last))
+    _put(table, "mitigated", mit)
 
-    sig = (_signatures(events, start, end, window, span)
-           if settings.signatures and start is not None else None)
+    shown = next((m for m in measured if m.found), measured[0] if measured else None)
+    sig = (_signatures(events, start, end, shown.window, span)
+           if settings.signatures and start is not None and shown is not None else None)
     peak = float(episodes["peak_ratio"].max()) if len(episodes) else None
     pages = PageTimes.from_events(events)
+    ratio = next((m for m in measured if isinstance(m.sli, ErrorRatio | UserRule)), None)
     tl = Timeline(
         phases=table,
         metrics=compute_metrics(table),
-        impact=measure_impact(events, start, end, failure=failure, peak_ratio=peak,
+        impact=measure_impact(events, start, end, slis=[m.sli for m in found],
+                              peak_ratio=None if peak is None or peak != peak else peak,
                               slo=settings.slo, slo_window=settings.slo_window, span=span),
-        error_ratio=series.frame,
+        **({"error_ratio": ratio.series[["requests", "failures", "ratio"]]}
+           if ratio is not None else {}),
         episodes=episodes,
         conventions=conventions(table, pages),
         settings=settings,
-        ratio_basis=series.basis,
-        failure_rule=series.rule,
-        baseline=window.baseline,
+        sli=tuple(m.sli for m in found),
+        measurements=tuple(measured),
+        baseline=shown.window.baseline if shown is not None else None,
         clock_offsets=dict(offsets),
         analysis_span=span,
         pages=pages,
@@ -156,6 +192,10 @@ def derive_timeline(
     )
     keys = candidates(events, table, tl.signatures, lookback=settings.key_event_lookback)
     return replace(tl, key_events=keys)
+
+
+def _last(events: pd.DataFrame) -> pd.Timestamp:
+    return events["timestamp"].max()
 
 
 def _apply_offsets(events: pd.DataFrame, offsets: Mapping[str, pd.Timedelta],
@@ -187,24 +227,24 @@ def _put(table: pd.DataFrame, phase: str, marker: rules.Marker) -> None:
     table.loc[phase, "note"] = marker.note
 
 
-def _edge_marker(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, basis: str,
-                 failure: FailureRule | None, *, first: bool) -> rules.Marker:
-    """The impact edge at bin precision, with the failed row that proves it as provenance."""
-    kind = "request" if basis == "requests" else "log"
-    cols = list(events.columns) if failure is not None else \
-        narrow_columns(events, "source", "line")
-    inside = events.loc[(events["kind"] == kind) & (events["timestamp"] >= start)
-                        & (events["timestamp"] < end), cols]
-    failed = inside[failed_rows(inside, failure).to_numpy()]
+def _edge_marker(events: pd.DataFrame, m: Measurement, start: pd.Timestamp,
+                 end: pd.Timestamp, *, first: bool) -> rules.Marker:
+    """The impact edge at bin precision, with the bad row of ``m``'s SLI that proves it."""
+    times = events["timestamp"]
+    rows = select_rows(m.sli, events, ((times >= start) & (times < end)).to_numpy(
+        dtype=bool, na_value=False))
+    bad = rows[m.sli.bad(rows)]
+    limit = f" (threshold {m.sli.describe(m.sli.threshold)})"
     if first:
-        rule = "first interval where the error ratio leaves its baseline"
-        row = failed.iloc[0] if len(failed) else None
-        note = "error ratio leaves its baseline"
+        rule = "first interval where an SLI leaves its baseline or breaks its objective"
+        row = bad.iloc[0] if len(bad) else None
+        note = f"{m.sli.label} leaves its baseline{limit}"
         time = start
     else:
-        rule = "error ratio back at baseline and held"
-        row = failed.iloc[-1] if len(failed) else None
-        note = "error ratio back at baseline (last failure in the impact window as evidence)"
+        rule = "the SLIs back at baseline and held"
+        row = bad.iloc[-1] if len(bad) else None
+        note = (f"{m.sli.label} back at baseline{limit}; the last bad event in the impact "
+                "window as evidence")
         time = end
     source = None if row is None else str(row["source"])
     line = None if row is None or pd.isna(row.get("line")) else int(row["line"])

@@ -14,11 +14,10 @@ from typing import Any
 import pandas as pd
 
 from postmortem_kit.timeline.metrics import KEY_EVENT_COLUMNS
-from postmortem_kit.timeline.phases import MITIGATION_WORDS
+from postmortem_kit.timeline.rules import DECLARATION_WORDS, MITIGATION_WORDS, is_rollback
 
 CHAT_SIGNALS: tuple[tuple[str, re.Pattern[str], int], ...] = (
-    ("declares", re.compile(r"\b(?:declar\w*|incident (?:channel|commander)|sev-? ?[0-4]|"
-                            r"i'?m (?:ic|incident commander)|taking (?:command|ic))\b", re.I), 60),
+    ("declares", DECLARATION_WORDS, 60),
     ("resolves", re.compile(r"\b(?:resolved|all clear|back to normal|recovered|"
                             r"closing (?:the )?incident)\b", re.I), 55),
     ("mitigates", MITIGATION_WORDS, 55),
@@ -70,8 +69,9 @@ def candidates(events: pd.DataFrame, phases: pd.DataFrame, signatures: pd.DataFr
     window = events[(events["timestamp"] >= lo) & (events["timestamp"] <= hi)
                     & events["kind"].isin(SIGNAL_KINDS)]
     rows = []
-    for _, ev in window[window["kind"].isin(["alert", "page", "deploy", "change"])].iterrows():
-        rows.append(_from_signal(ev))
+    signals = window[window["kind"].isin(["alert", "page", "deploy", "change"])]
+    for (_, ev), rollback in zip(signals.iterrows(), is_rollback(signals), strict=True):
+        rows.append(_from_signal(ev, rollback=bool(rollback)))
     chat = window[window["kind"] == "chat"]
     said: dict[str, int] = {}
     for _, ev in chat.iterrows():
@@ -112,7 +112,7 @@ def with_phase_rows(candidates: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFr
                              ignore_index=True)
 
 
-def _from_signal(ev: pd.Series) -> dict:
+def _from_signal(ev: pd.Series, *, rollback: bool = False) -> dict:
     kind = str(ev["kind"])
     state = str(ev.get("state") or "").lower()
     message = str(ev.get("message") or "")
@@ -134,7 +134,7 @@ def _from_signal(ev: pd.Series) -> dict:
     what = f"{change.capitalize()} of {service or 'a service'}" + (f" {version}" if version else "")
     author = ev.get("author") if isinstance(ev.get("author"), str) else ""
     action = message[:200] + (f" (by {author})" if author else "")
-    score = KIND_SCORE.get(kind, 50) + (15 if change.lower() == "rollback" else 0)
+    score = KIND_SCORE.get(kind, 50) + (15 if rollback else 0)
     return _row(ev, what, action.strip(), f"{change} in the look-back or window", score)
 
 
@@ -153,14 +153,15 @@ def _dedupe(rows: list[dict]) -> list[dict]:
 
 
 def _phase_rows(phases: pd.DataFrame) -> list[dict]:
-    text = {"started": "Impact starts: error ratio leaves its baseline",
-            "resolved": "Impact ends: error ratio back at baseline"}
+    text = {"started": "Impact starts", "resolved": "Impact ends"}
     rows: list[dict[str, Any]] = []
     for phase, label in text.items():
         row = phases.loc[phase]
         if pd.isna(row["time"]):
             continue
-        rows.append({"time": row["time"], "event": label, "action_taken": "",
+        note = row["note"] if isinstance(row["note"], str) and row["rule"] != "manual" else ""
+        rows.append({"time": row["time"], "event": f"{label}: {note}" if note else label,
+                     "action_taken": "",
                      "source": row["source"], "kind": "phase", "why": f"phase {phase}",
                      "line": row["line"], "score": 90})
     return rows

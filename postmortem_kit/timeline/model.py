@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from postmortem_kit.timeline.conventions import PageTimes, conventions
+from postmortem_kit.timeline.measure import Measurement
 from postmortem_kit.timeline.metrics import (
     KEY_EVENT_COLUMNS,
     METRICS,
@@ -22,6 +23,7 @@ from postmortem_kit.timeline.metrics import (
     empty_phases,
     phase_time,
 )
+from postmortem_kit.timeline.rules import SLI
 from postmortem_kit.timeline.settings import TimelineSettings
 from postmortem_kit.timeline.span import AnalysisSpan
 from postmortem_kit.timeline.window import Baseline
@@ -56,19 +58,25 @@ class Timeline:
         ``signature_id``, ``template``, ``count_before``, ``count_during``, ``first_seen``,
         ``example``: error signatures compared between baseline and impact.
     error_ratio
-        Indexed by bin start: ``requests``, ``failures``, ``ratio``.
+        Indexed by bin start: ``requests``, ``failures``, ``ratio`` of the error-ratio SLI
+        (for a ratio metric, ``requests`` counts its samples); empty when none was measured.
     episodes
-        Separate bursts of impact: ``start``, ``end``, ``peak_ratio``.
+        Separate bursts of impact, the union over the SLIs that show impact: ``start``,
+        ``end``, ``peak_ratio`` (of the error ratio), ``sli`` (which SLIs show it).
     conventions
         The same incident measured under other vendors' conventions, side by side.
     settings
         The :class:`TimelineSettings` it was derived with.
-    ratio_basis
-        What the error ratio counted: ``"requests"``, ``"logs"`` or ``"none"``.
-    failure_rule
-        What counted as a failure, in words (``"status >= 500"``).
+    sli
+        The SLIs the impact window was found in (:mod:`~postmortem_kit.timeline.rules`
+        objects with ``label``, ``unit``, ``threshold``, ``rule``), in the order tried;
+        empty when none shows impact.
+    measurements
+        Every SLI tried, as measured: the SLI (threshold set), its per-bin ``series``
+        (``requests``, ``failures``, ``ratio``, ``value`` in the SLI's unit) and its window.
     baseline
-        The baseline the impact was measured against (median, threshold, when, how found).
+        The baseline the first SLI shown (``sli[0]``, else the first tried) was measured
+        against (median, threshold, when, how found).
     clock_offsets
         The per-source clock corrections applied (given or estimated), by source.
     analysis_span
@@ -90,12 +98,21 @@ class Timeline:
         default_factory=lambda: pd.DataFrame(columns=["start", "end", "peak_ratio"]))
     conventions: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: TimelineSettings = field(default_factory=TimelineSettings)
-    ratio_basis: str = "none"
-    failure_rule: str = ""
+    sli: tuple[SLI, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
     baseline: Baseline | None = None
     clock_offsets: dict[str, pd.Timedelta] = field(default_factory=dict)
     analysis_span: AnalysisSpan | None = None
     pages: PageTimes = field(default_factory=PageTimes)
+
+    @property
+    def shown(self) -> Measurement | None:
+        """The measurement charts draw: the first SLI that shows impact, else the first
+        tried (None when no SLI could be measured)."""
+        for m in self.measurements:
+            if self.sli and m.sli == self.sli[0]:
+                return m
+        return self.measurements[0] if self.measurements else None
 
     def phase(self, name: str) -> pd.Timestamp | None:
         """The time of phase ``name``, or None when it is missing."""

@@ -7,16 +7,13 @@ or a missing marker whose note says why there is none. Nothing is invented.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
+from postmortem_kit.timeline.rules import DECLARATION_WORDS, MITIGATION_WORDS, is_rollback
+
 CHANGE_KINDS = ("deploy", "change")
-# Chat that declares, escalates, mitigates or resolves; used as a fallback and for key events.
-MITIGATION_WORDS = re.compile(
-    r"\b(?:roll(?:ed|ing)?[ -]?back|reverted?|mitigat\w*|failover|failed over|"
-    r"disabled? (?:the )?flag|scaled? (?:up|out)|restarted)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -117,14 +114,14 @@ def _change_label(row: pd.Series) -> str:
 
 
 def mitigated(events: pd.DataFrame, started: pd.Timestamp | None,
-              recovered: pd.Timestamp | None, last_episode: pd.Timestamp | None = None
-              ) -> Marker:
-    """The change after which the error ratio returned to baseline for good.
+              recovered: pd.Timestamp | None, last_episode: pd.Timestamp | None = None,
+              *, what: str = "the error ratio returns", rule: str | None = None) -> Marker:
+    """The change after which the SLI (``what``) returned to baseline for good.
 
     Changes during the last episode of impact come first (an earlier rollback that ended an
     earlier burst did not end the incident); among them a rollback, else the latest.
     """
-    rule = "the change after which the error ratio returns to baseline"
+    rule = rule or f"the change after which {what} to baseline"
     if started is None or recovered is None:
         return Marker.missing(rule, "no impact window")
     changes = _rows(events, CHANGE_KINDS)
@@ -132,10 +129,9 @@ def mitigated(events: pd.DataFrame, started: pd.Timestamp | None,
     if last_episode is not None and (changes["timestamp"] >= last_episode).any():
         changes = changes[changes["timestamp"] >= last_episode]
     if len(changes):
-        if "change_type" in changes:
-            rollbacks = changes[changes["change_type"].str.lower().eq("rollback").fillna(False)]
-            if len(rollbacks):
-                changes = rollbacks
+        rollbacks = changes[is_rollback(changes)]
+        if len(rollbacks):
+            changes = rollbacks
         row = changes.sort_values("timestamp", kind="stable").iloc[-1]
         return Marker.from_row(row, rule, _change_label(row))
     chat = _rows(events, "chat")
@@ -149,24 +145,56 @@ def mitigated(events: pd.DataFrame, started: pd.Timestamp | None,
                                 "message in chat) between the impact start and recovery")
 
 
-def resolved_from_alerts(events: pd.DataFrame, after: pd.Timestamp | None) -> Marker:
-    """Fallback without a ratio: the last alert resolved (or page resolved)."""
-    rule = "last alert resolved"
+def resolved_from_alerts(events: pd.DataFrame, after: pd.Timestamp | None,
+                         why: str = "") -> Marker:
+    """Fallback without an impact window: the last alert resolved (or page resolved)."""
+    rule = "last alert resolved" + (f" ({why})" if why else "")
     done = pd.concat([_state(_rows(events, "alert"), "resolved"),
                       _state(_rows(events, "page"), "resolved")])
     if after is not None:
         done = done[done["timestamp"] >= after]
     if not len(done):
-        return Marker.missing(rule, "no error ratio and no alert or page resolution")
+        return Marker.missing(rule, (f"{why}; " if why else "no SLI and ")
+                              + "no alert or page resolution")
     row = done.sort_values("timestamp", kind="stable").iloc[-1]
     return Marker.from_row(row, rule, _label(row, str(row["kind"])) + " resolved")
 
 
 def started_from_alerts(events: pd.DataFrame) -> Marker:
     """Fallback without a ratio: the first alert firing."""
-    rule = "first alert firing (no request or log error ratio in the evidence)"
+    rule = "first alert firing (no SLI can be measured from the evidence)"
     firing = _state(_rows(events, "alert"), "firing")
     if not len(firing):
-        return Marker.missing(rule, "no requests, leveled logs or alerts to find the impact in")
+        return Marker.missing(rule, "no requests, leveled logs, metrics or alerts to find the "
+                                    "impact in")
     row = firing.sort_values("timestamp", kind="stable").iloc[0]
     return Marker.from_row(row, rule, _label(row, "alert") + " firing")
+
+
+def detected_by_response(events: pd.DataFrame, lookback: pd.Timedelta) -> Marker:
+    """Detection without an impact window: the response says when it began.
+
+    The first page trigger anchors it (a page is a response; an alert alone may be
+    unrelated noise): the first alert firing up to ``lookback`` before it, else the page.
+    With no page, the first alert firing; with neither, the first chat message that
+    declares an incident.
+    """
+    rule = "first alert firing / page triggered (no SLI shows impact: the response)"
+    alerts = _state(_rows(events, "alert"), "firing").sort_values("timestamp", kind="stable")
+    pages = _state(_rows(events, "page"), "triggered").sort_values("timestamp", kind="stable")
+    if len(pages):
+        page = pages.iloc[0]
+        near = alerts[(alerts["timestamp"] >= page["timestamp"] - lookback)
+                      & (alerts["timestamp"] <= page["timestamp"])]
+        if len(near):
+            return Marker.from_row(near.iloc[0], rule, _label(near.iloc[0], "alert") + " firing")
+        return Marker.from_row(page, rule, _label(page, "page") + " page triggered")
+    if len(alerts):
+        return Marker.from_row(alerts.iloc[0], rule, _label(alerts.iloc[0], "alert") + " firing")
+    chat = _rows(events, "chat")
+    chat = chat[chat["message"].str.contains(DECLARATION_WORDS, na=False)]
+    if len(chat):
+        row = chat.sort_values("timestamp", kind="stable").iloc[0]
+        return Marker.from_row(row, "fallback: first incident declaration in chat",
+                               f"incident declared in chat: {str(row['message'])[:80]}")
+    return Marker.missing(rule, "no alert, page or incident declaration in the evidence")

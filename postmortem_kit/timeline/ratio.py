@@ -1,4 +1,4 @@
-"""Error ratio per time bin: from requests (failures / requests) or, failing that, from logs.
+"""Binning on the analysis span, the error ratio per bin, and failures per service or path.
 
 Binning is done on integer microseconds with ``numpy.bincount``, not ``resample``: it is
 the hot path on tens of millions of events and needs no sort. The bins cover the
@@ -8,16 +8,13 @@ time, so one row with a wrong year cannot size the arrays.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from postmortem_kit.errors import PostmortemKitError
+from postmortem_kit.timeline.rules import FailureRule, log_failed, request_failed
 from postmortem_kit.timeline.span import AnalysisSpan, analysis_span, check_bins
-
-FailureRule = Callable[[pd.DataFrame], pd.Series]
 
 
 @dataclass(frozen=True)
@@ -27,31 +24,6 @@ class RatioSeries:
     frame: pd.DataFrame  # index: bin start (UTC); columns requests, failures, ratio
     basis: str  # "requests" or "logs"
     rule: str  # what counted as a failure, in words
-
-
-def default_request_failure(events: pd.DataFrame) -> pd.Series:
-    """A request fails when its status is 5xx."""
-    return events["status"].fillna(0).astype("int32") >= 500
-
-
-def latency_failure(threshold_ms: float) -> FailureRule:
-    """A failure rule: 5xx, or slower than ``threshold_ms``."""
-
-    def rule(events: pd.DataFrame) -> pd.Series:
-        if "latency_ms" not in events:
-            raise PostmortemKitError(
-                "a latency threshold needs request latencies (the latency_ms column: an "
-                "access log with $request_time or %D), and these requests have none")
-        slow = events["latency_ms"].fillna(0).to_numpy() > threshold_ms
-        return default_request_failure(events) | slow
-
-    rule.__doc__ = f"status >= 500 or latency > {threshold_ms:g} ms"
-    return rule
-
-
-def log_failure(events: pd.DataFrame) -> pd.Series:
-    """A log record counts as a failure at level error or critical."""
-    return events["level"] >= "error"
 
 
 RULE_COLUMNS = ("timestamp", "kind", "level", "status", "latency_ms")
@@ -78,6 +50,18 @@ def bin_edges(times: pd.Series, span: AnalysisSpan, freq: pd.Timedelta
     return bins, first, width, span.bins(freq)
 
 
+def bin_index(span: AnalysisSpan, freq: pd.Timedelta) -> pd.DatetimeIndex:
+    """The bin starts (UTC) covering ``span`` in bins of ``freq``."""
+    width = int(freq / pd.Timedelta(microseconds=1))
+    return _index(span.origin(freq), width, span.bins(freq))
+
+
+def _index(first: int, width: int, nbins: int) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(
+        (first + np.arange(nbins, dtype="int64") * width).astype("datetime64[us]"),
+        name="bin").tz_localize("UTC")
+
+
 def count_bins(bins: np.ndarray, failures: np.ndarray, first: int, width: int,
                nbins: int) -> pd.DataFrame:
     """Requests, failures and ratio per bin (bins with no traffic have ratio NaN)."""
@@ -85,9 +69,7 @@ def count_bins(bins: np.ndarray, failures: np.ndarray, first: int, width: int,
     failed = np.bincount(bins, weights=failures.astype("float64"), minlength=nbins)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(requests > 0, failed / np.maximum(requests, 1), np.nan)
-    index = pd.DatetimeIndex(
-        (first + np.arange(nbins, dtype="int64") * width).astype("datetime64[us]"),
-        name="bin").tz_localize("UTC")
+    index = _index(first, width, nbins)
     return pd.DataFrame({"requests": requests.astype("int64"),
                          "failures": failed.astype("int64"), "ratio": ratio}, index=index)
 
@@ -115,10 +97,10 @@ def error_ratio(
     cols = list(events.columns) if failure is not None else narrow_columns(events)
     if is_request.any():
         rows, basis = events.loc[is_request, cols], "requests"
-        rule = failure or default_request_failure
+        rule = failure or request_failed
     else:
         rows = events.loc[(kind == "log") & events["level"].notna(), cols]
-        basis, rule = "logs", failure or log_failure
+        basis, rule = "logs", failure or log_failed
     if span is None and len(rows):
         span = analysis_span(rows, freq=freq, left_out_of="the error-ratio bins")
     elif span is not None:
@@ -147,7 +129,7 @@ def ratio_by(events: pd.DataFrame, column: str, *, start: pd.Timestamp, end: pd.
     rows = events.loc[mask, cols]
     if not len(rows):
         return pd.DataFrame(columns=["requests", "failures", "ratio"])
-    failed = np.asarray((failure or default_request_failure)(rows), dtype=bool)
+    failed = np.asarray((failure or request_failed)(rows), dtype=bool)
     grouped = pd.DataFrame({"key": rows[column].to_numpy(), "failed": failed}).groupby(
         "key", dropna=True)["failed"].agg(["size", "sum"])
     out = pd.DataFrame({"requests": grouped["size"], "failures": grouped["sum"].astype("int64")})

@@ -22,10 +22,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from postmortem_kit.errors import UsageError
-from postmortem_kit.timeline.ratio import FailureRule
+from postmortem_kit.timeline.rules import LEARNT_FACTOR, SLI, FailureRule
 from postmortem_kit.timeline.window import WindowSettings
 
 ClockOffsets = Mapping[str, pd.Timedelta] | Literal["auto"] | None
+SLI_NAMES = ("error_ratio", "latency")
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,21 @@ class TimelineSettings:
         Bin width of the error-ratio series.
     baseline
         ``(start, end)`` of normal operation (UTC); None finds it automatically.
+    sli
+        The SLIs to find the impact in: names (``"error_ratio"``, ``"latency"``) or
+        :mod:`~postmortem_kit.timeline.rules` objects; None (default): every SLI the
+        evidence supports (error ratio of requests or logs, request latency, metrics named
+        ``error_ratio`` / ``latency_pNN``). The impact window is their union.
     failure
         What counts as a failed request: ``failure(requests) -> bool Series``; None: 5xx.
-    latency_threshold_ms
-        Also count requests slower than this as failures (not together with ``failure``).
+        Given, it is the error-ratio SLI (the latency SLI is still measured unless ``sli``
+        leaves it out).
+    slo_latency
+        A request (or a latency metric's sample) is bad when slower than this (``"2s"``);
+        None: learnt from the baseline, ``latency_factor`` times its median per-bin
+        ``latency_quantile``.
+    latency_quantile, latency_factor
+        The latency quantile drawn and learnt from (0.99), and the factor on it (4).
     window
         How the impact window is found (:class:`~postmortem_kit.timeline.window.
         WindowSettings`: ``min_excess``, ``merge_gap``, ``k``, ``z``, ...).
@@ -64,8 +76,11 @@ class TimelineSettings:
 
     freq: pd.Timedelta = pd.Timedelta("1min")
     baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    sli: tuple[str | SLI, ...] | None = None
     failure: FailureRule | None = None
-    latency_threshold_ms: float | None = None
+    slo_latency: pd.Timedelta | None = None
+    latency_quantile: float = 0.99
+    latency_factor: float = LEARNT_FACTOR
     window: WindowSettings = field(default_factory=WindowSettings)
     detection_lookback: pd.Timedelta = pd.Timedelta("15min")
     key_event_lookback: pd.Timedelta = pd.Timedelta("30min")
@@ -114,12 +129,17 @@ class TimelineSettings:
                                           or not self.baseline[0] < self.baseline[1]):
             raise UsageError(f"baseline={self.baseline}: expected (start, end) with start "
                              "before end")
-        if self.latency_threshold_ms is not None:
-            if self.failure is not None:
-                raise UsageError("give failure= or latency_threshold_ms=, not both")
-            if not self.latency_threshold_ms >= 0:
-                raise UsageError(f"latency_threshold_ms={self.latency_threshold_ms}: must "
-                                 "be zero or more")
+        if self.slo_latency is not None and not self.slo_latency > pd.Timedelta(0):
+            raise UsageError(f"slo_latency={self.slo_latency}: must be longer than zero")
+        if not 0 < self.latency_quantile < 1:
+            raise UsageError(f"latency_quantile={self.latency_quantile}: expected a fraction "
+                             "such as 0.99")
+        if not self.latency_factor > 0:
+            raise UsageError(f"latency_factor={self.latency_factor}: must be more than zero")
+        for item in self.sli or ():
+            if not isinstance(item, SLI) and item not in SLI_NAMES:
+                raise UsageError(f"sli={item!r}: expected one of {', '.join(SLI_NAMES)} or "
+                                 "an SLI object (postmortem_kit.timeline.rules)")
         if not 0 < self.slo < 1:
             raise UsageError(f"slo={self.slo}: expected a fraction such as 0.999")
         for name in ("detection_lookback", "key_event_lookback", "slo_window"):
@@ -143,8 +163,15 @@ def _convert(name: str, value: Any) -> Any:
         if name == "display_tz":
             ZoneInfo(str(value))
             return str(value)
-        if name == "latency_threshold_ms" and value is not None:
+        if name == "slo_latency" and value is not None:
+            if isinstance(value, int | float):
+                raise UsageError(f"slo_latency={value!r}: give a duration such as '2s' or "
+                                 "'850ms' (a bare number has no unit)")
+            return pd.Timedelta(value)
+        if name in ("latency_quantile", "latency_factor"):
             return float(value)
+        if name == "sli" and value is not None:
+            return (value,) if isinstance(value, str | SLI) else tuple(value)
     except (ValueError, TypeError, OSError, LookupError) as exc:
         raise UsageError(f"{name}={value!r}: {exc}") from exc
     return value

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,10 @@ class WindowSettings:
     min_requests: int = 20  # below this median per bin, judge on a rolling sum
     merge_gap: pd.Timedelta = pd.Timedelta("10min")
     edge_search: pd.Timedelta = pd.Timedelta("60min")  # how far CUSUM looks past an episode
+    # A metric has no counts to test a short excursion against (one slow request lifts a
+    # p99 for a whole rate window): its anomalies must last this many bins, like an
+    # alert's ``for: 3m``.
+    metric_min_bins: int = 3
 
 
 @dataclass(frozen=True)
@@ -94,9 +98,17 @@ def _baseline(ratio: np.ndarray, req: np.ndarray, fail: np.ndarray, index: pd.Da
 
 
 def detect_window(frame: pd.DataFrame, settings: WindowSettings | None = None,
-                  baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> ImpactWindow:
-    """Find the impact episodes in a per-bin ``requests``/``failures``/``ratio`` frame."""
+                  baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None, *,
+                  counts: bool = True) -> ImpactWindow:
+    """Find the impact episodes in a per-bin ``requests``/``failures``/``ratio`` frame.
+
+    ``counts`` False: the frame averages the samples of a metric (``failures`` is the sum
+    of the samples' values) rather than counting events, so no bin is widened into a
+    rolling sum and no Poisson test applies: a bin is anomalous above the threshold.
+    """
     settings = settings or WindowSettings()
+    if not counts:
+        settings = replace(settings, min_failures=0, z=-np.inf, min_requests=0)
     index = pd.DatetimeIndex(frame.index)
     if not len(frame):
         empty = Baseline(0.0, 0.0, 0.0, settings.min_excess, None, None, "no data")
@@ -110,12 +122,15 @@ def detect_window(frame: pd.DataFrame, settings: WindowSettings | None = None,
 
     def find(base: Baseline) -> tuple[np.ndarray, list[tuple[int, int]]]:
         anomalous = _anomalous(ratio, req, fail, base, settings)
+        if not counts:
+            anomalous = _sustained(anomalous, settings.metric_min_bins)
         spans = _group(anomalous, index, settings.merge_gap)
         # Each episode's edges may move only into the quiet time before and after it.
         bounds = [(spans[i - 1][1] + 1 if i else 0,
                    spans[i + 1][0] - 1 if i + 1 < len(spans) else len(index) - 1)
                   for i in range(len(spans))]
-        refined = [_refine(a, b, lo, hi, raw_req, raw_fail, base, index, settings)
+        refined = [_refine(a, b, lo, hi, raw_req, raw_fail, base, index, settings,
+                           shares=(1 / 16, 1 / 4) if counts else (1 / 2, 1 / 2))
                    for (a, b), (lo, hi) in zip(spans, bounds, strict=True)]
         return anomalous, _merge(refined)
 
@@ -162,6 +177,19 @@ def _anomalous(ratio, req, fail, base: Baseline, settings: WindowSettings) -> np
     return (ratio > base.threshold) & (fail >= settings.min_failures) & (z >= settings.z)
 
 
+def _sustained(anomalous: np.ndarray, min_bins: int) -> np.ndarray:
+    """``anomalous`` without the runs shorter than ``min_bins`` bins."""
+    if min_bins <= 1 or not anomalous.any():
+        return anomalous
+    edges = np.diff(np.concatenate([[0], anomalous.astype("int8"), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    out = np.zeros_like(anomalous)
+    for a, b in zip(starts, ends, strict=True):
+        if b - a >= min_bins:
+            out[a:b] = True
+    return out
+
+
 def _group(anomalous: np.ndarray, index: pd.DatetimeIndex, gap: pd.Timedelta
            ) -> list[tuple[int, int]]:
     positions = np.flatnonzero(anomalous)
@@ -179,19 +207,25 @@ def _group(anomalous: np.ndarray, index: pd.DatetimeIndex, gap: pd.Timedelta
 
 
 def _refine(a: int, b: int, lo: int, hi: int, req, fail, base: Baseline,
-            index: pd.DatetimeIndex, settings: WindowSettings) -> tuple[int, int]:
-    """Move an episode's edges to where the CUSUM turns (see the module docstring)."""
+            index: pd.DatetimeIndex, settings: WindowSettings,
+            shares: tuple[float, float] = (1 / 16, 1 / 4)) -> tuple[int, int]:
+    """Move an episode's edges to where the CUSUM turns (see the module docstring).
+
+    ``shares``: how far between the baseline and the episode's level the start and the
+    end CUSUMs count from. A metric's excursions are whole-bin jumps, not Poisson noise,
+    so it uses the midpoint, where a jump before the onset cannot pull the start back.
+    """
     reach = max(int(settings.edge_search / _width(index)), 1)
     p1 = fail[a:b + 1].sum() / max(req[a:b + 1].sum(), 1)
     lift = max(p1 - base.pooled, 0)
     # Onsets are often gradual (a slow burn), so the start uses a low level; recoveries
     # follow a change and are sharp, and a low level there would run on into noise.
     lo = max(a - reach, lo)
-    excess = fail[lo:a + 1] - req[lo:a + 1] * (base.pooled + lift / 16)
+    excess = fail[lo:a + 1] - req[lo:a + 1] * (base.pooled + lift * shares[0])
     before = np.concatenate([[0.0], np.cumsum(excess)])
     start = lo + int(np.argmin(before[:-1]))
     hi = min(b + reach, hi)
-    after = np.cumsum(fail[b:hi + 1] - req[b:hi + 1] * (base.pooled + lift / 4))
+    after = np.cumsum(fail[b:hi + 1] - req[b:hi + 1] * (base.pooled + lift * shares[1]))
     end = b + int(np.argmax(after))
     return min(start, a), max(end, b)
 

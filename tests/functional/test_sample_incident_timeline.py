@@ -44,6 +44,15 @@ def test_users_affected_match_exactly(timeline, truth):
     assert timeline.impact["total_requests"] == truth["total_requests"]
 
 
+def test_the_latency_sli_shows_the_impact_and_finds_the_same_users(timeline, truth):
+    # failing checkouts time out (the p99 alert fires on them); the ones that succeed
+    # stay fast: a latency SLI adds no user the error ratio did not already count
+    assert [s.name for s in timeline.sli] == ["error_ratio", "latency"]
+    latency = timeline.sli[1]
+    assert latency.threshold > truth["latency"]["slowest_success_in_impact_ms"]
+    assert timeline.impact["slow_requests"] >= truth["latency"]["failures_slower_than_2s"]
+
+
 def test_phases_point_at_their_evidence(timeline, truth):
     phases = timeline.phases
     assert phases.at["detected", "note"] == f"alert {truth['first_alert']['alert']} firing"
@@ -72,4 +81,6 @@ def test_the_timeline_command_prints_phases_metrics_and_key_events():
     assert data["metrics"]["ttd"]["definition"] == "time to detect: detected − started"
     assert data["metrics"]["ttr"]["seconds"] == 37 * 60
     assert data["impact"]["users_affected"] == 303
+    assert [s["label"] for s in data["sli"]] == ["error ratio (5xx / requests)",
+                                                 "p99 latency (requests)"]
     assert len(data["key_events"]) == 12

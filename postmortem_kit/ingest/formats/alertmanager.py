@@ -45,10 +45,10 @@ from postmortem_kit.ingest.documents.items import (
     take_items,
 )
 from postmortem_kit.ingest.documents.read import has_keys, head_document
+from postmortem_kit.ingest.records.fields import SERVICE_LABELS
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.times import parse_time
 
-SERVICE_LABELS = ("service", "app", "application", "app_kubernetes_io_name", "job", "container")
 _PAYLOAD_KEYS = ("receiver", "groupKey", "externalURL", "version")
 _SKIP = {"labels", "annotations", "status"}  # handled on their own: status becomes ``state``
 

@@ -41,6 +41,7 @@ from postmortem_kit.ingest.documents.read import head_document
 from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.times import parse_time
+from postmortem_kit.timeline.rules import ROLLBACK_WORDS  # one rule for what a rollback is
 
 TIME = ("timestamp", "time", "deployed_at", "deploy_time", "deployed", "date", "datetime",
         "created_at", "started_at", "finished_at", "completed_at", "applied_at", "changed_at",
@@ -61,7 +62,6 @@ TYPES = {"deploy": "deploy", "deployment": "deploy", "release": "deploy", "deplo
          "feature_flag": "flag", "feature": "flag", "toggle": "flag", "flag_change": "flag"}
 RENAMED = {"status": "deploy_status", "source": "deploy_source", "kind": "deploy_kind",
            "level": "deploy_level", "line": "deploy_line"}
-_ROLLBACK_TEXT = re.compile(r"\b(roll(?:ing|ed)?[ -]?back|revert(?:ed|ing)?)\b", re.IGNORECASE)
 _LIST_KEYS = ("deploys", "deployments", "changes", "releases", "events", "items", "data")
 
 
@@ -128,7 +128,7 @@ def _row(rec: dict[str, Any], tz: str) -> tuple[list[dict[str, Any]], str | None
     if raw_type is not None:
         change_type = TYPES.get(csv_exports.snake(raw_type), raw_type.strip().lower())
     else:
-        change_type = "rollback" if text and _ROLLBACK_TEXT.search(text) else "deploy"
+        change_type = "rollback" if text and ROLLBACK_WORDS.search(text) else "deploy"
     service, version, author = get(SERVICE), get(VERSION), get(AUTHOR)
     row.update(timestamp=when, change_type=change_type, version=version, author=author,
                user=author, service=service,

@@ -34,6 +34,11 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "path": ("path", "url.path", "http.path", "http.url"),
 }
 
+# Labels (Prometheus series, Alertmanager alerts, Loki streams) that name the service and
+# the host, most specific first.
+SERVICE_LABELS = ("service", "app", "application", "app_kubernetes_io_name", "job", "container")
+HOST_LABELS = ("host", "hostname", "instance", "node", "pod")
+
 # Columns the events frame owns: a source field with one of these names is kept as
 # ``<name>_raw`` so it cannot masquerade as provenance (a JSON ``"source": "main.go:12"``).
 # Loaders rename these *before* adding their own ``timestamp`` and ``line``.

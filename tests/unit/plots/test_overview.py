@@ -14,6 +14,7 @@ from matplotlib.patches import StepPatch
 
 from postmortem_kit.ingest.schema import empty_events, finalize_events
 from postmortem_kit.plots import PHASE_COLORS, plot_overview
+from postmortem_kit.timeline.rules import UserRule
 from postmortem_kit.timeline.window import Baseline
 from tests.unit.plots.artists import at, no_overlaps, num, phase_lines, xs
 from tests.unit.plots.incidents import few, requests, timeline_for
@@ -214,10 +215,11 @@ def test_the_timelines_impact_threshold_and_failure_rule_are_shown():
     index = pd.date_range("2026-03-12T14:00Z", periods=60, freq="1min")
     table = pd.DataFrame({"requests": 100, "failures": 1, "ratio": 0.01}, index=index)
     tl = timeline_for({}, error_ratio=table)
-    tl = replace(tl, baseline=Baseline(0.01, 0.0, 0.01, 0.05, None, None, "given"),
-                 ratio_basis="requests",
-                 failure_rule="A request fails when its latency exceeds 2000 ms.")
+    # the SLI is typed: its rule and threshold are read, never parsed from a docstring
+    rule = UserRule("requests", threshold=0.05, fn=lambda rows: rows["latency_ms"] > 2000)
+    tl = replace(tl, sli=(rule,), baseline=Baseline(0.01, 0.0, 0.01, 0.9, None, None, "given"))
     ax = plot_overview(None, tl)
-    (threshold,) = [ln for ln in ax.lines if ln.get_label() == "impact threshold"]
+    (threshold,) = [ln for ln in ax.lines if ln.get_label().startswith("threshold")]
     assert threshold.get_ydata()[0] == 0.05
+    assert threshold.get_label() == "threshold 5.0%"
     assert ratio_line(ax).get_label() == "error ratio (failures)"

@@ -63,10 +63,10 @@ def test_no_incident_says_so_instead_of_drawing_an_impact():
     events, tl = scenario("no_incident")
     overview, lanes, phases = (plot_overview(events, tl), plot_timeline(events, tl),
                                plot_phases(tl))
-    assert "no incident" in overview.get_title(loc="right")
-    assert "no incident" in lanes.get_title(loc="right")
+    assert "no impact found in error ratio" in overview.get_title(loc="right")
+    assert "no impact found in error ratio" in lanes.get_title(loc="right")
     assert not [p for p in phases.patches if isinstance(p, Rectangle) and p.get_gid()]
-    assert any("no incident" in t.get_text() for t in phases.texts)
+    assert any("no impact found in" in t.get_text() for t in phases.texts)
 
 
 def test_two_bursts_are_two_shaded_spans():
@@ -96,3 +96,25 @@ def test_short_blip_phases_read_in_minutes_and_long_burn_lanes_in_days():
     ax.figure.canvas.draw()
     labels = {t.get_text() for t in ax.get_xticklabels()}
     assert {"06 May", "07 May", "08 May"} <= labels
+
+
+def test_a_latency_incident_is_charted_as_its_latency_quantile_with_the_threshold():
+    events, tl = scenario("latency_only")
+    ax = plot_overview(events, tl)
+    (latency,) = [ln for ln in ax.lines if ln.get_label() == "p99 latency"]
+    (threshold,) = [ln for ln in ax.lines if ln.get_label().startswith("threshold")]
+    sli = tl.sli[0]
+    assert threshold.get_ydata()[0] == sli.threshold
+    assert threshold.get_label() == f"threshold {sli.threshold:.3g} ms"  # in the SLI's unit
+    assert np.nanmax(latency.get_ydata()) >= 3000  # the requests slowed to 3-8 s
+    assert not [ln for ln in ax.lines if ln.get_label().startswith("error ratio")]
+    assert ax.get_ylabel() == "p99 latency (requests)"
+    assert ax.get_title(loc="left") == "P99 latency and traffic"
+
+
+def test_a_metrics_only_incident_is_charted_from_its_samples():
+    events, tl = scenario("metrics_only")
+    ax = plot_overview(events, tl)
+    (ratio,) = [ln for ln in ax.lines if ln.get_label().startswith("error ratio")]
+    assert ratio.get_label() == "error ratio (metric error_ratio)"
+    assert not ax.right_ax.patches  # a scrape rate is not traffic: no rate is drawn

@@ -73,18 +73,28 @@ def test_conventions_are_side_by_side(timeline):
     assert conv["Google SRE", "outage duration"] == pd.Timedelta("35min")
 
 
-def test_failure_rule_can_include_latency(timeline):
+def test_the_slis_used_are_typed_objects_with_label_unit_and_threshold(timeline):
+    # sample_like: 5xx at 30% for 35 minutes; failures take 3 s, successes tens of ms
+    error, latency = timeline.sli
+    assert (error.name, error.unit, error.label) == ("error_ratio", "ratio",
+                                                     "error ratio (5xx / requests)")
+    assert 0 < error.threshold < 0.3
+    assert (latency.name, latency.unit) == ("latency", "ms")
+    assert latency.how.startswith("learnt: 4 x the median per-bin p99")
+
+
+def test_a_latency_objective_sets_the_latency_threshold():
     events = build("sample_like").events
-    slow = derive_timeline(events, signatures=False, latency_threshold_ms=200.0)
-    assert slow.failure_rule == "status >= 500 or latency > 200 ms"
-    # the occasional slow success now counts as well: more failures than 5xx alone
-    assert slow.error_ratio["failures"].sum() > timeline.error_ratio["failures"].sum()
+    slow = derive_timeline(events, signatures=False, slo_latency="200ms")
+    (latency,) = [s for s in slow.sli if s.name == "latency"]
+    assert latency.threshold == 200.0 and latency.how == "slo_latency"
+    assert latency.rule == "slower than 200 ms"
 
 
-def test_latency_rule_without_latencies_is_a_clear_error():
+def test_latency_objective_without_latencies_is_a_clear_error():
     events = build("sample_like").events.drop(columns="latency_ms")
     with pytest.raises(PostmortemKitError, match="needs request latencies"):
-        derive_timeline(events, signatures=False, latency_threshold_ms=200.0)
+        derive_timeline(events, signatures=False, slo_latency="200ms")
 
 
 # The sample_like scenario's phases, minutes after 09:00 UTC (its truth): started 60,

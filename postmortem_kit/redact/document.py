@@ -65,9 +65,9 @@ def redact_document(pm: Postmortem, redactor: Redactor) -> Postmortem:
     return out
 
 
-def residual(pm: Postmortem, redactor: Redactor) -> list[tuple[str, str]]:
-    """``(field, kind)`` for each finding left in ``pm`` after redaction (what ``--strict``
-    fails on): both the field's Markdown and the text a reader sees are checked."""
+def readable_fields(pm: Postmortem) -> list[tuple[str, str]]:
+    """``(field, text)`` for every text field of ``pm``: its Markdown as written, and the
+    text a reader sees when that differs."""
     from postmortem_kit.document.markdown_html import to_plain
 
     items = []
@@ -76,7 +76,13 @@ def residual(pm: Postmortem, redactor: Redactor) -> list[tuple[str, str]]:
         plain = to_plain(text)
         if plain != text:
             items.append((where, plain))
-    return sorted(set(residual_problems(items, redactor)))
+    return items
+
+
+def residual(pm: Postmortem, redactor: Redactor) -> list[tuple[str, str]]:
+    """``(field, kind)`` for each finding left in ``pm`` after redaction (what ``--strict``
+    fails on): both the field's Markdown and the text a reader sees are checked."""
+    return sorted(set(residual_problems(readable_fields(pm), redactor)))
 
 
 def check_residual(pm: Postmortem, redactor: Redactor) -> None:

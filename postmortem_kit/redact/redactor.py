@@ -165,13 +165,23 @@ class Redactor:
             found.append(D.identity_finder(D.identity_pattern(ids)))
         self._detectors = found
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Redactor:
+        # One redactor is the state of one report (pseudonyms handed out, the audit):
+        # nbconvert deep-copies its resources, and a copy would split both.
+        return self
+
     def findings(self, text: str) -> list[D.Finding]:
         """What the detectors find in ``text`` (allowed ones included), left to right."""
         kinds = self.settings.kinds
         return [f for f in D.detect(text, self._detectors) if f.kind in kinds]
 
     def _is_pseudonym(self, text: str) -> bool:
-        return text in self.pseudonyms.issued() or _PSEUDONYM.fullmatch(text) is not None
+        if text in self.pseudonyms.issued() or _PSEUDONYM.fullmatch(text) is not None:
+            return True
+        # A URL's credentials replaced ("https://credentials-1a2b@host/") read as an
+        # address whose user part is the pseudonym: nothing of the original is left.
+        local, at, _ = text.partition("@")
+        return bool(at) and _PSEUDONYM.fullmatch(local) is not None
 
     def redact(self, text: str, where: str) -> str:
         """``text`` with every finding replaced by its pseudonym, counted under ``where``."""

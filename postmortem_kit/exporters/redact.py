@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
@@ -116,7 +117,10 @@ class RedactOutputsPreprocessor(Preprocessor):
         pm, charts = read_payload(payload)
         pm = redact_document(pm, redactor)
         pm.redaction = None  # the page's footer summarises the whole report instead
-        charts = redact_charts(charts, redactor)
+        # Captions are the links' titles, redacted with the document.
+        titles = {link.url: link.title for link in pm.supporting_documentation}
+        charts = {url: replace(chart, title=titles.get(url, ""))
+                  for url, chart in redact_charts(charts, redactor).items()}
         readable += readable_fields(pm)
         readable += [(url, text) for url, chart in charts.items()
                      for text in svg_texts(chart.data.decode("utf-8", "replace"))]

@@ -116,6 +116,11 @@ def readable_texts(text: str, kind: Markup = "text") -> list[str]:
         if kind == "html":
             out.append(html.unescape(_TAG.sub("\n", _INLINE_TAG.sub("", part))))
             out += [t for t in _TAG.findall(part)]
+        elif kind == "markdown":
+            from postmortem_kit.document.markdown_html import to_plain
+
+            # as written, and as read ("`password`=x" reads password=x), line by line
+            out += [part, "\n".join(to_plain(line) for line in part.splitlines())]
         else:
             out.append(part)
     return [t for t in out if t.strip()]

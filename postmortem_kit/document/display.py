@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -78,9 +78,11 @@ def local_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict
         ``url -> Chart`` for each link with a relative URL, an image suffix and an existing
         file; links to anything else (web pages, missing files) stay links. A PNG or JPEG
         with an SVG of the same name beside it (``save_figure`` writes both) is shown as
-        the SVG: vectors print sharp, and a redacted report can read their labels.
+        the SVG: vectors print sharp, and a redacted report can read their labels. When
+        both are linked, the SVG's link shows the chart and the PNG's stays a link.
     """
     charts: dict[str, Chart] = {}
+    linked = {link.url for link in pm.supporting_documentation}
     for link in pm.supporting_documentation:
         parts = urlsplit(link.url)
         if parts.scheme or parts.netloc or not parts.path:
@@ -90,6 +92,8 @@ def local_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict
             continue
         twin = path.with_suffix(".svg")
         if path.suffix.lower() != ".svg" and twin.is_file():
+            if PurePosixPath(parts.path).with_suffix(".svg").as_posix() in linked:
+                continue  # the SVG's own link shows the chart; this one stays a link
             path = twin  # the vector twin save_figure writes: sharp in print, readable text
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         charts[link.url] = Chart(link.title, link.url, mime, path.read_bytes())

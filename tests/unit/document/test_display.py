@@ -19,6 +19,7 @@ from postmortem_kit.document.display import (
     to_markdown_with_charts,
 )
 from postmortem_kit.document.layout import LAYOUT
+from postmortem_kit.document.model import Link
 from tests.unit.exporters.conftest import HOSTILE, png_bytes
 
 
@@ -130,3 +131,15 @@ def test_a_png_with_an_svg_twin_is_shown_as_the_svg(folder):
     charts = local_charts(document(), folder)
     assert (charts["charts/overview.png"].mime, charts["charts/overview.png"].data) == (
         "image/svg+xml", svg)
+
+
+def test_a_chart_linked_as_png_and_svg_shows_once_as_the_svg(folder):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><text>errors</text></svg>'
+    (folder / "charts" / "overview.svg").write_bytes(svg)
+    pm = document()
+    pm.supporting_documentation.insert(1, Link(title="Overview (SVG)", url="charts/overview.svg"))
+    charts = local_charts(pm, folder)
+    assert list(charts) == ["charts/overview.svg"]
+    html = to_html_fragment(pm, folder)
+    assert html.count("<figure>") == 1
+    assert '<a href="charts/overview.png">Overview (PNG)</a>' in html

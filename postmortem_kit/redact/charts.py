@@ -4,7 +4,8 @@ A chart's labels come from the evidence (a key event's text, a host, an alert's 
 redacted report redacts them too. An SVG can be: its text is text. matplotlib (``save_figure``
 uses ``svg.fonttype="path"``, so the file looks the same everywhere) draws each label as
 glyph outlines in a ``<g id="text_N">`` group headed by a comment holding the label's
-text. A label that needs a replacement has its outlines swapped for a ``<text>`` element
+text (one comment and group per line). A label that needs a replacement has its outlines
+swapped for a ``<text>`` element
 with the redacted string, at the same place, size and angle; the glyph definitions the
 group carries stay, since later labels reuse them. Any other text in the file (``<text>``,
 ``<title>``, ``<desc>``, comments) is redacted where it stands.
@@ -21,10 +22,12 @@ import re
 
 from postmortem_kit.redact.redactor import Redactor
 
-# matplotlib's text group: its id, the comment with the label, the group that places it.
+# One line of matplotlib text: the comment with the line, then the group that places and
+# scales it, holding glyph definitions and uses (never another group).
 _MPL_TEXT = re.compile(
-    r'(?P<open><g id="text_\d+">\s*)<!-- (?P<label>.*?) -->(?P<body>\s*<g transform="[^"]*">)'
-    r"(?P<glyphs>.*?)(?P<close></g>\s*</g>)", re.DOTALL)
+    r"<!-- (?P<label>(?:(?!-->).)*?) -->"
+    r'(?P<body>\s*<g\b[^>]*\btransform="[^"]*\bscale\([^"]*"[^>]*>)'
+    r"(?P<glyphs>(?:(?!</?g\b).)*?)(?P<close></g>)", re.DOTALL)
 _DEFS = re.compile(r"<defs>.*?</defs>", re.DOTALL)
 # Text nodes and comments anywhere else; attribute values (path data, ids) are not text.
 _TEXT_NODE = re.compile(r"(?<=>)([^<]+)(?=<)")
@@ -51,7 +54,7 @@ def _redact_label(match: re.Match[str], redactor: Redactor, where: str) -> str:
     defs = "".join(_DEFS.findall(match.group("glyphs")))
     text = (f'<text x="0" y="0" transform="scale(1 -1)" style="font-family: \'DejaVu Sans\', '
             f'sans-serif; font-size: 100px">{html.escape(redacted, quote=False)}</text>')
-    return (f"{match.group('open')}<!-- {_as_comment(redacted)} -->{match.group('body')}"
+    return (f"<!-- {_as_comment(redacted)} -->{match.group('body')}"
             f"{defs}{text}{match.group('close')}")
 
 

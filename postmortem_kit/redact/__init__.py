@@ -4,7 +4,8 @@
 pseudonyms from a keyed hash (:mod:`~postmortem_kit.redact.pseudonyms`), keeping what the
 allow-list names and counting everything in a :class:`RedactionAudit`.
 :func:`redact_document` applies one to a postmortem (``Postmortem.redacted`` is the short
-way), :func:`redact_svg` to a chart.
+way), :func:`redact_svg` to a chart; :func:`redactor_for` makes the one a report of a file
+uses (the document's key, the user ids of the evidence beside it).
 
 Names are loaded on first use: the document model imports the audit from here, and the
 detectors need ``phonenumbers``, which a document that is never redacted has no use for.
@@ -29,6 +30,7 @@ _NAMES = {
     "check_residual": "document",
     "residual": "document",
     "redact_svg": "charts",
+    "redactor_for": "sources",
 }
 
 __all__ = sorted(_NAMES)

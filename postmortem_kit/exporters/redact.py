@@ -34,6 +34,8 @@ from postmortem_kit.redact.redactor import Redactor, residual_problems
 _TEXT_MIMES: dict[str, Markup] = {"text/html": "html", "text/markdown": "markdown",
                                   "text/plain": "text", "text/latex": "text"}
 _RASTER = ("image/png", "image/jpeg", "image/gif")
+#: Cell metadata key holding the cell's index in the notebook as saved.
+CELL_NUMBER = "postmortem_kit_cell"
 
 
 class RedactOutputsPreprocessor(Preprocessor):
@@ -55,7 +57,9 @@ class RedactOutputsPreprocessor(Preprocessor):
         and outputs."""
         redactor: Redactor = resources["redactor"]
         readable: list[tuple[str, str]] = resources["redaction_readable"]
-        where = f"cell {index}"
+        # The cell's place in the notebook as saved (render_report numbers them before
+        # nbconvert drops the cells tagged remove_cell), not in what is left.
+        where = f"cell {cell.get('metadata', {}).pop(CELL_NUMBER, index)}"
         kind: Markup = "markdown" if cell.cell_type == "markdown" else "text"
         if isinstance(cell.get("source"), str) and cell.source:
             cell.source = redact_markup(cell.source, redactor, where, kind)
@@ -92,8 +96,9 @@ class RedactOutputsPreprocessor(Preprocessor):
             svg = redact_picture(shown, raw, redactor, where)
             output.data = NotebookNode({"image/svg+xml": svg})
             readable += [(where, t) for t in readable_texts(svg_data_uri(svg))]
-        else:  # a representation a report shows as it stands (none today): not checked
-            output.data = NotebookNode({shown: value})
+        else:  # nothing this preprocessor can read (a display priority set by hand)
+            redactor.audit.withheld.append(where)
+            output.data = NotebookNode({"text/plain": "[withheld from the redacted report]"})
         metadata = output.get("metadata") or {}
         if isinstance(metadata.get("alt"), str):
             metadata["alt"] = redactor.redact(metadata["alt"], where)

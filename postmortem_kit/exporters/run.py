@@ -8,6 +8,7 @@ the stored notebook never changes and the executed copy shows what it ran with.
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import warnings
@@ -183,7 +184,12 @@ def render_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], 
         "unique_key": output.stem, "output_files_dir": files_dir,
         "metadata": {"name": name or output.stem, "path": str(output.parent)}}
     if redactor is not None:
-        resources["redactor"] = redactor  # nbconvert works on a copy of nb
+        from postmortem_kit.exporters.redact import CELL_NUMBER
+
+        resources["redactor"] = redactor
+        nb = copy.deepcopy(nb)  # numbered for the audit; the caller's notebook untouched
+        for number, cell in enumerate(nb.cells):
+            cell.setdefault("metadata", {})[CELL_NUMBER] = number
     body, resources = exporter_for(to, embed_images=embed_images).from_notebook_node(
         nb, resources=resources)
     problems = resources.get("redaction_residual") or []

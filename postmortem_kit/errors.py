@@ -66,6 +66,18 @@ class NotebookError(PostmortemKitError, ValueError):
     """A notebook could not be read, parameterised or executed; names the file and cell."""
 
 
+class RedactionError(PostmortemKitError, ValueError):
+    """A redacted report still holds something a detector finds (``--strict``), or the
+    redaction could not be done as asked; names the fields and kinds, never the values."""
+
+
+class ToolError(PostmortemKitError, OSError):
+    """A program the verb needs (Chromium, to print a PDF) is missing or failed. Exit 2:
+    nothing was written."""
+
+    exit_code = 2
+
+
 class IngestError(PostmortemKitError, ValueError):
     """Evidence could not be loaded: names the file, the line (when known) and the reason."""
 

@@ -22,8 +22,9 @@ import base64
 import mimetypes
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -40,6 +41,9 @@ from postmortem_kit.document.model import Postmortem
 #: exists next to the document.
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg"}
 _SUPPORTING = "## Supporting Documentation"
+#: The document's own representation in a notebook output (JSON and charts): what a
+#: redacted export redacts field by field.
+DOCUMENT_MIME = "application/vnd.postmortem-kit.document+json"
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,13 @@ def local_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict
     -------
     dict
         ``url -> Chart`` for each link with a relative URL, an image suffix and an existing
-        file; links to anything else (web pages, missing files) stay links.
+        file; links to anything else (web pages, missing files) stay links. A PNG or JPEG
+        with an SVG of the same name beside it (``save_figure`` writes both) is shown as
+        the SVG: vectors print sharp, and a redacted report can read their labels. When
+        both are linked, the SVG's link shows the chart and the PNG's stays a link.
     """
     charts: dict[str, Chart] = {}
+    linked = {link.url for link in pm.supporting_documentation}
     for link in pm.supporting_documentation:
         parts = urlsplit(link.url)
         if parts.scheme or parts.netloc or not parts.path:
@@ -82,12 +90,18 @@ def local_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict
         path = Path(base_dir) / unquote(parts.path)
         if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
             continue
+        twin = path.with_suffix(".svg")
+        if path.suffix.lower() != ".svg" and twin.is_file():
+            if PurePosixPath(parts.path).with_suffix(".svg").as_posix() in linked:
+                continue  # the SVG's own link shows the chart; this one stays a link
+            path = twin  # the vector twin save_figure writes: sharp in print, readable text
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         charts[link.url] = Chart(link.title, link.url, mime, path.read_bytes())
     return charts
 
 
-def to_html_fragment(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> str:
+def to_html_fragment(pm: Postmortem, base_dir: str | os.PathLike[str] = ".",
+                     charts: Mapping[str, Chart] | None = None) -> str:
     """The document as an HTML fragment (``<article class="pmk-report">``) with its CSS.
 
     Parameters
@@ -96,6 +110,8 @@ def to_html_fragment(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> 
         The document.
     base_dir
         Folder of ``postmortem.json``: local chart links are embedded from there.
+    charts
+        The pictures to show instead (:func:`local_charts`); ``base_dir`` is then unused.
 
     Examples
     --------
@@ -105,17 +121,20 @@ def to_html_fragment(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> 
     """
     return report_template("fragment.html.j2").render(
         pm=pm, css=DOCUMENT_CSS, sections=report_sections(pm), zone_note=zone_note(pm),
-        charts=local_charts(pm, base_dir), safe_href=safe_href, footer=None)
+        charts=dict(local_charts(pm, base_dir) if charts is None else charts),
+        safe_href=safe_href, footer=None)
 
 
-def to_markdown_with_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> str:
+def to_markdown_with_charts(pm: Postmortem, base_dir: str | os.PathLike[str] = ".",
+                            charts: Mapping[str, Chart] | None = None) -> str:
     """``pm.to_markdown()`` with the local charts shown under Supporting Documentation.
 
     The template's layout is kept line for line; the pictures are added as ``data:`` image
     paragraphs at the end of the Supporting Documentation section, after its link list.
+    ``charts`` (:func:`local_charts`) replaces the ones found from ``base_dir``.
     """
     text = pm.to_markdown()
-    charts = local_charts(pm, base_dir)
+    charts = local_charts(pm, base_dir) if charts is None else charts
     if not charts:
         return text
     images = "".join(f"\n![{_alt(c.title)}]({c.data_uri})\n" for c in charts.values())
@@ -132,20 +151,51 @@ def _alt(title: str) -> str:
     return re.sub(r"([\\\[\]])", r"\\\1", " ".join(title.split()))
 
 
-def mimebundle(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict[str, str]:
-    """The notebook display of ``pm``: ``text/html``, ``text/markdown`` and ``text/plain``.
+def mimebundle(pm: Postmortem, base_dir: str | os.PathLike[str] = ".") -> dict[str, Any]:
+    """The notebook display of ``pm``: ``text/html``, ``text/markdown``, ``text/plain`` and
+    the document itself (:data:`DOCUMENT_MIME`).
 
     This is what ``Postmortem._repr_mimebundle_`` returns (charts resolved against the
     kernel's working folder, which is the notebook's); :class:`Report` resolves them
-    against the folder of the document's file.
+    against the folder of the document's file. The document's JSON and its charts ride
+    along so a redacted export redacts the document field by field and renders it again
+    (:mod:`postmortem_kit.exporters.redact`); no report shows that representation.
     """
     start, end = pm.overview.start, pm.overview.end
     window = f", {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC" if start and end else ""
+    charts = local_charts(pm, base_dir)
     return {
-        "text/html": to_html_fragment(pm, base_dir),
-        "text/markdown": to_markdown_with_charts(pm, base_dir),
+        "text/html": to_html_fragment(pm, charts=charts),
+        "text/markdown": to_markdown_with_charts(pm, charts=charts),
         "text/plain": f"Postmortem: {pm.title}{window}",
+        DOCUMENT_MIME: document_payload(pm, charts),
     }
+
+
+def document_payload(pm: Postmortem, charts: Mapping[str, Chart]) -> dict[str, Any]:
+    """The :data:`DOCUMENT_MIME` representation: the document's JSON and its charts."""
+    return {"document": pm.model_dump(mode="json"),
+            "charts": {url: {"title": c.title, "mime": c.mime,
+                             "data": base64.b64encode(c.data).decode("ascii")}
+                       for url, c in charts.items()}}
+
+
+def read_payload(payload: Mapping[str, Any]) -> tuple[Postmortem, dict[str, Chart]]:
+    """The document and charts of a :data:`DOCUMENT_MIME` representation.
+
+    Raises
+    ------
+    DocumentError
+        When the payload does not hold a valid document.
+    """
+    from postmortem_kit.document.storage import from_dict
+
+    pm = from_dict(payload.get("document"), "the notebook's document output")
+    charts = {}
+    for url, item in (payload.get("charts") or {}).items():
+        charts[url] = Chart(str(item.get("title", "")), url, str(item.get("mime", "")),
+                            base64.b64decode(str(item.get("data", ""))))
+    return pm, charts
 
 
 class Report:
@@ -178,5 +228,5 @@ class Report:
             return self._document
         return Postmortem.load(self._document)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return mimebundle(self.document, self.base_dir)

@@ -39,6 +39,8 @@ from pydantic import (
     model_validator,
 )
 
+from postmortem_kit.redact.audit import RedactionAudit
+
 if TYPE_CHECKING:  # pragma: no cover  (the timeline imports pandas; the document does not)
     from postmortem_kit.timeline.model import Timeline
 
@@ -265,10 +267,12 @@ class Postmortem(_Part):
     # parsed back from Markdown starts with none (the candidates are offered again).
     dismissed_key_events: list[DismissedEvent] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)  # beyond the template (written when any)
+    # Set on a redacted copy only (Postmortem.redacted): what was replaced, never the values.
+    redaction: RedactionAudit | None = None
 
     @model_serializer(mode="wrap")
     def _omit_empty_notes(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return _omit_empty(handler(self), "notes")
+        return _omit_empty(_omit_empty(handler(self), "notes"), "redaction")
 
     @field_validator("timezone")
     @classmethod
@@ -395,6 +399,54 @@ class Postmortem(_Part):
         from postmortem_kit.document.prefill import prefill
 
         return prefill(self, timeline, key_events=key_events, charts=charts)
+
+    def redacted(self, *, events: Any = None, identities: Sequence[str] = (),
+                 allow: Sequence[str] = (), key: bytes | None = None,
+                 settings: Any = None) -> Postmortem:
+        """A copy safe to share: personal data and secrets replaced by pseudonyms.
+
+        Emails, IP addresses, phone and card numbers, JWTs, bearer tokens, credentials in
+        URLs, cloud keys, ``password=``/``secret=``/``token=`` values, high-entropy values in
+        key positions and the user ids of ``events`` are replaced in every text field by
+        consistent pseudonyms (``user-7f3a``). The copy carries the audit in
+        :attr:`redaction`; this document is not changed. See :mod:`postmortem_kit.redact`.
+
+        Parameters
+        ----------
+        events
+            An events frame: the values of its identity columns (``events.attrs
+            ["identities"]``, the ``user`` column) are replaced wherever they appear.
+        identities
+            More user ids to replace.
+        allow
+            Values, domains, IP networks or globs to keep (``"shop.example"``,
+            ``"10.0.0.0/8"``, ``"*.internal"``).
+        key
+            The document's secret (``redact.document_key("postmortem.json")``): the same
+            key gives the same pseudonyms. None: a random one.
+        settings
+            A :class:`~postmortem_kit.redact.RedactionSettings` (``allow`` adds to it).
+
+        Examples
+        --------
+        >>> pm = Postmortem(detection={"initial_symptoms": "mail from bob@example.com"})
+        >>> pm.redacted(key=b"k" * 32).detection.initial_symptoms
+        'mail from email-...'
+        """
+        from dataclasses import replace
+
+        from postmortem_kit.redact import (
+            RedactionSettings,
+            Redactor,
+            identities_from_events,
+            redact_document,
+        )
+
+        settings = settings or RedactionSettings()
+        if allow:
+            settings = replace(settings, allow=(*settings.allow, *allow))
+        ids = [*identities, *(identities_from_events(events) if events is not None else [])]
+        return redact_document(self, Redactor(settings, key=key, identities=ids))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """The document in a notebook and its exported report (charts embedded)."""

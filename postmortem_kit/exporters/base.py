@@ -20,6 +20,7 @@ from traitlets import default
 from traitlets.config import Config
 
 from postmortem_kit.exporters.preprocessors import ReportOutputsPreprocessor
+from postmortem_kit.exporters.redact import RedactOutputsPreprocessor
 from postmortem_kit.exporters.sanitize import sanitize_html
 
 TEMPLATES = str(resources.files("postmortem_kit.exporters") / "templates")
@@ -34,6 +35,8 @@ REPORT_CONFIG = {
     },
     "CoalesceStreamsPreprocessor": {"enabled": True},
     "ReportOutputsPreprocessor": {"enabled": True},
+    # Idle unless the conversion's resources hold a redactor (export --redact).
+    "RedactOutputsPreprocessor": {"enabled": True},
     "MarkdownImagesPreprocessor": {"enabled": True},
 }
 
@@ -58,7 +61,8 @@ class ReportExporter(TemplateExporter):
     #: Output MIME types the report shows, best first.
     display_priority: ClassVar[list[str]] = []
     #: Preprocessors run before nbconvert extracts pictures.
-    report_preprocessors: ClassVar[tuple[type, ...]] = (ReportOutputsPreprocessor,)
+    report_preprocessors: ClassVar[tuple[type, ...]] = (ReportOutputsPreprocessor,
+                                                        RedactOutputsPreprocessor)
 
     @default("template_name")
     def _template_name_default(self) -> str:

@@ -30,6 +30,7 @@ from postmortem_kit.exporters.preprocessors import (
     MarkdownImagesPreprocessor,
     ReportOutputsPreprocessor,
 )
+from postmortem_kit.exporters.redact import RedactOutputsPreprocessor
 
 # The document's own Markdown beats its HTML; tables from pandas fall back to HTML, which
 # Markdown renderers show, before their fixed-width text.
@@ -43,7 +44,8 @@ class PostmortemMarkdownExporter(ReportExporter, MarkdownExporter):
     export_from_notebook = "Postmortem report (Markdown)"
     report_template = "postmortem_md"
     display_priority = MARKDOWN_PRIORITY
-    report_preprocessors = (ReportOutputsPreprocessor, MarkdownImagesPreprocessor)
+    report_preprocessors = (ReportOutputsPreprocessor, RedactOutputsPreprocessor,
+                            MarkdownImagesPreprocessor)
 
     embed_images = Bool(
         False, help="Embed pictures as data: URLs instead of writing them to <name>_files/."

@@ -8,23 +8,28 @@ the stored notebook never changes and the executed copy shows what it ran with.
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import nbformat
 from nbformat import NotebookNode
 
 from postmortem_kit.document.io import check_readable
-from postmortem_kit.errors import InputError, NotebookError, NotebookWarning
+from postmortem_kit.errors import InputError, NotebookError, NotebookWarning, RedactionError
 
-Format = Literal["html", "md"]
+if TYPE_CHECKING:  # pragma: no cover
+    from postmortem_kit.exporters.pdf import Paper
+    from postmortem_kit.redact.redactor import Redactor
+
+Format = Literal["html", "md", "pdf"]
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
-SUFFIXES: dict[str, str] = {"html": ".html", "md": ".md"}
+SUFFIXES: dict[str, str] = {"html": ".html", "md": ".md", "pdf": ".pdf"}
 NOTEBOOK_FILE = "a notebook (.ipynb)"
 
 
@@ -148,8 +153,8 @@ def _failed_cell(nb: NotebookNode) -> int | None:
 
 
 def exporter_for(to: Format, *, embed_images: bool = False) -> Any:
-    """The report exporter for ``to`` (``html`` or ``md``)."""
-    if to == "html":
+    """The report exporter for ``to`` (``html`` or ``md``; ``pdf`` prints the HTML)."""
+    if to in ("html", "pdf"):
         from postmortem_kit.exporters.html import PostmortemHTMLExporter
 
         return PostmortemHTMLExporter()
@@ -161,15 +166,43 @@ def exporter_for(to: Format, *, embed_images: bool = False) -> Any:
 
 
 def render_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], *,
-                  embed_images: bool = False, name: str | None = None) -> dict[Path, bytes]:
+                  embed_images: bool = False, name: str | None = None,
+                  redactor: Redactor | None = None, strict: bool = False,
+                  paper: Paper = "a4") -> dict[Path, bytes]:
     """The files of ``nb``'s report: ``output`` first, then its Markdown pictures in
-    ``<output stem>_files/``. Nothing is written; see :func:`write_report`."""
+    ``<output stem>_files/``. Nothing is written; see :func:`write_report`.
+
+    With ``redactor``, everything the report shows is redacted
+    (:class:`~postmortem_kit.exporters.redact.RedactOutputsPreprocessor`; ``nb`` itself is
+    not changed) and the audit is in the report's footer and metadata; ``strict`` then
+    raises :class:`~postmortem_kit.errors.RedactionError` when a detector still finds
+    something. A PDF is the HTML report printed by headless Chromium on ``paper``.
+    """
     output = Path(output)
     files_dir = f"{output.stem}_files"
-    resources = {"unique_key": output.stem, "output_files_dir": files_dir,
-                 "metadata": {"name": name or output.stem, "path": str(output.parent)}}
+    resources: dict[str, Any] = {
+        "unique_key": output.stem, "output_files_dir": files_dir,
+        "metadata": {"name": name or output.stem, "path": str(output.parent)}}
+    if redactor is not None:
+        from postmortem_kit.exporters.redact import CELL_NUMBER
+
+        resources["redactor"] = redactor
+        nb = copy.deepcopy(nb)  # numbered for the audit; the caller's notebook untouched
+        for number, cell in enumerate(nb.cells):
+            cell.setdefault("metadata", {})[CELL_NUMBER] = number
     body, resources = exporter_for(to, embed_images=embed_images).from_notebook_node(
         nb, resources=resources)
+    problems = resources.get("redaction_residual") or []
+    if redactor is not None and strict and problems:
+        from postmortem_kit.redact.redactor import describe_residual
+
+        raise RedactionError("still matching a detector after redaction (--strict; nothing "
+                             "written): " + describe_residual(sorted(set(problems))))
+    if to == "pdf":
+        from postmortem_kit.exporters.pdf import header_of, html_to_pdf
+
+        title, severity = header_of(body)
+        return {output: html_to_pdf(body, title=title, severity=severity, paper=paper)}
     files = {output: body.encode("utf-8")}
     for picture, data in (resources.get("outputs") or {}).items():
         files[output.parent / picture] = data
@@ -178,17 +211,21 @@ def render_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], 
 
 def write_report(nb: NotebookNode, to: Format, output: str | os.PathLike[str], *,
                  embed_images: bool = False, name: str | None = None,
-                 before_write: Callable[[list[Path]], None] | None = None) -> Path:
+                 before_write: Callable[[list[Path]], None] | None = None,
+                 redactor: Redactor | None = None, strict: bool = False,
+                 paper: Paper = "a4") -> Path:
     """Export ``nb`` to ``output``; Markdown pictures go to ``<output stem>_files/``.
 
     ``name`` is the notebook's name the report mentions (default: the output's stem).
     ``before_write``, when given, is called with every path about to be written before any
     is (it raises to stop the export: the CLI refuses to overwrite inputs there). Each file
-    is written atomically. Returns the report's path.
+    is written atomically. ``redactor``, ``strict`` and ``paper``: see
+    :func:`render_report`. Returns the report's path.
     """
     from postmortem_kit.atomic import write_bytes
 
-    files = render_report(nb, to, output, embed_images=embed_images, name=name)
+    files = render_report(nb, to, output, embed_images=embed_images, name=name,
+                          redactor=redactor, strict=strict, paper=paper)
     if before_write is not None:
         before_write(list(files))
     report, *pictures = files
@@ -203,7 +240,8 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
                     parameters: Mapping[str, Any] | None = None,
                     embed_images: bool = False,
                     before_write: Callable[[list[Path]], None] | None = None,
-                    strict: bool = False) -> Path:
+                    strict: bool = False, redactor: Redactor | None = None,
+                    paper: Paper = "a4") -> Path:
     """Export ``notebook`` as a code-free report, executing it first when asked.
 
     Parameters
@@ -211,7 +249,8 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
     notebook
         The ``.ipynb`` file.
     to
-        ``"html"`` (one offline file) or ``"md"`` (pictures in ``<name>_files/``).
+        ``"html"`` (one offline file), ``"md"`` (pictures in ``<name>_files/``) or
+        ``"pdf"`` (the HTML printed by headless Chromium).
     output
         The report's path; default: the notebook's with ``.html`` / ``.md``.
     execute
@@ -225,7 +264,13 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
         path to be written (the report and its pictures) before any is; raise to stop.
     strict
         A notebook that was never run (and is not executed here) raises NotebookError
-        instead of exporting with a :class:`~postmortem_kit.errors.NotebookWarning`.
+        instead of exporting with a :class:`~postmortem_kit.errors.NotebookWarning`; with
+        ``redactor``, what a detector still finds after redaction raises RedactionError.
+    redactor
+        Redact the report (:func:`~postmortem_kit.redact.sources.redactor_for`); the
+        notebook and the files beside it are not changed.
+    paper
+        PDF paper: ``"a4"`` or ``"letter"``.
 
     Examples
     --------
@@ -250,4 +295,5 @@ def export_notebook(notebook: str | os.PathLike[str], to: Format,
             raise NotebookError(message + " (nothing written: --strict)")
         warnings.warn(message, NotebookWarning, stacklevel=2)
     return write_report(nb, to, target, embed_images=embed_images, name=notebook.stem,
-                        before_write=before_write)
+                        before_write=before_write, redactor=redactor, strict=strict,
+                        paper=paper)

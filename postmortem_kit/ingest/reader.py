@@ -38,7 +38,7 @@ from postmortem_kit.ingest.registry import (
     LoadContext,
 )
 from postmortem_kit.ingest.rejects import ErrorPolicy, RejectLog
-from postmortem_kit.ingest.schema import concat_events, finalize_events
+from postmortem_kit.ingest.schema import concat_events, finalize_events, identity_columns
 from postmortem_kit.ingest.times import as_utc
 
 
@@ -127,6 +127,8 @@ def read_events(
         The events frame. ``attrs["rejected"]`` holds the rejected records and
         ``attrs["notes"]`` the files skipped: empty ones, and files found in a folder or
         through a glob that no format recognises (a file named explicitly raises instead).
+        ``attrs["identities"]`` names the columns whose values identify a person (``user``,
+        where the evidence has it): redaction replaces those values in a report.
 
     Notes
     -----
@@ -197,6 +199,7 @@ def read_events(
     events = concat_events(frames)
     events.attrs["rejected"] = rejects.lines()
     events.attrs["notes"] = notes
+    events.attrs["identities"] = identity_columns(events)
     _warn(rejects, notes)
     return events
 

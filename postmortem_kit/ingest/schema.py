@@ -43,6 +43,15 @@ OPTIONAL_DTYPES: dict[str, str] = {
     "state": "str",
 }
 
+# Columns whose values identify a person: redaction replaces those values wherever they
+# appear in a report (read_events lists the ones the evidence filled in attrs["identities"]).
+IDENTITY_COLUMNS: tuple[str, ...] = ("user",)
+
+
+def identity_columns(events: pd.DataFrame) -> list[str]:
+    """The :data:`IDENTITY_COLUMNS` of ``events`` that hold at least one value."""
+    return [c for c in IDENTITY_COLUMNS if c in events and bool(events[c].notna().any())]
+
 # What a value of a numeric column must be, else it is kept as text in ``<column>_raw``
 # and the column is NA on that row: (low, high, whole numbers only).
 # HTTP status: RFC 9110 §15 says codes outside 100..599 are invalid (libraries use

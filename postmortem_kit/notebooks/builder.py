@@ -68,7 +68,7 @@ charts = []
 for name, ax in [("overview", plot_overview(events, tl, tz=timezone)),
                  ("timeline", plot_timeline(events, tl, tz=timezone)),
                  ("phases", plot_phases(tl, tz=timezone))]:
-    charts += save_figure(ax.figure, folder / charts_dir / name, formats=("png",),
+    charts += save_figure(ax.figure, folder / charts_dir / name,  # PNG and SVG
                           relative_to=folder)""", [HIDDEN]),
     ("code", """\
 # Evidence fills the blanks; what you wrote in the form is never overwritten.

@@ -98,14 +98,15 @@ print(ticket["timestamp"], ticket["message"])""", [HIDDEN]),
     ("md", """\
 ## 5. Charts
 
-Each plot function returns its Axes; `save_figure` writes a byte-stable PNG next to the
-postmortem and returns the supporting-documentation entry that links it.""", [HIDDEN]),
+Each plot function returns its Axes; `save_figure` writes a byte-stable PNG and SVG next
+to the postmortem and returns the supporting-documentation entries that link them (the
+report shows the SVG: sharp in print, and its labels can be redacted for sharing).""", [HIDDEN]),
     ("code", """\
 charts = []
 for name, ax in [("overview", plot_overview(events, tl, tz=timezone)),
                  ("timeline", plot_timeline(events, tl, tz=timezone)),
                  ("phases", plot_phases(tl, tz=timezone))]:
-    charts += save_figure(ax.figure, out / "charts" / name, formats=("png",), relative_to=out)""",
+    charts += save_figure(ax.figure, out / "charts" / name, relative_to=out)  # PNG and SVG""",
      [HIDDEN]),
     ("md", """\
 ## 6. The postmortem document

@@ -62,9 +62,12 @@ def test_template_investigates_the_sample_incident_into_a_complete_report(tmp_pa
     for section in LAYOUT:
         assert f'id="{section.anchor}"' in report
     assert "303 of 1,621 active users" in report  # prefilled from the evidence
-    assert report.count('src="data:image/png;base64,') == 3  # the charts, embedded
+    # The charts, embedded once each as vectors; their PNGs stay links.
+    assert report.count('src="data:image/svg+xml;base64,') == 3
+    assert 'src="data:image/png' not in report
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [
-        "overview.png", "phases.png", "timeline.png"]
+        "overview.png", "overview.svg", "phases.png", "phases.svg", "timeline.png",
+        "timeline.svg"]
     assert "read_events" not in report and "VBox" not in report
 
 

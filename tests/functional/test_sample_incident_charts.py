@@ -85,3 +85,19 @@ def test_saved_charts_are_byte_stable(incident, tmp_path):
     for suffix in ("png", "svg"):
         assert ((tmp_path / "a" / f"timeline.{suffix}").read_bytes()
                 == (tmp_path / "b" / f"timeline.{suffix}").read_bytes())
+
+
+def test_redacting_the_sample_charts_finds_nothing_in_their_drawing(incident, tmp_path):
+    # The charts' labels hold versions, alert names, times and counts, and their path data
+    # endless digit runs: none of it is an address, a phone or a card number.
+    from postmortem_kit.redact import Redactor, identities_from_events
+    from postmortem_kit.redact.charts import redact_svg
+
+    events, tl = incident
+    redactor = Redactor(key=b"k" * 32, identities=identities_from_events(events))
+    for name, ax in [("overview", plot_overview(events, tl)),
+                     ("timeline", plot_timeline(events, tl)), ("phases", plot_phases(tl))]:
+        save_figure(ax.figure, tmp_path / name, formats=("svg",))
+        svg = (tmp_path / f"{name}.svg").read_text()
+        assert redact_svg(svg, redactor, name) == svg
+    assert redactor.audit.counts == {}

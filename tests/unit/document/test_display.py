@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pytest
 
 from postmortem_kit.document import Postmortem
 from postmortem_kit.document.display import (
+    DOCUMENT_MIME,
     Report,
     local_charts,
     mimebundle,
+    read_payload,
     to_html_fragment,
     to_markdown_with_charts,
 )
 from postmortem_kit.document.layout import LAYOUT
+from postmortem_kit.document.model import Link
 from tests.unit.exporters.conftest import HOSTILE, png_bytes
 
 
@@ -98,7 +102,7 @@ def test_report_reads_the_file_when_displayed(folder):
     report = Report(path)
     assert report.base_dir == folder
     bundle = report._repr_mimebundle_()
-    assert set(bundle) == {"text/html", "text/markdown", "text/plain"}
+    assert set(bundle) == {"text/html", "text/markdown", "text/plain", DOCUMENT_MIME}
     assert "data:image/png" in bundle["text/html"]
     Postmortem(title="Edited in the form").save(path)
     assert "Edited in the form" in report._repr_mimebundle_()["text/plain"]
@@ -108,3 +112,34 @@ def test_mimebundle_plain_text_names_the_incident_window():
     pm = Postmortem(title="Outage", overview={"start": "2026-03-12 14:03",
                                               "end": "2026-03-12 14:40"})
     assert mimebundle(pm)["text/plain"] == "Postmortem: Outage, 2026-03-12 14:03 to 14:40 UTC"
+
+
+def test_document_output_carries_the_document_and_its_charts(folder):
+    # What a redacted export redacts field by field and renders again.
+    pm = document()
+    pm.save(folder / "postmortem.json")
+    payload = Report(folder / "postmortem.json")._repr_mimebundle_()[DOCUMENT_MIME]
+    json.dumps(payload)  # a JSON representation, as nbformat stores it
+    again, charts = read_payload(payload)
+    assert again == pm
+    assert charts["charts/overview.png"].data == (folder / "charts" / "overview.png").read_bytes()
+
+
+def test_a_png_with_an_svg_twin_is_shown_as_the_svg(folder):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><text>errors</text></svg>'
+    (folder / "charts" / "overview.svg").write_bytes(svg)
+    charts = local_charts(document(), folder)
+    assert (charts["charts/overview.png"].mime, charts["charts/overview.png"].data) == (
+        "image/svg+xml", svg)
+
+
+def test_a_chart_linked_as_png_and_svg_shows_once_as_the_svg(folder):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><text>errors</text></svg>'
+    (folder / "charts" / "overview.svg").write_bytes(svg)
+    pm = document()
+    pm.supporting_documentation.insert(1, Link(title="Overview (SVG)", url="charts/overview.svg"))
+    charts = local_charts(pm, folder)
+    assert list(charts) == ["charts/overview.svg"]
+    html = to_html_fragment(pm, folder)
+    assert html.count("<figure>") == 1
+    assert '<a href="charts/overview.png">Overview (PNG)</a>' in html

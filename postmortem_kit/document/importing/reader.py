@@ -32,7 +32,9 @@ from postmortem_kit.document.markdown_parse import (
 from postmortem_kit.document.times import parse_date, parse_duration, parse_time
 
 # "Key: value", "**Key:** value", "**Key**: value" (the key short, the value anything).
-_KV = re.compile(r"(?:\*\*|__)?(?P<label>[A-Za-z][^:*_\n]{0,59}?)[ \t]*(?:\*\*|__)?[ \t]*:"
+# The blanks before the colon are one run, with or without the closing ``**`` between:
+# two adjacent ``[ \t]*`` would try every split of a long run of blanks (quadratic).
+_KV = re.compile(r"(?:\*\*|__)?(?P<label>[A-Za-z][^:*_\n]{0,59}?)[ \t]*(?:(?:\*\*|__)[ \t]*)?:"
                  r"(?:\*\*|__)?[ \t]*(?P<value>.*)", re.S)
 _URL = re.compile(r"https?://[^\s<>()]+")
 _YAML = re.compile(r"(?P<key>[A-Za-z_][\w -]{0,40}?)[ \t]*:[ \t]*(?P<value>[^\n]*)")

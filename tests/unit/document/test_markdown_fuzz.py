@@ -151,6 +151,17 @@ def test_a_long_run_of_blanks_is_read_in_linear_time(text):
     _document_of(_read_within(Postmortem.from_markdown, text))
 
 
+@pytest.mark.parametrize("text", [
+    f"## Summary\n\nr{_BLANKS}x\n",
+    f"## Summary\n\n**Owner{_BLANKS}x\n",
+    f"## Summary\n\n- Owner{_BLANKS}** x\n",
+], ids=["paragraph", "bold-label", "list-item"])
+def test_importing_a_long_run_of_blanks_is_linear(text):
+    """A paragraph line is tried as ``Label: value``; two adjacent optional runs of blanks
+    in that pattern made it quadratic (15,000 characters took 25 s)."""
+    _document_of(_read_within(_import, text, "auto"))
+
+
 def test_the_rendered_example_reads_back_under_the_deadline():
     assert _read_within(Postmortem.from_markdown, EXAMPLE_MD) == EXAMPLE
 

@@ -55,7 +55,9 @@ NUMERIC_RANGES: dict[str, tuple[float, float, bool]] = {
 # Spellings seen in the wild, lower-cased, mapped onto LEVELS.
 LEVEL_ALIASES: dict[str, str] = {
     "trace": "debug", "debug": "debug", "dbg": "debug", "verbose": "debug", "fine": "debug",
-    "finer": "debug", "finest": "debug", "d": "debug", "7": "debug",
+    "finer": "debug", "finest": "debug", "d": "debug", "v": "debug", "7": "debug",
+    "debug1": "debug", "debug2": "debug", "debug3": "debug", "debug4": "debug",
+    "debug5": "debug",
     "info": "info", "information": "info", "informational": "info", "inf": "info",
     "i": "info", "6": "info",
     "notice": "notice", "note": "notice", "5": "notice",

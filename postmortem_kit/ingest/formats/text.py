@@ -25,8 +25,17 @@ import pyarrow.compute as pc
 from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
-from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, detect_layout, timestamp_pattern_for
+from postmortem_kit.ingest.lines.layout import (
+    ANSI,
+    MULTIPLEX,
+    SAMPLE_LINES,
+    TIME_GROUP,
+    Layout,
+    detect_layout,
+    timestamp_pattern_for,
+)
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble
+from postmortem_kit.ingest.records.fields import LEVEL_MARKS
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import empty_events
 from postmortem_kit.ingest.times import parse_timestamps
@@ -49,10 +58,13 @@ def sniff(path: Path, head: str) -> float:
     layout = detect_layout(pa.array(lines, pa.string()))
     if layout is None:
         return 0.0
-    first = pc.match_substring_regex(pa.array(lines[:1]), layout.fallback_rx)[0].as_py()
+    first_line = pc.replace_substring_regex(pa.array(lines[:1]), ANSI, "")
+    first = pc.match_substring_regex(first_line, layout.fallback_rx)[0].as_py()
     score = (0.4 + 0.2 * layout.coverage) if first else 0.5 * layout.coverage
-    if layout.header != "bare":
+    if layout.header not in ("bare", "rest"):
         score += 0.1  # a level or logger after the timestamp: an application log
+    if layout.prefix == "any":
+        score *= 0.5  # a timestamp somewhere in the line: any better-defined format wins
     return round(score, 3)
 
 
@@ -62,10 +74,15 @@ class _Parser:
     rx: str | None  # None: no timestamp layout in the first lines
     fallback_rx: str | None
     ts_rx: str | None  # None with a user pattern, until its timestamps are recognised
+    layout: Layout | None = None  # None with a user pattern
+    mux_rx: str | None = None  # the program prefix of a multiplexed stream
+    ansi: bool = False  # the lines hold ANSI colour codes, removed before matching
 
     def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
         self.path, self.ctx = path, ctx
         self.years = YearState()
+        head = first.lines.slice(0, SAMPLE_LINES)
+        self.ansi = bool(pc.any(pc.match_substring(pc.drop_null(head), "\x1b[")).as_py())
         if ctx.pattern:
             try:
                 re.compile(ctx.pattern)
@@ -76,17 +93,27 @@ class _Parser:
                 raise IngestError("pattern= needs a named group (?P<timestamp>...)", file=str(path))
             self.rx, self.fallback_rx, self.ts_rx = ctx.pattern, None, None
             return
-        layout = detect_layout(first.lines.slice(0, SAMPLE_LINES))
+        layout = detect_layout(head)
+        self.layout = layout
         if layout is None:
             self.rx = None
             return
         self.rx, self.fallback_rx = layout.line_rx, layout.fallback_rx
         self.ts_rx = layout.timestamp_rx
+        if layout.multiplex is not None:
+            self.mux_rx = "^" + dict((n, rx) for n, rx, _ in MULTIPLEX)[layout.multiplex]
 
     def extract(self, lines: pa.Array) -> pa.StructArray:
         return pc.extract_regex(lines, self.rx)
 
-    def timestamps(self, raw: pa.Array) -> pd.Series:
+    def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
+        parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
+        if parts:  # the layout's regex captured the parts: no second pass
+            return assemble(parts, tz=self.ctx.tz, year=self.ctx.year, state=self.years,
+                            path=self.path)
+        return self._user_timestamps(raw)
+
+    def _user_timestamps(self, raw: pa.Array) -> pd.Series:
         ts_rx = self.ts_rx
         if ts_rx is None:  # a user pattern: recognise its timestamps once, from the values
             found = timestamp_pattern_for(raw.slice(0, SAMPLE_LINES))
@@ -160,6 +187,8 @@ def _parse_block(
     """
     ctx, path = parser.ctx, parser.path
     lines = block.lines
+    if parser.ansi:
+        lines = pc.replace_substring_regex(lines, ANSI, "")
     parts = pa.concat_arrays(parallel_map(parser.extract, lines))
     if parser.fallback_rx is not None:
         # Lines with a timestamp whose header does not fit the layout still start records.
@@ -185,24 +214,32 @@ def _parse_block(
     nonblank = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0)
     cont = np.flatnonzero(~is_start & pc.fill_null(nonblank, False).to_numpy(
         zero_copy_only=False))
-    if not seen:
+    texts = lines
+    if parser.mux_rx is not None:  # a line goes on the record of its own program
+        rec, texts = _records_by_program(lines, is_start, parser.mux_rx)
+    if not seen or parser.mux_rx is not None:
         orphans = cont[rec[cont] < 0]
         for i, line_text in zip(orphans, lines.take(orphans).to_pylist(), strict=True):
             ctx.rejects.add(str(path), block.first_line + int(i),
-                            "text before the first timestamped line", line_text)
+                            "text before the first timestamped line"
+                            + (" of its program" if parser.mux_rx else ""), line_text)
         cont = cont[rec[cont] >= 0]
     seen = seen or len(starts) > 0 or tail is not None
     if not len(starts):
         return pd.DataFrame(), tail, seen, False
     records = parts.filter(pa.array(is_start))
     fields = {f.name: records.field(i) for i, f in enumerate(records.type)}
-    frame = pd.DataFrame({k: v.to_pandas() for k, v in fields.items() if k != "timestamp"})
-    frame["timestamp"] = parser.timestamps(fields["timestamp"])
+    frame = pd.DataFrame({k: v.to_pandas() for k, v in fields.items()
+                          if k != "timestamp" and not k.startswith(TIME_GROUP)})
+    frame["timestamp"] = parser.timestamps(fields["timestamp"], fields)
     frame["line"] = (starts + block.first_line).astype(np.int64)
     if "message" not in frame:  # a user pattern without one: the whole line
         frame["message"] = lines.take(starts).to_pandas()
+    frame = _levels(frame)
     if len(cont):
-        frame = _fold(frame, rec[cont], np.array(lines.take(cont).to_pylist(), dtype=object))
+        order = np.argsort(rec[cont], kind="stable")  # (by program: records interleave)
+        cont = cont[order]
+        frame = _fold(frame, rec[cont], np.array(texts.take(cont).to_pylist(), dtype=object))
     unreadable = lines.take(starts).is_null().to_numpy(zero_copy_only=False)  # (rejected)
     bad = np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable)
     numbers = frame["line"].tolist()
@@ -241,6 +278,32 @@ def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -
     return pa.StructArray.from_arrays(cols, names=names, mask=mask)
 
 
+def _records_by_program(lines: pa.Array, is_start: np.ndarray,
+                        mux_rx: str) -> tuple[np.ndarray, pa.Array]:
+    """For a multiplexed stream: the record of each line (the last record started by the
+    same program; -1 before its first) and each line's text without the program prefix."""
+    program = pc.extract_regex(lines, mux_rx).field("service")
+    key = pd.Series(program.to_pandas()).fillna("")  # (no prefix: a program of its own)
+    record = pd.Series(np.cumsum(is_start) - 1, dtype="float64").where(is_start)
+    rec = record.groupby(key.to_numpy()).ffill().fillna(-1).to_numpy().astype(np.int64)
+    return rec, pc.replace_substring_regex(lines, mux_rx, "")
+
+
+def _levels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Levels written as a Redis mark or a syslog priority, as level words."""
+    if "mark" in frame:
+        frame["level"] = frame.pop("mark").map(LEVEL_MARKS).astype("str")
+    if "pri" in frame:
+        pri = pd.to_numeric(frame["pri"], errors="coerce")
+        frame["level"] = (pri % 8).map(lambda v: None if v != v else str(int(v))).astype("str")
+    for col in ("service", "logger", "level"):
+        if col in frame and frame[col].dtype != object:
+            frame[col] = frame[col].where(frame[col].str.strip() != "")
+    if "thread" in frame:
+        frame["thread"] = frame["thread"].str.strip()
+    return frame
+
+
 def _fold(frame: pd.DataFrame, rec: np.ndarray, texts: np.ndarray) -> pd.DataFrame:
     """Append continuation ``texts`` to the messages of records ``rec`` (sorted)."""
     messages = frame["message"].astype(object).to_numpy(copy=True)
@@ -248,6 +311,7 @@ def _fold(frame: pd.DataFrame, rec: np.ndarray, texts: np.ndarray) -> pd.DataFra
     for group in np.split(np.arange(len(rec)), bounds):
         r = int(rec[group[0]])
         extra = "\n".join(texts[group]).rstrip("\n")
-        messages[r] = (messages[r] or "") + "\n" + extra if extra else messages[r]
+        if extra:
+            messages[r] = messages[r] + "\n" + extra if messages[r] else extra
     frame["message"] = pd.Series(messages, index=frame.index, dtype="str")
     return frame

@@ -240,12 +240,14 @@ def _constant_str(value: str | None, index: pd.Index) -> pd.Series:
 def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate events frames and sort them by time (stable), keeping the schema.
 
-    The inputs' ``attrs["rejected"]`` records (and ``attrs["notes"]`` lists) are combined,
+    The inputs' ``attrs["rejected"]`` records (and ``attrs["notes"]`` lists and
+    ``attrs["layouts"]`` dicts) are combined,
     so rejected records survive concatenation; pandas itself drops ``attrs`` that differ.
     """
     frames = [f for f in frames if len(f.columns)]
     rejected = [f.attrs["rejected"] for f in frames if "rejected" in f.attrs]
     notes = [n for f in frames for n in f.attrs.get("notes", [])]
+    layouts = {k: v for f in frames for k, v in f.attrs.get("layouts", {}).items()}
     if not frames:
         return empty_events()
     # pandas keeps attrs only where all inputs agree: concatenate attr-less shallow copies
@@ -267,4 +269,6 @@ def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         out.attrs["rejected"] = RejectedLines(r for lines in rejected for r in lines)
     if notes:
         out.attrs["notes"] = notes
+    if layouts:
+        out.attrs["layouts"] = layouts
     return out

@@ -15,6 +15,7 @@ are rejected with a reason. Blank lines carry nothing and are skipped.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.errors import IngestError
+from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
+from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report
 from postmortem_kit.ingest.lines.layout import (
     ANSI,
     MULTIPLEX,
@@ -77,6 +79,7 @@ class _Parser:
     layout: Layout | None = None  # None with a user pattern
     mux_rx: str | None = None  # the program prefix of a multiplexed stream
     ansi: bool = False  # the lines hold ANSI colour codes, removed before matching
+    zone_seen: bool = False  # some line wrote its offset or zone
 
     def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
         self.path, self.ctx = path, ctx
@@ -108,6 +111,8 @@ class _Parser:
 
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
         parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
+        if "z" in parts and not self.zone_seen:
+            self.zone_seen = bool(pc.any(pc.greater(pc.utf8_length(parts["z"]), 0)).as_py())
         if parts:  # the layout's regex captured the parts: no second pass
             return assemble(parts, tz=self.ctx.tz, year=self.ctx.year, state=self.years,
                             path=self.path)
@@ -161,9 +166,15 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     if pending is not None and len(pending.lines) and parser is not None:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_events()
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True) if frames else empty_events()
+    if parser is not None and parser.layout is not None:
+        dates = assumed_dates(parser.years, ctx.year)
+        if dates is not None and ctx.year is None:
+            warnings.warn(f"{path}: {dates}", IngestWarning, stacklevel=2)
+        out.attrs["layout"] = layout_report(parser.layout, tz=ctx.tz,
+                                            zone_in_lines=parser.zone_seen,
+                                            dates=dates, frame=out)
+    return out
 
 
 def _reject_all(path: Path, ctx: LoadContext, block: LineBlock, reason: str) -> None:
@@ -214,15 +225,18 @@ def _parse_block(
     nonblank = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0)
     cont = np.flatnonzero(~is_start & pc.fill_null(nonblank, False).to_numpy(
         zero_copy_only=False))
-    texts = lines
+    texts, programs = lines, None
     if parser.mux_rx is not None:  # a line goes on the record of its own program
-        rec, texts = _records_by_program(lines, is_start, parser.mux_rx)
-    if not seen or parser.mux_rx is not None:
+        rec, texts, programs = _records_by_program(lines, is_start, parser.mux_rx)
+    if not seen or programs is not None:
         orphans = cont[rec[cont] < 0]
         for i, line_text in zip(orphans, lines.take(orphans).to_pylist(), strict=True):
-            ctx.rejects.add(str(path), block.first_line + int(i),
-                            "text before the first timestamped line"
-                            + (" of its program" if parser.mux_rx else ""), line_text)
+            reason = "text before the first timestamped line"
+            if programs is not None:
+                name = programs[int(i)].as_py()
+                reason = (f"text before the first timestamped line of {name}" if name else
+                          "a line without the program prefix of this multiplexed log")
+            ctx.rejects.add(str(path), block.first_line + int(i), reason, line_text)
         cont = cont[rec[cont] >= 0]
     seen = seen or len(starts) > 0 or tail is not None
     if not len(starts):
@@ -279,14 +293,17 @@ def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -
 
 
 def _records_by_program(lines: pa.Array, is_start: np.ndarray,
-                        mux_rx: str) -> tuple[np.ndarray, pa.Array]:
+                        mux_rx: str) -> tuple[np.ndarray, pa.Array, pa.Array]:
     """For a multiplexed stream: the record of each line (the last record started by the
-    same program; -1 before its first) and each line's text without the program prefix."""
+    same program; -1 before its first, and for a line without a program prefix), each
+    line's text without the prefix, and each line's program (null: no prefix)."""
     program = pc.extract_regex(lines, mux_rx).field("service")
-    key = pd.Series(program.to_pandas()).fillna("")  # (no prefix: a program of its own)
+    program = pc.if_else(pc.match_substring_regex(lines, mux_rx), program, None)
+    key = pd.Series(program.to_pandas()).fillna("").to_numpy()
     record = pd.Series(np.cumsum(is_start) - 1, dtype="float64").where(is_start)
-    rec = record.groupby(key.to_numpy()).ffill().fillna(-1).to_numpy().astype(np.int64)
-    return rec, pc.replace_substring_regex(lines, mux_rx, "")
+    rec = record.groupby(key).ffill().fillna(-1).to_numpy().astype(np.int64)
+    rec[(key == "") & ~is_start] = -1
+    return rec, pc.replace_substring_regex(lines, mux_rx, ""), program
 
 
 def _levels(frame: pd.DataFrame) -> pd.DataFrame:

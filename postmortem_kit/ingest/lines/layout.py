@@ -144,7 +144,7 @@ def line_regex(ts_rx: str, header_rx: str, prefix_rx: str = "", mux_rx: str = ""
 
 
 def _count(sample: pa.Array, rx: str) -> int:
-    return pc.sum(pc.match_substring_regex(sample, rx)).as_py() or 0
+    return _count_true(pc.match_substring_regex(sample, rx))
 
 
 def _nonblank(sample: pa.Array) -> pa.Array:
@@ -193,9 +193,22 @@ def _pick_stamp(sample: pa.Array) -> tuple[Stamp, int] | None:
     top = max(n for _, n, _ in found)
     near = [f for f in found if f[1] >= 0.9 * top]
     best = max(near, key=lambda f: f[2])  # (max keeps the first of equal ones)
-    if best[2] == 0 and best[1] < ANYWHERE_SHARE * len(sample):
-        return None  # a date in a few messages, not a log's timestamps
     return best[0], best[1]
+
+
+def _too_few(sample: pa.Array, starts: pa.Array, programs: pa.Array | None) -> bool:
+    """Whether timestamps found after an arbitrary prefix start too few lines to be the
+    log's own: fewer than :data:`ANYWHERE_SHARE` of the lines (of a multiplexed stream:
+    of the lines of the programs that write them), rather than a date in a few messages."""
+    total = len(sample)
+    if programs is not None:
+        writers = pc.unique(pc.filter(programs, starts))
+        total = _count_true(pc.is_in(programs, value_set=writers))
+    return _count_true(starts) < ANYWHERE_SHARE * total
+
+
+def _count_true(mask: pa.Array) -> int:
+    return pc.sum(mask).as_py() or 0
 
 
 def detect_layout(sample: pa.Array) -> Layout | None:
@@ -215,7 +228,10 @@ def detect_layout(sample: pa.Array) -> Layout | None:
         return None
     mux = detect_multiplex(sample)
     mux_name, mux_rx, mux_shape = mux if mux else (None, "", "")
+    programs = None
     if mux:
+        programs = pc.extract_regex(sample, "^" + mux_rx).field("service")
+        programs = pc.if_else(pc.match_substring_regex(sample, "^" + mux_rx), programs, "")
         sample = pc.replace_substring_regex(sample, "^" + mux_rx, "")
     picked = _pick_stamp(sample)
     if picked is None:
@@ -225,6 +241,8 @@ def detect_layout(sample: pa.Array) -> Layout | None:
     prefix = next((p for p in PREFIXES if _count(sample, "^" + p[1] + stamp_rx)
                    >= MIN_SHARE * n_any), ANY_PREFIX)
     starts = pc.match_substring_regex(sample, "^" + prefix[1] + _OPEN + stamp.rx)
+    if prefix is ANY_PREFIX and _too_few(sample, starts, programs):
+        return None
     ts_lines = pc.filter(sample, starts)
     headers = LAYOUTS
     if mux:  # the program's name is the service: a logger in the line is its logger
@@ -263,14 +281,32 @@ def timestamp_pattern_for(values: pa.Array) -> tuple[str, str] | None:
     return (name, rx) if n else None
 
 
-def near_misses(sample: pa.Array, limit: int = 3) -> list[str]:
-    """Why no layout fits ``sample``: the renderings found furthest into the lines, for
-    the error that says what to pass as ``pattern=``."""
+def near_misses(sample: pa.Array, limit: int = 3) -> str:
+    """Why no layout fits ``sample`` (lines), for the error that says what to pass as
+    ``pattern=``: the renderings that came closest, and what kept each out."""
     sample = _nonblank(sample)
-    out = []
+    if len(sample) == 0:
+        return "the file holds no text line"
+    found = []
     for s in STAMPS:
-        n = _count(sample, s.rx)
-        if n:
-            out.append((n, f"{s.shape} ({s.name}) occurs in {n} of {len(sample)} lines, "
-                           "but not within the first 120 characters after a separator"))
-    return [text for _, text in sorted(out, key=lambda t: -t[0])[:limit]]
+        anywhere = _count(sample, s.rx)
+        if not anywhere:
+            continue
+        early = _count(sample, (_SEARCH if s.anywhere else _SEARCH_START) + _OPEN + s.rx
+                       + _STAMP_END)
+        if early:
+            why = (f"on {early} of {len(sample)} lines, none at a line's start: too few "
+                   "to be the log's timestamps")
+        elif s.anywhere:
+            why = (f"in {anywhere} of {len(sample)} lines, but not within the first 120 "
+                   "characters after a separator")
+        else:
+            why = f"in {anywhere} of {len(sample)} lines, but not at a line's start"
+        found.append((anywhere, f"{s.shape} ({s.name}) found {why}"))
+    first = sample[0].as_py()
+    first = first if len(first) <= 80 else first[:77] + "..."
+    closest = "; ".join(t for _, t in sorted(found, key=lambda t: -t[0])[:limit])
+    return ("no line starts with a timestamp in a known rendering (closest: "
+            + (closest or "none: no date and time of day in any line") + f"); first line: "
+            f"{first!r}; pass pattern= with a (?P<timestamp>...) group, e.g. "
+            r"pattern=r'^(?P<timestamp>\S+ \S+) (?P<level>\w+) (?P<message>.*)$'")

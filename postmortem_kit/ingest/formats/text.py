@@ -36,6 +36,7 @@ from postmortem_kit.ingest.lines.layout import (
     detect_layout,
     timestamp_pattern_for,
 )
+from postmortem_kit.ingest.lines.tailfields import lift_tail_fields
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble
 from postmortem_kit.ingest.records.fields import LEVEL_MARKS
 from postmortem_kit.ingest.registry import LoadContext, register
@@ -167,6 +168,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
     out = pd.concat(frames, ignore_index=True) if frames else empty_events()
+    out = lift_tail_fields(out)
     if parser is not None and parser.layout is not None:
         dates = assumed_dates(parser.years, ctx.year)
         if dates is not None and ctx.year is None:
@@ -218,9 +220,11 @@ def _parse_block(
             _reject_all(path, ctx, block, "text before the first timestamped line")
             return pd.DataFrame(), None, seen, False
         cut = int(starts[-1])  # the last record may go on in the next block
+        if parser.mux_rx is not None:  # so may the last record of every program
+            cut = _open_records(lines, is_start, parser.mux_rx, cut)
         tail = LineBlock(lines.slice(cut), block.first_line + cut)
         lines, parts, is_start, starts = (
-            lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[:-1])
+            lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[starts < cut])
     rec = np.cumsum(is_start) - 1  # record index of every line (-1: before the first)
     nonblank = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0)
     cont = np.flatnonzero(~is_start & pc.fill_null(nonblank, False).to_numpy(
@@ -304,6 +308,33 @@ def _records_by_program(lines: pa.Array, is_start: np.ndarray,
     rec = record.groupby(key).ffill().fillna(-1).to_numpy().astype(np.int64)
     rec[(key == "") & ~is_start] = -1
     return rec, pc.replace_substring_regex(lines, mux_rx, ""), program
+
+
+# How far back (in lines) a multiplexed stream's record may still get continuation lines
+# from the next block: a program silent for longer has finished its record.
+OPEN_RECORD_LINES = 5000
+
+
+def _open_records(lines: pa.Array, is_start: np.ndarray, mux_rx: str, cut: int) -> int:
+    """Where to cut a multiplexed block so that every line after the cut belongs to a
+    record that starts after it: at or before the last record of each program that
+    started one in the block's last :data:`OPEN_RECORD_LINES` lines."""
+    n = len(lines)
+    program = pc.extract_regex(lines, mux_rx).field("service").to_numpy(zero_copy_only=False)
+    position = pd.Series(np.arange(n), dtype="float64").where(is_start)
+    owner = position.groupby(program).ffill().to_numpy()  # start of each line's record
+    low = max(0, n - OPEN_RECORD_LINES)
+    recent = np.flatnonzero(is_start[low:]) + low
+    if len(recent):
+        cut = min(cut, int(pd.Series(recent).groupby(program[recent]).max().min()))
+    owner = np.where(np.isnan(owner), np.inf, owner)  # (lines of no record: rejected anyway)
+    after = np.minimum.accumulate(owner[::-1])[::-1]  # earliest owner from each line on
+    valid = np.flatnonzero((after >= np.arange(n)) & (np.arange(n) <= cut))
+    if len(valid) and valid[-1] >= low:
+        return int(valid[-1])
+    # a record open for longer: its late lines will be rejected rather than the whole
+    # stream held back for it
+    return cut
 
 
 def _levels(frame: pd.DataFrame) -> pd.DataFrame:

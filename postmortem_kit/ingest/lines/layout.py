@@ -35,7 +35,9 @@ _LEVEL_WORDS = (
 LEVEL = r"[\[<(]?(?P<level>" + _LEVEL_WORDS + r")\b[\]>)]?:?"
 _LETTER = r"(?P<level>[VDIWEFC])"  # logcat, glog: one capital letter
 _THREAD = r"\[(?P<thread>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
-_LOGGER = r"(?P<service>[A-Za-z_$][\w$.\-/]*(?:\[[^\]\s]*\])?)"
+# A logger name has a lower-case letter or a dot: an all-capitals word after a time is
+# more likely an AM / PM, a zone or a level than a logger.
+_LOGGER = r"(?P<service>[A-Z_$]*[a-z.][\w$.\-/]*(?:\[[^\]\s]*\])?)"
 _SEP = r"(?:\s+[-|]\s+|\s*[|,:]\s*|\s+)"  # what stands between two header fields
 _END = r"(?:\s*:\s+|\s+-\s+|\s*:$|\s+-$)"  # what closes a logger name before the message
 _THREAD_END = r"(?:\s+-\s+|:\s+|\s+|$)"

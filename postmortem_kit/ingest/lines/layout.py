@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.ingest.lines.stamps import STAMPS, Stamp
+from postmortem_kit.ingest.lines.stamps import STAMPS, Stamp, narrowings
 
 _LEVEL_WORDS = (
     r"(?i:TRACE|DEBUG\d?|DBG|INFO(?:RMATION)?|INF|NOTICE|WARN(?:ING)?|WRN|ERROR|ERR|SEVERE|"
@@ -255,11 +255,12 @@ def detect_layout(sample: pa.Array) -> Layout | None:
     top = max(n for _, n in scored)
     header = next((h for h, n in scored if n >= MIN_SHARE * top and n > 0), REST_LAYOUT)
     fallback = FALLBACK_LAYOUT if _compatible(prefix[1], FALLBACK_LAYOUT) else REST_LAYOUT[1]
+    line_rx = line_regex(stamp.rx, header[1], prefix[1], mux_rx)
     return Layout(
         timestamp=stamp.name,
         timestamp_rx=stamp.rx,
         header=header[0],
-        line_rx=line_regex(stamp.rx, header[1], prefix[1], mux_rx),
+        line_rx=line_rx,
         fallback_rx=line_regex(stamp.rx, fallback, prefix[1], mux_rx),
         coverage=len(ts_lines) / len(sample),
         prefix=prefix[0],
@@ -267,6 +268,107 @@ def detect_layout(sample: pa.Array) -> Layout | None:
         pattern=(mux_shape + prefix[2] + f"<timestamp {stamp.shape}>"
                  + (header[2] or " ") + "<message>"),
     )
+
+
+# Pieces of a layout's regex that the Rust engine runs slowly (alternations and ``\s+``
+# next to each other make it leave its one-pass mode), each with narrower spellings a
+# file's sample may show it uses: see :func:`_narrowed`.
+_WIDE_PIECES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (_OPEN, ("", r"\[")),
+    (_CLOSE, ("", r"\]")),
+    (_SEP, (" ", " +", " - ", " \\| ", ": ", ":", ", ", "\t")),
+    (_END, (": ", " - ", " +- ", " *: +")),
+    (_LEVEL_END, (" ", " +", ": ", ":", " - ")),
+    (_THREAD_END, (" ", " +", ": ", " - ")),
+    (r"[\[<(]?(?P<level>", (r"(?P<level>", r"\[(?P<level>")),
+    (r"\b[\]>)]?:?", ("", r"\]", ":")),
+    (r"[\w.\-/]*\w\.\w+", (r"[^\s:|]+",)),  # a file name
+    (r"\s+", (" ", " +")),
+    (r"\s*", ("", " *")),
+    (r"\s?", ("", " ")),
+    (r"\s", (" ",)),
+    (r"[T ]", (" ", "T")),
+    (r"[\w$.\-/]*", (r"[0-9A-Za-z_$.\-/]*",)),
+    (r"\w+", (r"[0-9A-Za-z_]+",)),
+    # optional fields every sample line has, or none has
+    (r"(?::[0-9]+)?", ("",)),
+    (r"(?:\[[^\]\s]*\])?", ("",)),
+    (r"(?: +(?P<pid>[0-9A-Za-z_]+))?", (r" +(?P<pid>[0-9A-Za-z_]+)", "")),
+    (r"(?: +(?P<tid>[0-9A-Za-z_]+))?", (r" +(?P<tid>[0-9A-Za-z_]+)", "")),
+    (r"(?:(?P<service>[^ :]+): )?", (r"(?P<service>[^ :]+): ", "")),
+)
+
+
+NARROWING_LINES = 200  # of the sample, to check each narrowing on
+
+
+def narrowed(sample: pa.Array, line_rx: str) -> str:
+    """``line_rx`` narrowed, piece by piece, to what the sample lines write: each
+    optional part of the timestamp fixed (a fraction or none, a zone or none, AM/PM,
+    brackets), separators and blanks spelled as the sample spells them, the level words
+    those the sample uses, digits ASCII. A narrowing is kept only when it captures exactly
+    what ``line_rx`` captures on every sample line: the narrow regex runs first, and the
+    lines it misses go to ``line_rx``."""
+    sample = sample.slice(0, NARROWING_LINES)
+    want = pc.extract_regex(sample, line_rx)
+    if want.null_count == len(want):
+        return line_rx
+    levels = sorted({v for v in want.field("level").to_pylist() if v}) if (
+        want.type.get_field_index("level") >= 0) else []
+    pieces: list[tuple[str, tuple[str, ...]]] = [(r"\d", ("[0-9]",))]
+    pieces += [(_time_groups(piece.replace(r"\d", "[0-9]")),
+                tuple(_time_groups(r.replace(r"\d", "[0-9]")) for r in rs))
+               for piece, rs in _grouped(narrowings(line_rx.replace("_t_", "")))]
+    pieces += list(_WIDE_PIECES)
+    if levels:
+        pieces.append((r"(?P<level>" + _LEVEL_WORDS.replace(r"\d", "[0-9]") + ")", (
+            r"(?P<level>" + "|".join(re.escape(v) for v in levels) + ")",)))
+    kept: list[str] = []  # pieces left as they were, out of the way of the next search
+
+    def same(rx: str) -> bool:
+        """Whether ``rx`` matches the lines ``line_rx`` matches, capturing the same (a
+        group it no longer has must have captured nothing)."""
+        try:
+            got = pc.extract_regex(sample, _restore(rx, kept))
+        except (pa.ArrowInvalid, ValueError):
+            return False
+        if not got.is_valid().equals(want.is_valid()):
+            return False
+        for i, field in enumerate(want.type):
+            j = got.type.get_field_index(field.name)
+            mine = want.field(i)
+            if j < 0:
+                if pc.any(pc.greater(pc.utf8_length(pc.drop_null(mine)), 0)).as_py():
+                    return False
+            elif not got.field(j).equals(mine):
+                return False
+        return True
+
+    rx = line_rx
+    for piece, options in pieces:
+        while piece in rx:
+            for option in options:
+                candidate = rx.replace(piece, option, 1)
+                if same(candidate):
+                    rx = candidate
+                    break
+            else:
+                rx = rx.replace(piece, f"\x00{len(kept)}\x00", 1)
+                kept.append(piece)
+    return _restore(rx, kept)
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> list[tuple[str, tuple[str, ...]]]:
+    out: dict[str, list[str]] = {}
+    for piece, option in pairs:
+        out.setdefault(piece, []).append(option)
+    return [(p, tuple(o)) for p, o in out.items()]
+
+
+def _restore(rx: str, kept: list[str]) -> str:
+    for i, piece in enumerate(kept):
+        rx = rx.replace(f"\x00{i}\x00", piece)
+    return rx
 
 
 def timestamp_pattern_for(values: pa.Array) -> tuple[str, str] | None:

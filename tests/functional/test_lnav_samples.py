@@ -215,3 +215,12 @@ def test_a_file_no_layout_fits_is_one_clear_error(name):
                                           r"pass pattern=") as info:
         read_events(SAMPLES / name)
     assert info.value.exit_code == 2
+
+
+def test_an_invalid_utf8_line_is_rejected_and_the_record_above_kept():
+    # 2015-03-12T23:16:52.071:INFO:com.root:Response :   then XML, line 4 not UTF-8
+    ev = load("logfile_invalid_utf8.0")
+    assert list(ev["message"]) == ["com.root:Response :\n<tiptop>\n\t<sample>"]
+    assert ev["level"][0] == "info"
+    rejected = ev.attrs["rejected"]
+    assert list(rejected["line"]) == [4] and "invalid UTF-8" in rejected["reason"][0]

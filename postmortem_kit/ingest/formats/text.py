@@ -389,7 +389,8 @@ def _fold(frame: pd.DataFrame, rec: np.ndarray, texts: np.ndarray) -> pd.DataFra
     for group in np.split(np.arange(len(rec)), bounds):
         r = int(rec[group[0]])
         extra = "\n".join(texts[group]).rstrip("\n")
-        if extra:
-            messages[r] = messages[r] + "\n" + extra if messages[r] else extra
+        if extra:  # (a record a rejected line started has no message: NaN)
+            first = messages[r] if isinstance(messages[r], str) else ""
+            messages[r] = first + "\n" + extra if first else extra
     frame["message"] = pd.Series(messages, index=frame.index, dtype="str")
     return frame

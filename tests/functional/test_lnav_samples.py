@@ -93,7 +93,10 @@ def test_zone_abbreviation_after_the_time_is_its_offset():
     # 2025-04-12 00:14:12.837 CEST [1329108] ERROR:  syntax error ... (CEST = UTC+2)
     ev = load("logfile_postgres.1")
     assert ev["timestamp"][0] == T("2025-04-11T22:14:12.837Z")
-    assert "syntax error at or near" in ev["message"][0]
+    assert ev["message"][0] == 'syntax error at or near "null" at character 510'
+    assert ev["thread"][0] == "1329108"  # the [pid] every line has
+    assert ev["level"][0] == "error" and ev["level"][2] == "warning"
+    assert pd.isna(ev["level"][1]) and ev["message"][1].startswith("STATEMENT:  create table")
     # the CREATE TABLE statement's lines belong to the STATEMENT record (line 2)
     assert ev["line"][1] == 2 and "id smallserial primary key," in ev["message"][1]
     assert len(ev) == 7

@@ -87,6 +87,10 @@ LAYOUTS: tuple[tuple[str, str, str], ...] = (
     ("thread-level", _SEP + _THREAD + _SEP + LEVEL + r"(?:\s+-\s+|:?\s+|$)",
      " [<thread>] <level> "),
     ("level", _SEP + LEVEL + _LEVEL_END, " <level> "),
+    # a [thread] or [pid] on every line, a level on some (PostgreSQL: ERROR, STATEMENT);
+    # after "level", so that Apache's "[error]" stays a level
+    ("thread-maybe-level", _SEP + _THREAD + r"(?:" + _SEP + LEVEL + r")?"
+     + r"(?:\s+-\s+|:?\s+|$)", " [<thread>] [<level>] "),
     ("mark", r"\s+(?P<mark>[.\-*#])\s+", " <mark .-*#> "),
     ("bare", r"(?:\s+-\s+|:?\s+|$)", " "),
 )

@@ -214,9 +214,9 @@ def run_inferred(lines: int, repeat: int = 3, pandas_repeat: int = 1) -> list[st
     for name, path in paths.items():
         rx = INFERRED[name]
         rows = len(_ours_auto(path))
-        (ours, polars) = _time([lambda p=path: _ours_auto(p), lambda p=path: _polars(p, rx)],
-                               repeat)
-        (pandas,) = _time([lambda p=path: _pandas(p, rx)], pandas_repeat)
+        (ours, polars) = _time([lambda p=path: _ours_auto(p),
+                                lambda p=path, r=rx: _polars(p, r)], repeat)
+        (pandas,) = _time([lambda p=path, r=rx: _pandas(p, r)], pandas_repeat)
         size = path.stat().st_size / 1e6
         out += [f"{name}: {size:.0f} MB, {rows:,} rows loaded          wall s   CPU s",
                 f"  ours (read_events, auto)        {ours[0]:7.2f} {ours[1]:7.2f}",

@@ -14,13 +14,13 @@ import pandas as pd
 from postmortem_kit.errors import IngestError, IngestWarning, PostmortemKitError, UsageError
 from postmortem_kit.ingest.detect import detect_format
 from postmortem_kit.ingest.files.decompress import head_bytes
-from postmortem_kit.ingest.lines.explain import samples
 from postmortem_kit.ingest.limits import (
     DEFAULT_MAX_DEPTH,
     MAX_DEPTH_LIMIT,
     reject_implausible,
     resolve_valid_times,
 )
+from postmortem_kit.ingest.lines.explain import samples
 from postmortem_kit.ingest.paths import (
     STDIN,
     STDIN_NAME,

@@ -27,7 +27,6 @@ import pyarrow.compute as pc
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
-from postmortem_kit.ingest.lines.match import extract_groups
 from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report
 from postmortem_kit.ingest.lines.layout import (
     ANSI,
@@ -39,6 +38,7 @@ from postmortem_kit.ingest.lines.layout import (
     narrowed,
     timestamp_pattern_for,
 )
+from postmortem_kit.ingest.lines.match import extract_groups
 from postmortem_kit.ingest.lines.tailfields import lift_tail_fields
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble
 from postmortem_kit.ingest.records.fields import LEVEL_MARKS

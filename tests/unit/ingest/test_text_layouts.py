@@ -162,7 +162,8 @@ def test_explain_prints_pattern_zone_year_and_three_samples(tmp_path, capsys):
                     "I0517 15:04:25.0  1952 main.cc:12] done\n", encoding="utf-8")
     assert main(["ingest", "--explain", "--year", "2017", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "pattern   <L><timestamp MMDD hh:mm:ss[.f][ AM|PM]> <thread> <file:line>] <message>" in out
+    assert ("pattern   <L><timestamp MMDD hh:mm:ss[.f][ AM|PM]> <thread> <file:line>] "
+            "<message>") in out
     assert "zone      none in the lines: read in tz=UTC" in out
     assert "year      the lines carry no year: 2017 (year=2017)" in out
     assert re.search(r"sample 1  line=1, timestamp='2017-05-17T15:04:22\.619632\+00:00', "
@@ -196,7 +197,8 @@ WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=8).f
 MOMENTS = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2026, 6, 30))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(render=st.sampled_from(RENDERINGS), prefix=st.sampled_from(PREFIXES),
        level=st.sampled_from([None, *LEVELS]),
        records=st.lists(st.tuples(MOMENTS, st.lists(WORDS, min_size=1, max_size=6)),
@@ -216,7 +218,8 @@ def test_composed_layouts_are_inferred(tmp_path, render, prefix, level, records)
     assert got == expected, ev.attrs["layouts"]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(max_size=60).map(lambda s: s.replace("\r", "")), min_size=1, max_size=8),
        st.sampled_from(RENDERINGS), st.sampled_from(PREFIXES))
 def test_whatever_the_lines_the_result_is_a_frame_or_an_ingest_error(tmp_path, junk, render,

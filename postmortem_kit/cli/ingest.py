@@ -1,5 +1,6 @@
-"""``postmortem ingest FILE... [--format F] [-o OUT.parquet] [--prometheus URL --query
-NAME=PROMQL ...]``: load evidence (files, and query results of a Prometheus), summarise it.
+"""``postmortem ingest FILE... [--format F] [-o OUT.parquet] [--explain] [--prometheus URL
+--query NAME=PROMQL ...]``: load evidence (files, and query results of a Prometheus),
+summarise it, or (``--explain``) say what layout was inferred per file.
 
 Prints one block per source (rows, time range, levels, rejected lines with the first few
 reasons) and can write the events frame to Parquet. Exit 1 when nothing could be loaded;
@@ -48,6 +49,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="write the rejected lines (file, line, reason, text) to this CSV")
     p.add_argument("--force", action="store_true",
                    help="overwrite OUT.parquet and the CSV if they exist (never an input)")
+    p.add_argument("--explain", action="store_true",
+                   help="print, per file, the format and the layout inferred (pattern, zone "
+                        "and year assumed, three sample parses) instead of the summary")
     return p
 
 
@@ -58,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from postmortem_kit.ingest.schema import concat_events
 
     values.check_window(args.start, args.end, "--start/--end", args.tz)
+    if args.explain:
+        return explain(args)
     queries = _queries(args)
     guard_outputs([args.output, args.rejected_csv], Inputs.of_evidence(args.files),
                   force=args.force)
@@ -86,6 +92,34 @@ def run(args: argparse.Namespace) -> int:
         write_parquet(events, args.output)
         echo(f"{len(events):,} events written to {args.output}")
     return 0
+
+
+def explain(args: argparse.Namespace) -> int:
+    """``--explain``: what was inferred for each file; a file no layout fits gets the
+    error's reason (the closest candidates), and the exit code of the worst such error."""
+    from postmortem_kit.errors import IngestError, IngestWarning, UsageError
+    from postmortem_kit.ingest import read_events
+    from postmortem_kit.ingest.lines.explain import render
+
+    if not args.files:
+        raise UsageError("--explain needs evidence FILEs")
+    status = 0
+    for name in args.files:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", IngestWarning)
+                events = read_events(name, args.format, tz=args.tz, year=args.year)
+        except IngestError as exc:
+            echo(f"{name}\n  no layout fits: {exc.reason}")
+            status = max(status, exc.exit_code)
+            continue
+        for file, report in events.attrs.get("layouts", {}).items():
+            echo(render(file, report))
+        rejected = events.attrs.get("rejected")
+        if rejected is not None and len(rejected):
+            echo(f"  rejected  {len(rejected):,} line(s), first at line "
+                 f"{rejected['line'].iloc[0]}: {rejected['reason'].iloc[0]}")
+    return status
 
 
 def _queries(args: argparse.Namespace) -> dict[str, str]:

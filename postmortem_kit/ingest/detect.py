@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
+
 from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest.files.decompress import read_head
+from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, near_misses
 from postmortem_kit.ingest.registry import FORMATS, Format
 
 
@@ -46,9 +49,11 @@ def detect_format(path: Path, head: str | None = None) -> Format:
               if not fmt.folder or path.is_file()}
     name, score = max(scores.items(), key=lambda kv: kv[1], default=("", 0.0))
     if score <= 0:
+        lines = head.splitlines()[:SAMPLE_LINES]
+        why = near_misses(pa.array(lines, pa.string())) if lines else "pass format="
         raise IngestError(
             "no format recognises this file (tried: " + ", ".join(scores) + "); "
-            "pass format= or, for a text log, pattern=",
+            "as a text log: " + why + "; or pass format=",
             file=str(path), unusable=True,
         )
     return FORMATS[name]

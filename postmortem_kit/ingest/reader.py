@@ -20,6 +20,7 @@ from postmortem_kit.ingest.limits import (
     reject_implausible,
     resolve_valid_times,
 )
+from postmortem_kit.ingest.lines.explain import samples
 from postmortem_kit.ingest.paths import (
     STDIN,
     STDIN_NAME,
@@ -124,11 +125,14 @@ def read_events(
     Returns
     -------
     pandas.DataFrame
-        The events frame. ``attrs["rejected"]`` holds the rejected records and
+        The events frame. ``attrs["rejected"]`` holds the rejected records,
         ``attrs["notes"]`` the files skipped: empty ones, and files found in a folder or
         through a glob that no format recognises (a file named explicitly raises instead).
-        ``attrs["identities"]`` names the columns whose values identify a person (``user``,
-        where the evidence has it): redaction replaces those values in a report.
+        ``attrs["layouts"]`` holds what was read from each file: its format and, for a text
+        log, the inferred layout (readable pattern, regex, zone and year assumed, the first
+        records as parsed). ``attrs["identities"]`` names the columns whose values identify
+        a person (``user``, where the evidence has it): redaction replaces those values in a
+        report.
 
     Notes
     -----
@@ -278,8 +282,13 @@ def _sniff_and_load(path: Path, name: str, format: str, named: bool, ctx: LoadCo
 def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
     try:
         df = fmt.load(path, ctx)
+        layout = {"format": fmt.name, **df.attrs.get("layout", {})}
         events = finalize_events(df, source=ctx.source, kind=fmt.kind, tz=ctx.tz)
         events = reject_implausible(events, ctx, str(path))
+        events.attrs.pop("layout", None)
+        if "samples" in layout:  # as the events frame has them (levels normalised)
+            layout["samples"] = samples(events)
+        events.attrs["layouts"] = {ctx.rejects.aliases.get(str(path), str(path)): layout}
     except IngestError:
         raise
     except (KeyError, ValueError, TypeError, OverflowError, UnicodeError) as exc:
@@ -295,7 +304,11 @@ def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
         keep &= events["timestamp"] >= ctx.start
     if ctx.end is not None:
         keep &= events["timestamp"] <= ctx.end
-    return events if keep.all() else events.loc[keep].reset_index(drop=True)
+    if keep.all():
+        return events
+    cut = events.loc[keep].reset_index(drop=True)
+    cut.attrs["layouts"] = events.attrs["layouts"]
+    return cut
 
 
 def _window_end(value: Any, tz: str, name: str) -> pd.Timestamp | None:

@@ -64,7 +64,9 @@ NUMERIC_RANGES: dict[str, tuple[float, float, bool]] = {
 # Spellings seen in the wild, lower-cased, mapped onto LEVELS.
 LEVEL_ALIASES: dict[str, str] = {
     "trace": "debug", "debug": "debug", "dbg": "debug", "verbose": "debug", "fine": "debug",
-    "finer": "debug", "finest": "debug", "d": "debug", "7": "debug",
+    "finer": "debug", "finest": "debug", "d": "debug", "v": "debug", "7": "debug",
+    "debug1": "debug", "debug2": "debug", "debug3": "debug", "debug4": "debug",
+    "debug5": "debug",
     "info": "info", "information": "info", "informational": "info", "inf": "info",
     "i": "info", "6": "info",
     "notice": "notice", "note": "notice", "5": "notice",
@@ -247,12 +249,14 @@ def _constant_str(value: str | None, index: pd.Index) -> pd.Series:
 def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate events frames and sort them by time (stable), keeping the schema.
 
-    The inputs' ``attrs["rejected"]`` records (and ``attrs["notes"]`` lists) are combined,
+    The inputs' ``attrs["rejected"]`` records (and ``attrs["notes"]`` lists and
+    ``attrs["layouts"]`` dicts) are combined,
     so rejected records survive concatenation; pandas itself drops ``attrs`` that differ.
     """
     frames = [f for f in frames if len(f.columns)]
     rejected = [f.attrs["rejected"] for f in frames if "rejected" in f.attrs]
     notes = [n for f in frames for n in f.attrs.get("notes", [])]
+    layouts = {k: v for f in frames for k, v in f.attrs.get("layouts", {}).items()}
     if not frames:
         return empty_events()
     # pandas keeps attrs only where all inputs agree: concatenate attr-less shallow copies
@@ -274,4 +278,6 @@ def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         out.attrs["rejected"] = RejectedLines(r for lines in rejected for r in lines)
     if notes:
         out.attrs["notes"] = notes
+    if layouts:
+        out.attrs["layouts"] = layouts
     return out

@@ -6,7 +6,7 @@ One module owns each rule that several loaders need (STYLE.md, "One rule, one pl
   guessed from its magnitude (:func:`epoch_unit_scale`) unless the source names it;
 - **UTC offsets**: :data:`OFFSET` is the one spelling (RFC 3339's ``Z`` or ``z``, ISO
   8601's ``+hh``, ``+hhmm`` and ``+hh:mm``), composed into every regex that captures a
-  time (:data:`ZONE` adds the names ``UTC`` and ``GMT``), and :func:`offset_minutes` is
+  time (:data:`ZONE` adds the zone names of :data:`ZONE_NAMES`), and :func:`offset_minutes` is
   the one reading of it;
 - **wall times**: a time without an offset is read in the load's ``tz=``
   (:func:`localize`): in the hour that repeats when clocks go back, as its first
@@ -92,8 +92,19 @@ def epoch_to_utc(values: np.ndarray, unit: str | None = None) -> pa.Array:
 # A UTC offset as a time ends with it: RFC 3339 allows a lower-case "z"; ISO 8601 allows the
 # hours alone. The word boundary keeps "Zookeeper" after a time from reading as zone "Z".
 OFFSET = r"(?:[Zz]\b|[+-]\d\d(?::?\d\d)?\b)"
-# What a log line may write after its time of day: an offset, or UTC / GMT by name.
-ZONE = r"(?:UTC\b|GMT\b|" + OFFSET[3:]
+# Zone abbreviations a log line may write after its time of day, and their offsets in
+# minutes. Only names that mean one offset: CST (US or China), IST (India, Ireland or
+# Israel) and BST (British or Bangladesh) are left out, so such a time is read in ``tz=``.
+ZONE_NAMES: dict[str, int] = {
+    "UTC": 0, "GMT": 0, "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "MET": 60,
+    "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240,
+    "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540,
+    "AKDT": -480, "HST": -600, "JST": 540, "KST": 540, "HKT": 480, "SGT": 480,
+    "AEST": 600, "AEDT": 660, "ACST": 570, "AWST": 480, "NZST": 720, "NZDT": 780,
+}
+# What a log line may write after its time of day: an offset, or a zone by name.
+ZONE = (r"(?:(?:" + "|".join(sorted(ZONE_NAMES, key=lambda z: (-len(z), z))) + r")\b|"
+        + OFFSET[3:])
 # An ISO 8601 date-time that ends in an offset (after its time of day: "2024-05-01" has
 # none): such a value keeps its offset, whatever ``tz=`` says.
 WITH_OFFSET = r"^[+-]?\d{4}-?\d\d?-?\d\d?[T ].*" + OFFSET + r"$"
@@ -107,8 +118,10 @@ def offset_minutes(text: str) -> int | None:
     (120, -450, 0)
     """
     value = text.strip().upper()
-    if value in ("Z", "UTC", "GMT"):
+    if value == "Z":
         return 0
+    if value in ZONE_NAMES:
+        return ZONE_NAMES[value]
     m = _OFFSET_PARTS.fullmatch(value)
     if m is None:
         return None

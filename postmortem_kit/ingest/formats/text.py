@@ -15,18 +15,33 @@ are rejected with a reason. Blank lines carry nothing and are skipped.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.errors import IngestError
+from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
-from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, detect_layout, timestamp_pattern_for
+from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report
+from postmortem_kit.ingest.lines.layout import (
+    ANSI,
+    MULTIPLEX,
+    SAMPLE_LINES,
+    TIME_GROUP,
+    Layout,
+    detect_layout,
+    narrowed,
+    timestamp_pattern_for,
+)
+from postmortem_kit.ingest.lines.match import extract_groups
+from postmortem_kit.ingest.lines.tailfields import lift_tail_fields
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble
+from postmortem_kit.ingest.records.fields import LEVEL_MARKS
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import empty_events
 from postmortem_kit.ingest.times import parse_timestamps
@@ -49,10 +64,13 @@ def sniff(path: Path, head: str) -> float:
     layout = detect_layout(pa.array(lines, pa.string()))
     if layout is None:
         return 0.0
-    first = pc.match_substring_regex(pa.array(lines[:1]), layout.fallback_rx)[0].as_py()
+    first_line = pc.replace_substring_regex(pa.array(lines[:1]), ANSI, "")
+    first = pc.match_substring_regex(first_line, layout.fallback_rx)[0].as_py()
     score = (0.4 + 0.2 * layout.coverage) if first else 0.5 * layout.coverage
-    if layout.header != "bare":
+    if layout.header not in ("bare", "rest"):
         score += 0.1  # a level or logger after the timestamp: an application log
+    if layout.prefix == "any":
+        score *= 0.5  # a timestamp somewhere in the line: any better-defined format wins
     return round(score, 3)
 
 
@@ -62,10 +80,18 @@ class _Parser:
     rx: str | None  # None: no timestamp layout in the first lines
     fallback_rx: str | None
     ts_rx: str | None  # None with a user pattern, until its timestamps are recognised
+    layout: Layout | None = None  # None with a user pattern
+    wider: list[str]  # regexes for the lines ``rx`` misses, in order
+    mux_rx: str | None = None  # the program prefix of a multiplexed stream
+    ansi: bool = False  # the lines hold ANSI colour codes, removed before matching
+    zone_seen: bool = False  # some line wrote its offset or zone
 
     def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
         self.path, self.ctx = path, ctx
         self.years = YearState()
+        self.wider = []
+        head = first.lines.slice(0, SAMPLE_LINES)
+        self.ansi = bool(pc.any(pc.match_substring(pc.drop_null(head), "\x1b[")).as_py())
         if ctx.pattern:
             try:
                 re.compile(ctx.pattern)
@@ -76,17 +102,43 @@ class _Parser:
                 raise IngestError("pattern= needs a named group (?P<timestamp>...)", file=str(path))
             self.rx, self.fallback_rx, self.ts_rx = ctx.pattern, None, None
             return
-        layout = detect_layout(first.lines.slice(0, SAMPLE_LINES))
+        layout = detect_layout(head)
+        self.layout = layout
         if layout is None:
             self.rx = None
             return
-        self.rx, self.fallback_rx = layout.line_rx, layout.fallback_rx
+        self.rx = narrowed(_nonblank_sample(head, self.ansi), layout.line_rx)
+        self.fallback_rx = layout.fallback_rx
+        self.wider = [rx for rx in (layout.line_rx, layout.fallback_rx) if rx != self.rx]
         self.ts_rx = layout.timestamp_rx
+        if layout.multiplex is not None:
+            self.mux_rx = "^" + dict((n, rx) for n, rx, _ in MULTIPLEX)[layout.multiplex]
 
-    def extract(self, lines: pa.Array) -> pa.StructArray:
-        return pc.extract_regex(lines, self.rx)
+    def extract(self, lines: pa.Array, rx: str | None = None) -> pa.StructArray:
+        """The groups of ``rx`` (default: the layout's) in ``lines``; null where it does
+        not match. An inferred layout runs on polars' regex engine (Rust ``regex``), which
+        extracts captures several times faster than RE2; a ``pattern=`` on RE2, as
+        documented."""
+        rx = rx or self.rx
+        assert rx is not None
+        if self.layout is None:
+            return pa.concat_arrays(parallel_map(lambda a: pc.extract_regex(a, rx), lines))
+        found = extract_groups(pl.Series("line", lines), rx)
+        columns = [c.to_arrow().cast(pa.large_string()) for c in found.get_columns()]
+        matched = columns[found.columns.index("timestamp")].is_valid()
+        return pa.StructArray.from_arrays(columns, names=found.columns,
+                                          mask=pc.invert(matched))
 
-    def timestamps(self, raw: pa.Array) -> pd.Series:
+    def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
+        parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
+        if "z" in parts and not self.zone_seen:
+            self.zone_seen = bool(pc.any(pc.greater(pc.utf8_length(parts["z"]), 0)).as_py())
+        if parts:  # the layout's regex captured the parts: no second pass
+            return assemble(parts, tz=self.ctx.tz, year=self.ctx.year, state=self.years,
+                            path=self.path)
+        return self._user_timestamps(raw)
+
+    def _user_timestamps(self, raw: pa.Array) -> pd.Series:
         ts_rx = self.ts_rx
         if ts_rx is None:  # a user pattern: recognise its timestamps once, from the values
             found = timestamp_pattern_for(raw.slice(0, SAMPLE_LINES))
@@ -134,9 +186,23 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     if pending is not None and len(pending.lines) and parser is not None:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_events()
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True) if frames else empty_events()
+    out = lift_tail_fields(out)
+    if parser is not None and parser.layout is not None:
+        dates = assumed_dates(parser.years, ctx.year)
+        if dates is not None and ctx.year is None:
+            warnings.warn(f"{path}: {dates}", IngestWarning, stacklevel=2)
+        out.attrs["layout"] = layout_report(parser.layout, tz=ctx.tz,
+                                            zone_in_lines=parser.zone_seen,
+                                            dates=dates, frame=out)
+    return out
+
+
+def _nonblank_sample(head: pa.Array, ansi: bool) -> pa.Array:
+    head = pc.drop_null(head)
+    if ansi:
+        head = pc.replace_substring_regex(head, ANSI, "")
+    return pc.filter(head, pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(head)), 0))
 
 
 def _reject_all(path: Path, ctx: LoadContext, block: LineBlock, reason: str) -> None:
@@ -160,13 +226,19 @@ def _parse_block(
     """
     ctx, path = parser.ctx, parser.path
     lines = block.lines
-    parts = pa.concat_arrays(parallel_map(parser.extract, lines))
-    if parser.fallback_rx is not None:
-        # Lines with a timestamp whose header does not fit the layout still start records.
-        loose = pc.and_(pc.invert(parts.is_valid()),
-                        pc.match_substring_regex(lines, parser.fallback_rx))
-        if pc.any(loose).as_py():
-            parts = _merge(parts, pc.extract_regex(lines, parser.fallback_rx), loose)
+    if parser.ansi:
+        lines = pc.replace_substring_regex(lines, ANSI, "")
+    parts = parser.extract(lines)
+    for rx in parser.wider:
+        # Lines the narrow regex misses: the layout's full regex, then the fallback
+        # (a line with a timestamp whose header does not fit the layout starts a record).
+        if parts.null_count <= lines.null_count:
+            break
+        todo = pc.and_(pc.invert(parts.is_valid()), lines.is_valid())
+        loose = parser.extract(pc.if_else(todo, lines, ""), rx)  # ("": fails at once)
+        use = pc.and_(todo, loose.is_valid())
+        if pc.any(use).as_py():
+            parts = _merge(parts, loose, use)
     # A line the reader rejected (NUL byte, invalid UTF-8) is null here. It may have
     # started a record: it ends the one above, and what follows it is not glued on there.
     is_start = (parts.is_valid().to_numpy(zero_copy_only=False)
@@ -178,31 +250,44 @@ def _parse_block(
             _reject_all(path, ctx, block, "text before the first timestamped line")
             return pd.DataFrame(), None, seen, False
         cut = int(starts[-1])  # the last record may go on in the next block
+        if parser.mux_rx is not None:  # so may the last record of every program
+            cut = _open_records(lines, is_start, parser.mux_rx, cut)
         tail = LineBlock(lines.slice(cut), block.first_line + cut)
         lines, parts, is_start, starts = (
-            lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[:-1])
+            lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[starts < cut])
     rec = np.cumsum(is_start) - 1  # record index of every line (-1: before the first)
     nonblank = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0)
     cont = np.flatnonzero(~is_start & pc.fill_null(nonblank, False).to_numpy(
         zero_copy_only=False))
-    if not seen:
+    texts, programs = lines, None
+    if parser.mux_rx is not None:  # a line goes on the record of its own program
+        rec, texts, programs = _records_by_program(lines, is_start, parser.mux_rx)
+    if not seen or programs is not None:
         orphans = cont[rec[cont] < 0]
         for i, line_text in zip(orphans, lines.take(orphans).to_pylist(), strict=True):
-            ctx.rejects.add(str(path), block.first_line + int(i),
-                            "text before the first timestamped line", line_text)
+            reason = "text before the first timestamped line"
+            if programs is not None:
+                name = programs[int(i)].as_py()
+                reason = (f"text before the first timestamped line of {name}" if name else
+                          "a line without the program prefix of this multiplexed log")
+            ctx.rejects.add(str(path), block.first_line + int(i), reason, line_text)
         cont = cont[rec[cont] >= 0]
     seen = seen or len(starts) > 0 or tail is not None
     if not len(starts):
         return pd.DataFrame(), tail, seen, False
     records = parts.filter(pa.array(is_start))
     fields = {f.name: records.field(i) for i, f in enumerate(records.type)}
-    frame = pd.DataFrame({k: v.to_pandas() for k, v in fields.items() if k != "timestamp"})
-    frame["timestamp"] = parser.timestamps(fields["timestamp"])
+    frame = pd.DataFrame({k: v.to_pandas() for k, v in fields.items()
+                          if k != "timestamp" and not k.startswith(TIME_GROUP)})
+    frame["timestamp"] = parser.timestamps(fields["timestamp"], fields)
     frame["line"] = (starts + block.first_line).astype(np.int64)
     if "message" not in frame:  # a user pattern without one: the whole line
         frame["message"] = lines.take(starts).to_pandas()
+    frame = _levels(frame)
     if len(cont):
-        frame = _fold(frame, rec[cont], np.array(lines.take(cont).to_pylist(), dtype=object))
+        order = np.argsort(rec[cont], kind="stable")  # (by program: records interleave)
+        cont = cont[order]
+        frame = _fold(frame, rec[cont], np.array(texts.take(cont).to_pylist(), dtype=object))
     unreadable = lines.take(starts).is_null().to_numpy(zero_copy_only=False)  # (rejected)
     bad = np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable)
     numbers = frame["line"].tolist()
@@ -241,6 +326,62 @@ def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -
     return pa.StructArray.from_arrays(cols, names=names, mask=mask)
 
 
+def _records_by_program(lines: pa.Array, is_start: np.ndarray,
+                        mux_rx: str) -> tuple[np.ndarray, pa.Array, pa.Array]:
+    """For a multiplexed stream: the record of each line (the last record started by the
+    same program; -1 before its first, and for a line without a program prefix), each
+    line's text without the prefix, and each line's program (null: no prefix)."""
+    program = pc.extract_regex(lines, mux_rx).field("service")
+    program = pc.if_else(pc.match_substring_regex(lines, mux_rx), program, None)
+    key = pd.Series(program.to_pandas()).fillna("").to_numpy()
+    record = pd.Series(np.cumsum(is_start) - 1, dtype="float64").where(is_start)
+    rec = record.groupby(key).ffill().fillna(-1).to_numpy().astype(np.int64)
+    rec[(key == "") & ~is_start] = -1
+    return rec, pc.replace_substring_regex(lines, mux_rx, ""), program
+
+
+# How far back (in lines) a multiplexed stream's record may still get continuation lines
+# from the next block: a program silent for longer has finished its record.
+OPEN_RECORD_LINES = 5000
+
+
+def _open_records(lines: pa.Array, is_start: np.ndarray, mux_rx: str, cut: int) -> int:
+    """Where to cut a multiplexed block so that every line after the cut belongs to a
+    record that starts after it: at or before the last record of each program that
+    started one in the block's last :data:`OPEN_RECORD_LINES` lines."""
+    n = len(lines)
+    program = pc.extract_regex(lines, mux_rx).field("service").to_numpy(zero_copy_only=False)
+    position = pd.Series(np.arange(n), dtype="float64").where(is_start)
+    owner = position.groupby(program).ffill().to_numpy()  # start of each line's record
+    low = max(0, n - OPEN_RECORD_LINES)
+    recent = np.flatnonzero(is_start[low:]) + low
+    if len(recent):
+        cut = min(cut, int(pd.Series(recent).groupby(program[recent]).max().min()))
+    owner = np.where(np.isnan(owner), np.inf, owner)  # (lines of no record: rejected anyway)
+    after = np.minimum.accumulate(owner[::-1])[::-1]  # earliest owner from each line on
+    valid = np.flatnonzero((after >= np.arange(n)) & (np.arange(n) <= cut))
+    if len(valid) and valid[-1] >= low:
+        return int(valid[-1])
+    # a record open for longer: its late lines will be rejected rather than the whole
+    # stream held back for it
+    return cut
+
+
+def _levels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Levels written as a Redis mark or a syslog priority, as level words."""
+    if "mark" in frame:
+        frame["level"] = frame.pop("mark").map(LEVEL_MARKS).astype("str")
+    if "pri" in frame:
+        pri = pd.to_numeric(frame["pri"], errors="coerce")
+        frame["level"] = (pri % 8).map(lambda v: None if v != v else str(int(v))).astype("str")
+    for col in ("service", "logger", "level"):
+        if col in frame and frame[col].dtype != object:
+            frame[col] = frame[col].where(frame[col].str.strip() != "")
+    if "thread" in frame:
+        frame["thread"] = frame["thread"].str.strip()
+    return frame
+
+
 def _fold(frame: pd.DataFrame, rec: np.ndarray, texts: np.ndarray) -> pd.DataFrame:
     """Append continuation ``texts`` to the messages of records ``rec`` (sorted)."""
     messages = frame["message"].astype(object).to_numpy(copy=True)
@@ -248,6 +389,8 @@ def _fold(frame: pd.DataFrame, rec: np.ndarray, texts: np.ndarray) -> pd.DataFra
     for group in np.split(np.arange(len(rec)), bounds):
         r = int(rec[group[0]])
         extra = "\n".join(texts[group]).rstrip("\n")
-        messages[r] = (messages[r] or "") + "\n" + extra if extra else messages[r]
+        if extra:  # (a record a rejected line started has no message: NaN)
+            first = messages[r] if isinstance(messages[r], str) else ""
+            messages[r] = first + "\n" + extra if first else extra
     frame["message"] = pd.Series(messages, index=frame.index, dtype="str")
     return frame

@@ -110,7 +110,7 @@ def match_first(
         if i == 0 and first is not None:
             found, derived = first, True
         else:
-            found, derived = _extract(subset, rx), False
+            found, derived = extract_groups(subset, rx), False
         hit = found.get_column(key).is_not_null().to_numpy()
         if hit.all():
             out.append(Matches(i, remaining, found if derived else derive(
@@ -233,7 +233,7 @@ def _blockwise(
             yield item
 
 
-def _extract(lines: pl.Series, rx: str) -> pl.DataFrame:
+def extract_groups(lines: pl.Series, rx: str) -> pl.DataFrame:
     """``lines.str.extract_groups(rx)`` unnested, on a few threads for large inputs.
 
     A lazy ``collect`` releases the GIL, so slices of one block run in parallel; polars

@@ -11,8 +11,16 @@ rows into microseconds in a few numpy operations. Group names:
 ``d``      day (a leading space is fine)
 ``H M S``  hour, minute, second        ``f``  fraction digits
 ``z``      an offset or zone name as :data:`~postmortem_kit.ingest.times.ZONE` spells it
+``j``      day of the year (ISO 8601 ordinal dates, ``2012-025``)
+``p``      ``AM`` or ``PM`` (a 12-hour clock)
 ``es``     epoch seconds (may have a fraction)   ``ems``  epoch milliseconds
+``eus``    epoch microseconds          ``ens``  epoch nanoseconds
+``tai``    a TAI64N label's 24 hex digits (daemontools, s6)
 =========  =====================================================
+
+A time of day without any date (strace) takes the date of the file's first line from the
+file's modification time (the last line is at most then), and moves to the next day when
+the clock goes back by more than twelve hours.
 
 Lines without a year (RFC 3164 syslog, ``Jun 14 15:16:01``) take ``ctx.year``; failing
 that, the year that puts the file's first line in the twelve months before the file was
@@ -56,6 +64,9 @@ class YearState:
     base_year: int | None = None
     offset: int = 0  # years added by rollovers so far
     last_month: int | None = None
+    base_day: int | None = None  # time-only lines: days since 1970 of the first line
+    day_offset: int = 0  # days added by midnight rollovers so far
+    last_second: int | None = None  # time-only lines: the previous line's second of the day
 
 
 def _ints(arr: pa.Array) -> np.ndarray:
@@ -153,10 +164,24 @@ def assemble(
         blocks of ``path`` (see :class:`YearState`).
     """
     n = len(next(iter(parts.values())))
-    if "es" in parts or "ems" in parts:
+    if parts.keys() & {"es", "ems", "eus", "ens", "tai"}:
         return _epoch(parts)
-    months = _months(parts)
-    days = _ints(parts["d"])
+    hours, minutes = _ints(parts["H"]), _ints(parts["M"])
+    seconds = _ints(parts["S"]) if "S" in parts else np.zeros(n, dtype=np.int64)
+    if "p" in parts:  # a 12-hour clock: 12 AM is midnight, 12 PM noon
+        mark = pc.utf8_upper(pc.fill_null(parts["p"], "")).to_numpy(zero_copy_only=False)
+        pm, am = mark == "PM", mark == "AM"
+        hours = np.where((pm | am) & (hours >= 1) & (hours <= 12),
+                         hours % 12 + np.where(pm, 12, 0), np.where(pm | am, -1, hours))
+    if not parts.keys() & {"m", "b", "j"}:  # a time of day alone
+        return _time_only(hours, minutes, seconds, parts, tz=tz,
+                          state=state or YearState(), path=path)
+    if "j" in parts:  # an ordinal date: month 1, day of the year (checked below)
+        months = np.ones(n, dtype=np.int64)
+        days = _ints(parts["j"])
+    else:
+        months = _months(parts)
+        days = _ints(parts["d"])
     if "y" in parts:
         years = _ints(parts["y"]) + 2000
     else:
@@ -164,24 +189,36 @@ def assemble(
         if (years < 0).any():  # no year in the line: a syslog-style ``Jun 14 15:16:01``
             inferred = infer_years(months, days, year, state or YearState(), path)
             years = np.where(years < 0, inferred, years)
-    hours, minutes = _ints(parts["H"]), _ints(parts["M"])
-    seconds = _ints(parts["S"]) if "S" in parts else np.zeros(n, dtype=np.int64)
-    micros = np.zeros(n, dtype=np.int64)
-    if "f" in parts:
-        frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(parts["f"], ""), 6, "0"), 0, 6)
-        micros = _ints(frac).clip(min=0)
+    micros = _micros(parts, n)
     month_ok = (months >= 1) & (months <= 12)
-    valid = (
-        month_ok
-        & (days >= 1)
-        & (days <= _DAYS_IN_MONTH[np.where(month_ok, months, 0)])
-        & ((months != 2) | (days <= 28) | _leap(years))
-        & (hours >= 0) & (hours < 24) & (minutes >= 0) & (minutes < 60)
-        & (seconds >= 0) & (seconds <= 60)
-    )
+    if "j" in parts:
+        date_ok = (days >= 1) & (days <= 365 + _leap(years))
+    else:
+        date_ok = (month_ok & (days >= 1)
+                   & (days <= _DAYS_IN_MONTH[np.where(month_ok, months, 0)])
+                   & ((months != 2) | (days <= 28) | _leap(years)))
+    valid = date_ok & _clock_ok(hours, minutes, seconds)
     us = days_from_civil(years, months, days) * US_PER_DAY + (
         (hours * 60 + minutes) * 60 + seconds
     ) * 1_000_000 + micros
+    return _to_utc(us, valid, parts, tz)
+
+
+def _micros(parts: dict[str, pa.Array], n: int) -> np.ndarray:
+    if "f" not in parts:
+        return np.zeros(n, dtype=np.int64)
+    frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(parts["f"], ""), 6, "0"), 0, 6)
+    return _ints(frac).clip(min=0)
+
+
+def _clock_ok(hours: np.ndarray, minutes: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    return ((hours >= 0) & (hours < 24) & (minutes >= 0) & (minutes < 60)
+            & (seconds >= 0) & (seconds <= 60))
+
+
+def _to_utc(us: np.ndarray, valid: np.ndarray, parts: dict[str, pa.Array], tz: str) -> pd.Series:
+    """Local microseconds since 1970 to UTC: the line's own offset, else ``tz``."""
+    n = len(us)
     offsets = _offset_minutes(parts["z"]) if "z" in parts else np.full(n, np.nan)
     has_offset = ~np.isnan(offsets)
     us = us - np.where(has_offset, np.nan_to_num(offsets), 0).astype(np.int64) * 60_000_000
@@ -199,7 +236,55 @@ def _leap(years: np.ndarray) -> np.ndarray:
     return ((years % 4 == 0) & (years % 100 != 0)) | (years % 400 == 0)
 
 
+def _time_only(hours: np.ndarray, minutes: np.ndarray, seconds: np.ndarray,
+               parts: dict[str, pa.Array], *, tz: str, state: YearState,
+               path: Path | None) -> pd.Series:
+    """Times of day without a date (see the module docstring)."""
+    valid = _clock_ok(hours, minutes, seconds)
+    second = (hours * 60 + minutes) * 60 + seconds
+    good = np.flatnonzero(valid)
+    day = np.zeros(len(second), dtype=np.int64)
+    if len(good):
+        if state.base_day is None:
+            try:
+                ref = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC) if path else None
+            except OSError:
+                ref = None
+            ref = ref or dt.datetime.now(tz=dt.UTC)
+            first = int(second[good[0]])
+            base = (ref.date() - dt.date(1970, 1, 1)).days
+            # the first line is at most when the file was last written
+            state.base_day = base - (first > ref.hour * 3600 + ref.minute * 60 + ref.second + 60)
+        seq = second[good]
+        prev = np.concatenate([[state.last_second if state.last_second is not None
+                                else seq[0]], seq[:-1]])
+        offs = state.day_offset + np.cumsum(seq < prev - 43_200)
+        day[good] = state.base_day + offs
+        state.day_offset = int(offs[-1])
+        state.last_second = int(seq[-1])
+    us = (day * 86_400 + second) * 1_000_000 + _micros(parts, len(second))
+    return _to_utc(us, valid, parts, tz)
+
+
+_TAI_EPOCH = 0x4000000000000000
+_TAI_LEAP_SECONDS = 10  # TAI - UTC is 37 s today; daemontools' tai64nlocal subtracts 10
+
+
 def _epoch(parts: dict[str, pa.Array]) -> pd.Series:
+    if "tai" in parts:
+        texts = parts["tai"].to_pylist()
+        us = np.array([((int(t[:16], 16) - _TAI_EPOCH - _TAI_LEAP_SECONDS) * 1_000_000
+                        + int(t[16:24], 16) // 1000) if t else np.iinfo(np.int64).min
+                       for t in texts], dtype=np.int64)
+        times = pa.array(us, type=pa.timestamp("us", tz="UTC"),
+                         mask=us == np.iinfo(np.int64).min)
+        return pd.Series(times.to_pandas(), dtype="datetime64[us, UTC]")
+    for group, unit in (("eus", "us"), ("ens", "ns")):
+        if group in parts:
+            n = _ints(parts[group])
+            times = epoch_to_utc(np.where(n >= 0, n, 0), unit=unit)
+            times = pc.if_else(pa.array(n < 0), pa.scalar(None, times.type), times)
+            return pd.Series(times.to_pandas(), dtype="datetime64[us, UTC]")
     if "ems" in parts:
         ms = _ints(parts["ems"])  # (-1 where the line had none)
         times = epoch_to_utc(np.where(ms >= 0, ms, 0), unit="ms")

@@ -49,6 +49,9 @@ HOST_LABELS = ("host", "hostname", "instance", "node", "pod")
 # Loaders rename these *before* adding their own ``timestamp`` and ``line``.
 RESERVED = ("source", "kind", "line", "timestamp")
 
+# Redis writes its level as a mark: . debug, - verbose, * notice, # warning.
+LEVEL_MARKS = {".": "debug", "-": "debug", "*": "notice", "#": "warning"}
+
 # Bunyan and pino write numeric levels.
 BUNYAN_LEVELS = {10: "debug", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
 

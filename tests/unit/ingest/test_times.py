@@ -16,7 +16,7 @@ T = pd.Timestamp
 @pytest.mark.parametrize(("text", "minutes"), [
     ("Z", 0), ("z", 0), ("UTC", 0), ("GMT", 0), ("+02", 120), ("+0200", 120),
     ("+02:00", 120), ("-07", -420), ("-0730", -450), ("-07:30", -450), ("", None),
-    ("EST", None),
+    ("EST", -300), ("PDT", -420), ("cest", 120), ("CST", None), ("IST", None),
 ])
 def test_offset_minutes(text, minutes):
     assert offset_minutes(text) == minutes

@@ -206,7 +206,8 @@ def test_text_timestamp_glued_to_the_message_is_read(tmp_path):
     path.write_text("2012-07-02 10:22:40,672:DEBUG:foo bar\n2014-10-08 16:56:38,344:WARN:baz\n",
                     encoding="utf-8")
     ev = load(path, "text")
-    assert ev["message"].tolist() == ["DEBUG:foo bar", "WARN:baz"]
+    assert ev["message"].tolist() == ["foo bar", "baz"]
+    assert ev["level"].tolist() == ["debug", "warning"]  # the level between colons is read
     assert ev["timestamp"][0] == T("2012-07-02T10:22:40.672Z")
 
 

@@ -1,0 +1,229 @@
+"""Real logs of many layouts (lnav's test suite, ``../shared/samples/lnav``), loaded with
+``format="auto"`` and no other hint, checked against what each file says.
+
+Every expected value below was read off the file by eye, not taken from the loader. One
+test per layout family: the rendering of the timestamp, what stands before it, what
+follows it, multi-line records, multiplexed streams. The samples live beside the
+repository (not in a user's clone): the tests skip when they are absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from postmortem_kit.errors import IngestError, IngestWarning
+from postmortem_kit.ingest import read_events
+
+SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "lnav"
+
+pytestmark = pytest.mark.skipif(
+    not SAMPLES.is_dir(), reason=f"lnav samples not found at {SAMPLES} (not in a user's clone)"
+)
+
+
+def T(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text)
+
+
+def load(name: str, **kw) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IngestWarning)
+        return read_events(SAMPLES / name, **kw)
+
+
+def test_glog_level_letter_glued_to_a_month_day_without_year():
+    # E0517 15:04:22.619632 1952452992 logging_unittest.cc:253] Log every 3, iteration 19
+    ev = load("logfile_glog.0", year=2017)
+    assert len(ev) == 7
+    assert list(ev["level"]) == ["error", "info", "info", "warning", "info", "info", "error"]
+    assert ev["timestamp"][0] == T("2017-05-17T15:04:22.619632Z")
+    assert ev["message"][0] == "Log every 3, iteration 19"
+    assert ev["thread"][0] == "1952452992"
+    assert ev["file"][3] == "logging_unittest.cc:263"
+    assert ev["message"][3] == "log_if this"
+
+
+def test_a_year_assumed_is_said_in_the_warning_and_the_layout():
+    with pytest.warns(IngestWarning, match=r"logfile_glog\.0: the lines carry no year: \d{4} "
+                                           r"assumed .*pass year="):
+        ev = read_events(SAMPLES / "logfile_glog.0")
+    report = ev.attrs["layouts"][str(SAMPLES / "logfile_glog.0")]
+    assert "no year" in report["year"]
+    assert report["pattern"].startswith("<L><timestamp MMDD hh:mm:ss")
+
+
+def test_colon_separated_level_and_a_folded_continuation_line():
+    # 2009-07-20 22:59:27,672:DEBUG:Hello, World!
+    #   How are you today?
+    ev = load("logfile_multiline.0")
+    assert list(ev["level"]) == ["debug", "error"]
+    assert list(ev["message"]) == ["Hello, World!\n  How are you today?", "Goodbye, World!"]
+    assert list(ev["line"]) == [1, 3]
+    assert ev["timestamp"][1] == T("2009-07-20T22:59:30.221Z")
+
+
+def test_nanosecond_fraction_is_cut_to_microseconds():
+    ev = load("logfile_generic_nanos.0")
+    assert list(ev["timestamp"]) == [T("2025-01-01T00:00:00.123456Z"),
+                                     T("2025-01-01T01:00:00.987654Z")]
+    assert list(ev["level"]) == ["info", "warning"]
+    assert list(ev["message"]) == ["nano first", "nano second"]
+
+
+def test_iso_ordinal_dates():
+    # 2012-025T10:22:40,672:DEBUG:  and  2014-333T16:56:38,344:WARN:
+    ev = load("logfile_yday.0")
+    assert list(ev["timestamp"]) == [T("2012-01-25T10:22:40.672Z"), T("2014-11-29T16:56:38.344Z")]
+    assert list(ev["level"]) == ["debug", "warning"]
+
+
+def test_date_command_output_with_a_zone_before_the_year():
+    # Wed May 19 12:00:02 UTC 2021 line 2
+    ev = load("logfile_block.2")
+    assert list(ev["timestamp"]) == [T("2021-05-19T12:00:02Z"), T("2021-05-19T12:00:04Z")]
+    assert list(ev["message"]) == ["line 2", "line 4"]
+
+
+def test_zone_abbreviation_after_the_time_is_its_offset():
+    # 2025-04-12 00:14:12.837 CEST [1329108] ERROR:  syntax error ... (CEST = UTC+2)
+    ev = load("logfile_postgres.1")
+    assert ev["timestamp"][0] == T("2025-04-11T22:14:12.837Z")
+    assert ev["message"][0] == 'syntax error at or near "null" at character 510'
+    assert ev["thread"][0] == "1329108"  # the [pid] every line has
+    assert ev["level"][0] == "error" and ev["level"][2] == "warning"
+    assert pd.isna(ev["level"][1]) and ev["message"][1].startswith("STATEMENT:  create table")
+    # the CREATE TABLE statement's lines belong to the STATEMENT record (line 2)
+    assert ev["line"][1] == 2 and "id smallserial primary key," in ev["message"][1]
+    assert len(ev) == 7
+
+
+def test_ansi_colours_are_removed_and_the_syslog_header_read():
+    # Sep 19 09:24:04 Tims-MacBook-Air AMPDeviceDiscoveryAgent[17600]: tid:1d1f - Mux ID ...
+    ev = load("logfile_ansi.1", year=2023)
+    assert len(ev) == 10 and len(ev.attrs["rejected"]) == 0
+    assert ev["timestamp"][0] == T("2023-09-19T09:24:04Z")
+    assert ev["host"][0] == "Tims-MacBook-Air"
+    assert ev["service"][0] == "AMPDeviceDiscoveryAgent"
+    assert ev["pid"][0] == "17600"
+    assert ev["message"][0] == "tid:1d1f - Mux ID not found in mapping dictionary"
+    assert not ev["message"].str.contains("\x1b").any()
+
+
+def test_syslog_style_text_with_indented_continuations():
+    ev = load("logfile_syslog.3", year=2022)
+    assert len(ev) == 7
+    assert ev["service"][2] == "syslogd" and ev["host"][2] == "Tims-Air"
+    assert ev["message"][2].splitlines() == [
+        "Configuration Notice:",
+        '\tASL Module "com.apple.cdscheduler" claims selected messages.',
+        "\tThose messages may not appear in standard system log files or in the ASL database."]
+
+
+def test_thread_and_level_before_the_timestamp():
+    # MainThread::INFO::2011-12-05 07:04:56,101::vdsm::71::vds::(run) I am the actual vdsm
+    ev = load("logfile_vdsm.0").sort_values("line", ignore_index=True)
+    assert ev["thread"][0] == "MainThread"
+    assert list(ev["level"][:2]) == ["info", "error"]
+    assert ev["timestamp"][0] == T("2011-12-05T07:04:56.101Z")
+    assert ev["message"][0] == "vdsm::71::vds::(run) I am the actual vdsm 4.9-0"
+    # the traceback's lines are folded into the ERROR record
+    assert ev["message"][1].splitlines()[1] == 'File "/usr/share/vdsm/vdsm", line 72, in run'
+
+
+def test_level_then_program_and_pid():
+    # 2022-06-02T11:58:12.193Z info vpxd[45715] [Originator@6876 sub=vpxLro ...
+    ev = load("logfile_vpxd.0")
+    assert ev["level"][0] == "info" and ev["service"][0] == "vpxd"
+    assert ev["pid"][0] == "45715"
+    assert ev["message"][0].startswith("[Originator@6876 sub=vpxLro opID=7e1280cf] [VpxLRO]")
+
+
+def test_padded_thread_and_logger_before_a_colon():
+    # 2025-01-24T07:00:31,139 INFO [background-preinit       ] Version                  : HV...
+    ev = load("logfile_java.1")
+    assert ev["thread"][0] == "background-preinit"
+    assert ev["service"][0] == "Version"
+    assert ev["message"][0] == "HV000001: Hibernate Validator 8.0.1.Final"
+    assert ev["timestamp"][0] == T("2025-01-24T07:00:31.139Z")
+
+
+def test_bracketed_timestamp_then_channel_dot_level():
+    # [2023-05-15 18:19:32] local.ERROR: Target class [...] does not exist. {...}
+    ev = load("logfile_laravel.0")
+    assert len(ev) == 82 and len(ev.attrs["rejected"]) == 0  # 1,414 lines, 82 records
+    assert ev["level"][0] == "error" and ev["service"][0] == "local"
+    assert ev["message"][0].startswith(r"Target class [Fruitcake\Cors\HandleCors] does not exist.")
+    assert ev["message"][0].splitlines()[1] == "[stacktrace]"
+
+
+def test_single_letter_level_after_an_id():
+    # Mar 24 15:17:38.999  000000000264F I shmem.res 262144 262144 1 chassis_msg_svc/...
+    ev = load("logfile_cxx.0", year=2020)
+    assert ev["timestamp"][0] == T("2020-03-24T15:17:38.999Z")
+    assert ev["level"][0] == "info"
+    assert ev["message"][0].startswith("shmem.res 262144 262144 1 chassis_msg_svc/")
+
+
+def test_level_words_of_any_vocabulary_and_a_line_without_one():
+    ev = load("logfile_leveltest.0")
+    assert [None if pd.isna(v) else v for v in ev["level"]] == [
+        "debug", "debug", "debug", "debug", "info", "warning", "critical", None]
+    assert ev["message"][4] == "infomessage"
+    assert ev["message"][7] == "invalid invalidmessage"  # not a level: kept in the message
+
+
+def test_time_of_day_alone_after_a_pid_is_dated_from_the_file():
+    # 478760 12:21:46.284771 execve("/usr/bin/firefox", ["firefox"], ...
+    path = SAMPLES / "logfile_strace_log.2"
+    ev = load("logfile_strace_log.2")
+    assert len(ev) == 117 and ev["pid"][0] == "478760"
+    assert ev["message"][0].startswith('execve("/usr/bin/firefox", ["firefox"]')
+    first = ev["timestamp"][0]
+    assert (first.hour, first.minute, first.second, first.microsecond) == (12, 21, 46, 284771)
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    assert first <= pd.Timestamp(modified) and first > pd.Timestamp(modified) - pd.Timedelta("1D")
+
+
+def test_epoch_seconds_after_a_comment_mark():
+    # #+1162490366 / ./drive_vt52_curses : the command is the record's message
+    ev = load("logfile_tcsh_history.0")
+    assert list(ev["timestamp"]) == [T("2006-11-02T17:59:26Z"), T("2006-11-02T17:59:45Z")]
+    assert list(ev["message"]) == ["./drive_vt52_curses", "exit"]
+
+
+def test_docker_compose_output_is_split_by_service():
+    # redis-1  | 1:C 25 Apr 2024 05:32:35.018 * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo
+    ev = load("logfile_docker_compose_with_noise.0")
+    assert set(ev["service"]) == {"redis-1"}
+    assert ev["timestamp"][0] == T("2024-04-25T05:32:35.018Z")
+    assert ev["message"][0] == "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"
+    assert ev["level"][0] == "notice"  # Redis' "*"
+    assert ev["level"][2] == "warning"  # Redis' "#"
+    assert list(ev["line"]) == [11, 12, 13, 14, 15, 16, 17, 19, 20, 21, 24]
+    rejected = ev.attrs["rejected"].set_index("line")["reason"]
+    # web-1 writes no timestamps; two lines carry no service prefix: each rejected, said why
+    assert list(rejected.index) == [*range(1, 11), 22, 23]
+    assert rejected[1] == "text before the first timestamped line of web-1"
+    assert rejected[22] == "a line without the program prefix of this multiplexed log"
+
+
+@pytest.mark.parametrize("name", ["logfile_plain.0", "logfile_tcf.0"])
+def test_a_file_no_layout_fits_is_one_clear_error(name):
+    with pytest.raises(IngestError, match=r"no line starts with a timestamp.*first line: .*"
+                                          r"pass pattern=") as info:
+        read_events(SAMPLES / name)
+    assert info.value.exit_code == 2
+
+
+def test_an_invalid_utf8_line_is_rejected_and_the_record_above_kept():
+    # 2015-03-12T23:16:52.071:INFO:com.root:Response :   then XML, line 4 not UTF-8
+    ev = load("logfile_invalid_utf8.0")
+    assert list(ev["message"]) == ["com.root:Response :\n<tiptop>\n\t<sample>"]
+    assert ev["level"][0] == "info"
+    rejected = ev.attrs["rejected"]
+    assert list(rejected["line"]) == [4] and "invalid UTF-8" in rejected["reason"][0]

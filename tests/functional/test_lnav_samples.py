@@ -227,3 +227,19 @@ def test_an_invalid_utf8_line_is_rejected_and_the_record_above_kept():
     assert ev["level"][0] == "info"
     rejected = ev.attrs["rejected"]
     assert list(rejected["line"]) == [4] and "invalid UTF-8" in rejected["reason"][0]
+
+
+def test_json_with_the_time_under_an_unusual_name():
+    # { "started_at": 1490385986240, "response": { "status": 200, ...
+    ev = load("logfile_json3.json")
+    assert len(ev) == 3 and len(ev.attrs["rejected"]) == 0
+    assert list(ev["timestamp"]) == [T("2017-03-24T20:06:26.240Z"), T("2017-03-24T20:12:47.764Z"),
+                                     T("2017-03-24T20:15:31.694Z")]
+    assert list(ev["response.status"]) == [200, 500, 400]
+
+
+def test_json_with_log4j2_seconds_and_nanoseconds():
+    # {"instant":{"epochSecond": 1663977609,"nanoOfSecond": 484000000}, "msg": "Hello, World!"}
+    ev = load("logfile_json_subsec.json")
+    assert list(ev["timestamp"]) == [T("2022-09-24T00:00:09.484Z"), T("2022-09-24T00:00:19.222Z")]
+    assert list(ev["message"]) == ["Hello, World!", "Goodbye, World!"]

@@ -24,7 +24,9 @@ from postmortem_kit.ingest.records.fields import (
     RESERVED,
     apply_fields,
     check_fields_exist,
+    epoch_pairs,
     resolve_fields,
+    time_like_fields,
 )
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.schema import as_str, empty_events
@@ -62,8 +64,12 @@ class RecordTables:
             src = resolve_fields(table.column_names, ctx.fields, ["timestamp"]).get("timestamp")
         else:
             src = next((t for t in self.times if t in table.column_names), None)
+        if src is None and "timestamp" not in ctx.fields and self.times is CANDIDATES["timestamp"]:
+            table, src = self._time_like(table)
         if src is None:
             looked = ctx.fields.get("timestamp") or ", ".join(self.times[:6])
+            if self.times is CANDIDATES["timestamp"] and "timestamp" not in ctx.fields:
+                looked += ", or a field named like a time (started_at, eventTime) holding times"
             for number in lines:
                 ctx.rejects.add(self.name, int(number), f"no timestamp field (looked for {looked})",
                                 text_of(int(number)))
@@ -115,6 +121,25 @@ class RecordTables:
             table = table.filter(keep)
         if table.num_rows:
             self.tables.append(table)
+
+    def _time_like(self, table: pa.Table) -> tuple[pa.Table, str | None]:
+        """For records with no usual time field: a time written as seconds + nanoseconds,
+        else the first field named like a point in time (``started_at``) whose values are
+        mostly times in the plausible window. The table gains the pair's column."""
+        for prefix, seconds, nanos in epoch_pairs(table.column_names):
+            secs = pc.cast(table.column(seconds), pa.int64(), safe=False)
+            ns = pc.add(pc.multiply(secs, 1_000_000_000),
+                        pc.cast(table.column(nanos), pa.int64(), safe=False))
+            name = prefix if prefix not in table.column_names else f"{prefix}.time"
+            stamps = pc.cast(ns, pa.timestamp("ns", tz="UTC"))
+            table = table.drop_columns([seconds, nanos]).append_column(name, stamps)
+            return table, name
+        for name in time_like_fields(table.column_names):
+            ts = self._times(table.column(name))
+            valid = pc.and_(ts.is_valid(), pa.array(~outside(ts, self.ctx.valid_times)))
+            if pc.sum(pc.cast(valid, pa.int64())).as_py() * 2 > len(ts):
+                return table, name
+        return table, None
 
     def _times(self, raw: pa.Array | pa.ChunkedArray) -> pa.Array:
         if self.unit is None:

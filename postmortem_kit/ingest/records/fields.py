@@ -8,6 +8,7 @@ their times are parsed by :func:`postmortem_kit.ingest.times.parse_timestamps`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 
 import pandas as pd
@@ -117,6 +118,48 @@ def nested_field(columns: Iterable[str], names: Iterable[str],
                 if best is None or key < best:
                     best = key
     return None if best is None else best[2]
+
+
+# The last word of a field name that says "a point in time" (``started_at``, ``eventTime``,
+# ``logTimestamp``, ``created``), and words that make such a name a duration instead
+# (nginx's ``request_time`` and ``upstream_response_time`` are seconds taken).
+_TIME_WORDS = {"timestamp", "datetime", "date", "time", "ts", "at", "instant", "millis",
+               "epoch", "created", "logged", "stamp", "when", "received", "emitted"}
+_DURATION_WORDS = {"duration", "elapsed", "latency", "response", "request", "upstream", "took",
+                   "taken", "spent", "timeout", "uptime", "runtime", "processing", "connect",
+                   "wait", "cpu", "ttl", "total", "queue", "header", "first", "last", "max",
+                   "min", "avg", "mean"}
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def time_like_fields(columns: Iterable[str]) -> list[str]:
+    """Columns whose name says they hold a point in time, for records that spell their time
+    in no usual way: shallowest first, then in the records' order.
+
+    >>> time_like_fields(["msg", "request_time", "meta.createdAt", "started_at"])
+    ['started_at', 'meta.createdAt']
+    """
+    found = []
+    for position, col in enumerate(columns):
+        words = [w.lower() for w in _WORD.findall(col.rsplit(".", 1)[-1])]
+        if (words and words[-1] in _TIME_WORDS
+                and not _DURATION_WORDS.intersection(w.lower() for w in _WORD.findall(col))):
+            found.append((col.count("."), position, col))
+    return [col for *_, col in sorted(found)]
+
+
+def epoch_pairs(columns: Iterable[str]) -> list[tuple[str, str, str]]:
+    """``(prefix, seconds column, nanoseconds column)`` for each time written as two numbers,
+    as log4j2's JSON layouts do (``instant.epochSecond`` + ``instant.nanoOfSecond``)."""
+    have = {c.lower(): c for c in columns}
+    pairs = []
+    for low, col in have.items():
+        if low.endswith("epochsecond"):
+            prefix = col[: -len("epochSecond")]
+            nanos = have.get(low[: -len("epochsecond")] + "nanoofsecond")
+            if nanos is not None:
+                pairs.append((prefix.rstrip(".") or "time", col, nanos))
+    return pairs
 
 
 def first_present(df: pd.DataFrame, names: Iterable[str]) -> pd.Series | None:

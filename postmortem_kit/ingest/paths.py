@@ -23,7 +23,7 @@ from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest.detect import folder_format
 
 PathLike = str | Path
-_COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2")
+_COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz", ".zst", ".zstd")
 _GLOB_CHARS = set("*?[")
 _COPY_CHUNK = 1024 * 1024
 STDIN = Path("-")  # ``read_events("-")``: standard input

@@ -69,7 +69,7 @@ def read_events(
     paths
         A file, a glob (``"logs/*.jsonl.gz"``), a folder (every file in it, or the folder
         as one source when a folder format such as a Slack export recognises it), ``"-"``
-        for standard input, or a list of those. Plain, gzip and bz2 files are told apart
+        for standard input, or a list of those. Plain, gzip, bz2, xz and zstd files are told apart
         by their first bytes. Standard input and named pipes are read once (copied to a
         temporary file that is removed after the load); devices and sockets are refused.
         A folder reached twice through symbolic links is read once, and so is a file.

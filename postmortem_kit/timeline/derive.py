@@ -99,7 +99,10 @@ def derive_timeline(
     >>> tl.metrics.loc["ttd", "value"]                                # doctest: +SKIP
     """
     settings = (settings or TimelineSettings()).with_overrides(**overrides)
-    if not isinstance(events, pd.DataFrame) and _is_dask(events):
+    if not isinstance(events, pd.DataFrame):
+        if not _is_dask(events):
+            raise PostmortemKitError(f"events must be a pandas or dask DataFrame (what "
+                                     f"read_events returns), not {type(events).__name__}")
         from postmortem_kit.timeline.dask import derive_on_dask
 
         return derive_on_dask(events, settings)
@@ -230,14 +233,26 @@ def _apply_offsets(events: pd.DataFrame, offsets: Mapping[str, pd.Timedelta],
                    ) -> pd.DataFrame:
     if not offsets:
         return events
+    check_sources(offsets, events["source"].unique())
+    return shift_sources(events, offsets).sort_values("timestamp", kind="stable",
+                                                      ignore_index=True)
+
+
+def check_sources(offsets: Mapping[str, pd.Timedelta], sources: Any) -> None:
+    """Raise PostmortemKitError when ``clock_offsets`` names a source the events lack."""
+    for source in offsets:
+        if source not in set(sources):
+            raise PostmortemKitError(f"clock_offsets: no source named {source!r} in the "
+                                     f"events (sources: {sorted(sources)})")
+
+
+def shift_sources(events: pd.DataFrame, offsets: Mapping[str, pd.Timedelta]) -> pd.DataFrame:
+    """A copy of ``events`` with each source's times moved by its offset (not re-sorted)."""
     events = events.copy()
     for source, offset in offsets.items():
         mask = events["source"] == source
-        if not mask.any():
-            raise PostmortemKitError(f"clock_offsets: no source named {source!r} in the "
-                                     f"events (sources: {sorted(events['source'].unique())})")
         events.loc[mask, "timestamp"] = events.loc[mask, "timestamp"] + pd.Timedelta(offset)
-    return events.sort_values("timestamp", kind="stable", ignore_index=True)
+    return events
 
 
 def _missing_all(why: str) -> pd.DataFrame:
@@ -283,10 +298,18 @@ def _signatures(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp | N
                 window: ImpactWindow, span: AnalysisSpan) -> pd.DataFrame:
     from postmortem_kit.timeline.signatures import compare_signatures
 
+    baseline = signature_baseline(start, window, span)
+    return compare_signatures(events, baseline=baseline, impact=(start, end))
+
+
+def signature_baseline(start: pd.Timestamp, window: ImpactWindow, span: AnalysisSpan,
+                       ) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window whose error messages the impact's are compared with: the SLI's baseline,
+    cut at the impact's start."""
     base = window.baseline
     before_start = base.start if base.start is not None else span.start
     before_end = min(start, base.end) if base.end is not None else start
     if before_end <= before_start:
         before_end = start
-    return compare_signatures(events, baseline=(before_start, before_end), impact=(start, end))
+    return before_start, before_end
 

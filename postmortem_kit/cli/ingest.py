@@ -13,7 +13,7 @@ import argparse
 import warnings
 from pathlib import Path
 
-from postmortem_kit.cli import values
+from postmortem_kit.cli import engine, values
 from postmortem_kit.cli.terminal import echo
 
 SHOWN_REASONS = 3
@@ -48,6 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="write the rejected lines (file, line, reason, text) to this CSV")
     p.add_argument("--force", action="store_true",
                    help="overwrite OUT.parquet and the CSV if they exist (never an input)")
+    engine.add_arguments(p)
     return p
 
 
@@ -61,12 +62,20 @@ def run(args: argparse.Namespace) -> int:
     queries = _queries(args)
     guard_outputs([args.output, args.rejected_csv], Inputs.of_evidence(args.files),
                   force=args.force)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), engine.cluster(args):
         warnings.simplefilter("ignore", IngestWarning)  # the summary below says it all
         frames = [read_events(
             args.files, args.format, source=args.source, tz=args.tz, start=args.start,
             end=args.end, year=args.year, errors=args.errors,
-        )] if args.files else []
+        )] if args.files and args.engine != "dask" else []
+        if args.files and args.engine == "dask":
+            from postmortem_kit.ingest.dask import collect
+
+            # read by the workers, the frame brought back here for the summary and -o
+            frames.append(collect(read_events(
+                args.files, args.format, source=args.source, tz=args.tz, start=args.start,
+                end=args.end, year=args.year, errors=args.errors, engine="dask"),
+                warn=False))
         if args.prometheus:
             from postmortem_kit.ingest.prometheus import read_prometheus
 

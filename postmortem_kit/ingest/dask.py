@@ -337,6 +337,19 @@ def _report(events: dd.DataFrame) -> tuple[dd.DataFrame, dd.DataFrame]:
                           "(or it was derived from one): pass that frame itself") from None
 
 
+def persist_with(events: dd.DataFrame, *others: dd.DataFrame) -> tuple[dd.DataFrame, ...]:
+    """``dask.persist(*others)`` (frames derived from ``events``) with ``events``' rejected
+    records and notes, so that they come from the same read of the files: later,
+    :func:`rejected` and :func:`notes` give the persisted ones. A frame that is not a load
+    of ``read_events`` has no report: only ``others`` are persisted."""
+    report = _REPORTS.get(events._name)
+    if report is None:
+        return tuple(dask.persist(*others))
+    *done, rejects, skipped = dask.persist(*others, *report)
+    _REPORTS[events._name] = (rejects, skipped)
+    return tuple(done)
+
+
 def collect(events: dd.DataFrame, *, warn: bool = True) -> pd.DataFrame:
     """Compute a dask load into the pandas frame ``read_events`` returns: sorted by time
     (stable, files in load order), ``attrs["rejected"]`` and ``attrs["notes"]`` filled,
@@ -363,4 +376,5 @@ def collect(events: dd.DataFrame, *, warn: bool = True) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["FilePart", "collect", "file_parts", "notes", "read_events_dask", "rejected"]
+__all__ = ["FilePart", "collect", "file_parts", "notes", "persist_with", "read_events_dask",
+           "rejected"]

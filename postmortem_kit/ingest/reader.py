@@ -204,6 +204,12 @@ def read_events(
     if storage_options is not None:
         raise UsageError("storage_options= is for remote paths, read with engine=\"dask\"")
 
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)  # (read thrice)
+    remote = [str(p) for p in paths if "://" in str(p)]
+    if remote:
+        raise IngestError(f"{remote[0]}: remote paths are read by the dask engine: "
+                          "read_events(..., engine=\"dask\") (CLI: --engine dask)",
+                          unusable=True)
     frames: list[pd.DataFrame] = []
     notes: list[str] = []
     named = named_files(paths)

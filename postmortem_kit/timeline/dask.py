@@ -87,7 +87,10 @@ def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline
     bulk = events.map_partitions(_bulk_rows, columns,
                                  meta=_bulk_rows(events._meta, columns, {"number": 0}))
     others = events.map_partitions(_other_rows, meta=_other_rows(events._meta, {"number": 0}))
-    bulk, others = dask.persist(bulk, others)  # one read of the files for both
+    from postmortem_kit.ingest.dask import persist_with
+
+    # one read of the files for both, and for the load's rejected records
+    bulk, others = persist_with(events, bulk, others)
     try:
         return _derive(events, bulk, _ordered(others.compute()), settings)
     finally:

@@ -104,8 +104,9 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     offsets: Mapping[str, pd.Timedelta] = {}
     if settings.clock_offsets == "auto":
         if span is not None:
-            failed = _ordered(pd.concat([_failed(others, settings), *dask.compute(
-                *[dask.delayed(_failed)(p, settings) for p in bulk.to_delayed()])]))
+            # (counted per source and bin: their order does not matter)
+            failed = pd.concat([_failed(others, settings), *dask.compute(
+                *[dask.delayed(_failed)(p, settings) for p in bulk.to_delayed()])])
             offsets = estimate_clock_offsets(
                 failed, reference=settings.reference_source, failure=settings.failure,
                 freq=freq, span=span)
@@ -123,8 +124,8 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
     check_bins(span, freq)
-    support = _ordered(pd.concat([*dask.compute(*[dask.delayed(_support_rows)(p)
-                                                  for p in bulk.to_delayed()]), others]))
+    support = pd.concat([*dask.compute(*[dask.delayed(_support_rows)(p)
+                                         for p in bulk.to_delayed()]), others])
     slis = choose_slis(support, wanted=settings.sli, failure=settings.failure,
                        slo_latency=settings.slo_latency, quantile=settings.latency_quantile,
                        factor=settings.latency_factor)
@@ -194,9 +195,9 @@ def _bare(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _gather(frame: dd.DataFrame, pick: Callable[..., pd.DataFrame], *args: Any,
             ) -> pd.DataFrame:
-    """The rows ``pick(partition, *args)`` keeps, from every partition, in order."""
+    """The rows ``pick(partition, *args)`` keeps, from every partition (not sorted)."""
     parts = dask.compute(*[dask.delayed(pick)(p, *args) for p in frame.to_delayed()])
-    return _ordered(pd.concat(parts, ignore_index=True)) if parts else frame._meta
+    return pd.concat(parts, ignore_index=True) if parts else frame._meta
 
 
 def _in_window(part: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,

@@ -79,10 +79,11 @@ def is_url(path: PathLike) -> bool:
 
 
 def file_parts(paths: PathLike | Iterable[PathLike], settings: LoadSettings,
-               storage_options: Mapping[str, Any] | None = None) -> list[FilePart]:
+               storage_options: Mapping[str, Any] | None = None,
+               notes: list[str] | None = None) -> list[FilePart]:
     """The partitions of a load, in the order ``read_events`` would load them: local
-    paths expanded as it expands them, URLs (and their globs, and folders under them)
-    listed through fsspec."""
+    paths expanded as it expands them (what the walk left out appended to ``notes``), URLs
+    (and their globs, and folders under them) listed through fsspec."""
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     parts: list[FilePart] = []
     local = [item for item in items if not is_url(item)]
@@ -96,7 +97,7 @@ def file_parts(paths: PathLike | Iterable[PathLike], settings: LoadSettings,
         if is_url(item):
             parts += _remote_parts(str(item), storage_options or {})
             continue
-        for path in expand_paths(item, keep_folders=keep_folders):
+        for path in expand_paths(item, keep_folders=keep_folders, notes=notes):
             parts.append(FilePart(str(path), str(path), source_name(path), path in named))
     return list({p.path: p for p in parts}.values())  # a file named twice is loaded once
 
@@ -123,12 +124,13 @@ def _remote_parts(url: str, storage_options: Mapping[str, Any]) -> list[FilePart
 @contextmanager
 def _local_copy(part: FilePart, storage_options: Mapping[str, Any],
                 nbytes: int | None = None) -> Iterator[Path]:
-    """``part`` as a local path: itself, or a temporary copy of the remote file (its first
-    ``nbytes`` only, when given), removed afterwards. The copy keeps the file's name:
-    formats sniff it."""
+    """``part`` as a local path: itself, or a temporary copy of the remote file (about its
+    first ``nbytes`` only, when given: a byte more, so that a copy of the whole file
+    says so), removed afterwards. The copy keeps the file's name: formats sniff it."""
     if not part.remote:
         yield Path(part.path)
         return
+    nbytes = None if nbytes is None else nbytes + 1
     import fsspec
 
     with tempfile.TemporaryDirectory(prefix="postmortem-kit-") as tmp:
@@ -175,6 +177,8 @@ def sample_part(part: FilePart, settings: LoadSettings,
         if local.is_dir():
             return _sample_rows(local, part, quiet)
         head, whole = _head_lines(local)
+        if part.remote and local.stat().st_size > SAMPLE_BYTES:
+            whole = False  # (the copy is a prefix of the file)
         if whole and not part.remote:
             return _sample_rows(local, part, quiet)
         with tempfile.TemporaryDirectory(prefix="postmortem-kit-") as tmp:
@@ -289,7 +293,8 @@ def read_events_dask(paths: PathLike | Iterable[PathLike], settings: LoadSetting
     """
     RejectLog(errors)  # (checks the policy here, not on a worker)
     options = dict(storage_options or {})
-    parts = file_parts(paths, settings, options)
+    walked: list[str] = []
+    parts = file_parts(paths, settings, options, walked)
     quiet = replace_progress(settings)
     samples = dask.compute(*[delayed(sample_part, pure=True)(p, quiet, options)
                              for p in parts])
@@ -301,15 +306,17 @@ def read_events_dask(paths: PathLike | Iterable[PathLike], settings: LoadSetting
     # pandas 3's own ``str`` columns, not dask's conversion to ``string[pyarrow]`` (whose
     # missing value is pd.NA): the same dtypes as the pandas path.
     with dask.config.set({"dataframe.convert-string": False}):
-        return _frames(loaded, meta)
+        return _frames(loaded, meta, walked)
 
 
-def _frames(loaded: list[Delayed], meta: pd.DataFrame) -> dd.DataFrame:
+def _frames(loaded: list[Delayed], meta: pd.DataFrame, walked: list[str]) -> dd.DataFrame:
     events = dd.from_delayed([delayed(operator.getitem)(p, 0) for p in loaded], meta=meta,
                              verify_meta=False)
     rejects = dd.from_delayed([delayed(operator.getitem)(p, 1) for p in loaded],
                               meta=RejectLog().to_frame(), verify_meta=False)
-    notes = dd.from_delayed([delayed(operator.getitem)(p, 2) for p in loaded],
+    # the walk's notes (links left out, loops) first, as read_events lists them
+    first = delayed(pd.DataFrame)({"note": pd.Series(walked, dtype="str")})
+    notes = dd.from_delayed([first, *[delayed(operator.getitem)(p, 2) for p in loaded]],
                             meta=NOTES_META, verify_meta=False)
     _REPORTS[events._name] = (rejects, notes)
     while len(_REPORTS) > _KEEP_REPORTS:

@@ -142,3 +142,12 @@ def test_copies_of_one_file_under_two_names_are_two_partitions(dask_client, tmp_
                          engine="dask")
     assert events.npartitions == 2
     assert sorted(events["source"].unique().compute()) == ["one", "two"]
+
+
+def test_what_the_folder_walk_leaves_out_is_in_the_notes(dask_client, tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"ts": T0, "msg": "ok"}) + "\n")
+    (tmp_path / "gone.log").symlink_to(tmp_path / "nowhere.log")  # a broken link
+    expected = pandas_load(tmp_path)
+    assert expected.attrs["notes"]  # (the walk said something)
+    events = read_events(tmp_path, engine="dask")
+    assert list(notes(events).compute()["note"]) == expected.attrs["notes"]

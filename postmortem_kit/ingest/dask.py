@@ -30,7 +30,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -46,6 +46,7 @@ from postmortem_kit.ingest.paths import (
     expand_paths,
     named_files,
     source_name,
+    without_compression,
 )
 from postmortem_kit.ingest.reader import LoadSettings, load_path
 from postmortem_kit.ingest.registry import FORMATS
@@ -172,7 +173,7 @@ def sample_part(part: FilePart, settings: LoadSettings,
     of lines (the whole file when that is all of it, or when its sample yields nothing:
     a JSON document cut in the middle is no document). None for a file ``read_events``
     skips."""
-    quiet = replace_progress(settings)
+    quiet = _quiet(settings)
     with _local_copy(part, storage_options, nbytes=SAMPLE_BYTES) as local:
         if local.is_dir():
             return _sample_rows(local, part, quiet)
@@ -183,11 +184,7 @@ def sample_part(part: FilePart, settings: LoadSettings,
             return _sample_rows(local, part, quiet)
         with tempfile.TemporaryDirectory(prefix="postmortem-kit-") as tmp:
             # the decompressed head, under the name without its compression suffix
-            name = local.name
-            for suffix in (".gz", ".gzip", ".bz2", ".xz", ".zst", ".zstd"):
-                if name.lower().endswith(suffix):
-                    name = name[: -len(suffix)]
-            cut = Path(tmp) / (name or "evidence")
+            cut = Path(tmp) / (without_compression(local.name) or "evidence")
             cut.write_bytes(head)
             rows = _sample_rows(cut, part, quiet)
     if (rows is not None and len(rows)) or whole:
@@ -196,10 +193,8 @@ def sample_part(part: FilePart, settings: LoadSettings,
         return _sample_rows(local, part, quiet)
 
 
-def replace_progress(settings: LoadSettings) -> LoadSettings:
+def _quiet(settings: LoadSettings) -> LoadSettings:
     """``settings`` without progress bars: workers have no one to show them to."""
-    from dataclasses import replace
-
     return replace(settings, progress=False)
 
 
@@ -295,7 +290,7 @@ def read_events_dask(paths: PathLike | Iterable[PathLike], settings: LoadSetting
     options = dict(storage_options or {})
     walked: list[str] = []
     parts = file_parts(paths, settings, options, walked)
-    quiet = replace_progress(settings)
+    quiet = _quiet(settings)
     samples = dask.compute(*[delayed(sample_part, pure=True)(p, quiet, options)
                              for p in parts])
     meta = frame_meta([s for s in samples if s is not None])

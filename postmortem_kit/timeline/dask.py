@@ -249,10 +249,14 @@ def _support_rows(part: pd.DataFrame) -> pd.DataFrame:
 
 
 def _failed(part: pd.DataFrame, settings: TimelineSettings) -> pd.DataFrame:
-    """The rows the clock-skew estimate reads: failures and error-level logs."""
+    """The rows the clock-skew estimate reads (failures and error-level logs), narrowed to
+    the columns it reads unless a failure rule of the user's may read any."""
     logs = ((part["kind"] == "log") & (part["level"] >= "error")).to_numpy(
         dtype=bool, na_value=False)
-    return part.loc[failed_rows(part, settings.failure) | logs]
+    rows = failed_rows(part, settings.failure) | logs
+    if settings.failure is not None:
+        return part.loc[rows]
+    return part.loc[rows, [c for c in part.columns if c in (*RULE_COLUMNS, "source")]]
 
 
 def _requests_inside(part: pd.DataFrame, fence: tuple[pd.Timestamp, pd.Timestamp]) -> int:

@@ -128,7 +128,7 @@ def run_dask(evidence: Path, workers: int, memory_limit: str) -> dict:
 
 
 def _warm() -> None:
-    import postmortem_kit.ingest.dask  # noqa: F401
+    import postmortem_kit.ingest.dask
     import postmortem_kit.timeline.dask  # noqa: F401
 
 
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-pandas", action="store_true",
                         help="dask path only (100M events do not fit one pandas process)")
     args = parser.parse_args(argv)
-    import postmortem_kit.ingest.dask  # noqa: F401  (imports outside the timed region)
+    import postmortem_kit.ingest.dask
     import postmortem_kit.timeline.dask  # noqa: F401
 
     evidence = build(args.events, args.shard_lines)

@@ -60,8 +60,9 @@ def test_the_sample_incident_loads_as_the_pandas_path_loads_it(dask_client, inci
     for col in expected.columns:
         assert events.dtypes[col] == expected.dtypes[col], col
     got = collect(events, warn=False)
-    # the contract's columns first, in order; the sources' own columns in an order that
-    # follows the files' samples (seen once to differ from pandas' under a full test run)
+    # the contract's columns first, in order; the sources' own columns in the order the
+    # JSONL loader unifies its blocks' schemas, which varies from run to run under load
+    # (app.jsonl's "job" and "logger" keys swap places in the pandas path too)
     assert list(got.columns[:7]) == list(expected.columns[:7]) == list(CORE_COLUMNS)
     pd.testing.assert_frame_equal(got, expected, check_like=True)
     assert got.attrs["rejected"] == expected.attrs["rejected"]
@@ -87,7 +88,7 @@ def test_compressed_evidence_loads_as_its_plain_twin(dask_client, tmp_path, suff
     got = collect(events, warn=False)
     plain = pandas_load([INCIDENT / n for n in ("app.jsonl", "syslog.log")])
     assert set(got["source"]) == {"app", "syslog"}
-    pd.testing.assert_frame_equal(got, plain)
+    pd.testing.assert_frame_equal(got, plain, check_like=True)  # (column order: above)
 
 
 def test_rejects_are_collected_per_partition(dask_client, tmp_path):
@@ -105,7 +106,7 @@ def test_rejects_are_collected_per_partition(dask_client, tmp_path):
     assert list(notes(events).compute()["note"]) == expected.attrs["notes"]
     with pytest.warns(Warning, match="2 rejected record"):
         got = collect(events)
-    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
 
 
 def test_errors_raise_stops_the_compute_at_the_first_bad_line(dask_client, tmp_path):

@@ -30,7 +30,7 @@ EXTRAS="test,docs"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 if [ "$LOWEST" = 1 ]; then
   constraints="$VENV/lowest-constraints.txt"
-  "$VENV/bin/python" scripts/lower_bounds.py lab test docs > "$constraints"
+  "$VENV/bin/python" scripts/lower_bounds.py lab dask test docs > "$constraints"
   "$VENV/bin/python" -m pip install --quiet -c "$constraints" -e ".[$EXTRAS]"
 else
   "$VENV/bin/python" -m pip install --quiet -e ".[$EXTRAS]"

@@ -32,3 +32,15 @@ def example_json() -> Path:
 def template_md() -> str:
     """The postmortem template, as shipped in docs/ (kept identical to ../shared's copy)."""
     return (REPO / "docs" / "postmortem-template.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real distributed cluster: two worker processes of one thread, 1 GiB each (the CI
+    machine has two cores), shared by every test of the dask engine."""
+    import distributed  # (in the test extra: a missing install fails, never skips)
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  memory_limit="1GiB", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        yield client

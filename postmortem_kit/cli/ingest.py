@@ -14,7 +14,7 @@ import argparse
 import warnings
 from pathlib import Path
 
-from postmortem_kit.cli import values
+from postmortem_kit.cli import engine, values
 from postmortem_kit.cli.terminal import echo
 
 SHOWN_REASONS = 3
@@ -52,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true",
                    help="print, per file, the format and the layout inferred (pattern, zone "
                         "and year assumed, three sample parses) instead of the summary")
+    engine.add_arguments(p)
     return p
 
 
@@ -67,12 +68,20 @@ def run(args: argparse.Namespace) -> int:
     queries = _queries(args)
     guard_outputs([args.output, args.rejected_csv], Inputs.of_evidence(args.files),
                   force=args.force)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), engine.cluster(args):
         warnings.simplefilter("ignore", IngestWarning)  # the summary below says it all
         frames = [read_events(
             args.files, args.format, source=args.source, tz=args.tz, start=args.start,
             end=args.end, year=args.year, errors=args.errors,
-        )] if args.files else []
+        )] if args.files and args.engine != "dask" else []
+        if args.files and args.engine == "dask":
+            from postmortem_kit.ingest.dask import collect
+
+            # read by the workers, the frame brought back here for the summary and -o
+            frames.append(collect(read_events(
+                args.files, args.format, source=args.source, tz=args.tz, start=args.start,
+                end=args.end, year=args.year, errors=args.errors, engine="dask"),
+                warn=False))
         if args.prometheus:
             from postmortem_kit.ingest.prometheus import read_prometheus
 

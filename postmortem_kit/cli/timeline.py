@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from postmortem_kit.cli import values
+from postmortem_kit.cli import engine, values
 from postmortem_kit.cli.terminal import echo
 
 TOP_EVENTS = 12
@@ -35,15 +35,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="latency objective: a request slower than this many ms is bad "
                         "(default: learnt from the baseline)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    engine.add_arguments(p)
     return p
 
 
-def load(files: list[str], *, year: int | None, tz: str):
+def load(files: list[str], *, year: int | None, tz: str, on_dask: bool = False):
     from postmortem_kit.errors import IngestWarning
     from postmortem_kit.ingest import read_events
 
     if len(files) == 1 and files[0].endswith(".parquet"):
         return read_frame(files[0])
+    if on_dask:
+        return read_events(files, year=year, tz=tz, engine="dask")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IngestWarning)
         return read_events(files, year=year, tz=tz)
@@ -78,14 +81,20 @@ def run(args: argparse.Namespace) -> int:
     if args.baseline:
         start, end = args.baseline
         values.check_window(start, end, "--baseline", empty_ok=False)
-    events = load(args.files, year=args.year, tz=args.tz)
     import pandas as pd
 
     slo = None if args.latency_ms is None else pd.Timedelta(milliseconds=args.latency_ms)
-    tl = derive_timeline(events, freq=args.freq,
-                         baseline=tuple(args.baseline) if args.baseline else None,
-                         slo_latency=slo)
-    rejected = events.attrs.get("rejected")
+    with engine.cluster(args):
+        events = load(args.files, year=args.year, tz=args.tz, on_dask=args.engine == "dask")
+        tl = derive_timeline(events, freq=args.freq,
+                             baseline=tuple(args.baseline) if args.baseline else None,
+                             slo_latency=slo)
+        if isinstance(events, pd.DataFrame):
+            rejected = events.attrs.get("rejected")
+        else:  # (loaded with the timeline's own read of the files: no second read)
+            from postmortem_kit.ingest.dask import rejected as rejects_of
+
+            rejected = rejects_of(events).compute()
     if args.json:
         echo(json.dumps(to_json(tl, rejected=0 if rejected is None else len(rejected)),
                         indent=2, ensure_ascii=False))

@@ -23,7 +23,7 @@ from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest.detect import folder_format
 
 PathLike = str | Path
-_COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2")
+_COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz", ".zst", ".zstd")
 _GLOB_CHARS = set("*?[")
 _COPY_CHUNK = 1024 * 1024
 STDIN = Path("-")  # ``read_events("-")``: standard input
@@ -32,12 +32,16 @@ STDIN_NAME = "stdin"  # its name in rejects, notes and (by default) the source c
 
 def source_name(path: Path) -> str:
     """The default source name: the file name without compression and format suffixes."""
-    name = path.name
+    name = without_compression(path.name)
+    return Path(name).stem if "." in name.strip(".") else name
+
+
+def without_compression(name: str) -> str:
+    """A file name without its compression suffix: ``app.jsonl.gz`` -> ``app.jsonl``."""
     for suffix in _COMPRESSED_SUFFIXES:
         if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return Path(name).stem if "." in name.strip(".") else name
+            return name[: -len(suffix)]
+    return name
 
 
 def named_files(paths: PathLike | Iterable[PathLike]) -> set[Path]:

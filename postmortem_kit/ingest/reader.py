@@ -6,8 +6,9 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
 
@@ -17,6 +18,8 @@ from postmortem_kit.ingest.files.decompress import head_bytes
 from postmortem_kit.ingest.limits import (
     DEFAULT_MAX_DEPTH,
     MAX_DEPTH_LIMIT,
+    TimeBounds,
+    default_valid_times,
     reject_implausible,
     resolve_valid_times,
 )
@@ -42,7 +45,16 @@ from postmortem_kit.ingest.rejects import ErrorPolicy, RejectLog
 from postmortem_kit.ingest.schema import concat_events, finalize_events, identity_columns
 from postmortem_kit.ingest.times import as_utc
 
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
+
+@overload
+def read_events(paths: PathLike | Iterable[PathLike], format: str = ..., *,
+                engine: Literal["pandas"] = ..., **kwargs: Any) -> pd.DataFrame: ...
+@overload
+def read_events(paths: PathLike | Iterable[PathLike], format: str = ..., *,
+                engine: Literal["dask"], **kwargs: Any) -> dd.DataFrame: ...
 def read_events(
     paths: PathLike | Iterable[PathLike],
     format: str = "auto",
@@ -61,8 +73,10 @@ def read_events(
     max_line_bytes: int | None = MAX_LINE_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
     valid_times: tuple[Any, Any] | None = None,
+    engine: Literal["pandas", "dask"] = "pandas",
+    storage_options: Mapping[str, Any] | None = None,
     **options: Any,
-) -> pd.DataFrame:
+) -> pd.DataFrame | dd.DataFrame:
     """Load evidence files into one events frame (DESIGN.md §1), sorted by time.
 
     Parameters
@@ -70,8 +84,8 @@ def read_events(
     paths
         A file, a glob (``"logs/*.jsonl.gz"``), a folder (every file in it, or the folder
         as one source when a folder format such as a Slack export recognises it), ``"-"``
-        for standard input, or a list of those. Plain, gzip and bz2 files are told apart
-        by their first bytes. Standard input and named pipes are read once (copied to a
+        for standard input, or a list of those. Plain, gzip, bz2, xz and zstd files are
+        told apart by their first bytes. Standard input and named pipes are read once (copied to a
         temporary file that is removed after the load); devices and sockets are refused.
         A folder reached twice through symbolic links is read once, and so is a file.
     format
@@ -119,13 +133,23 @@ def read_events(
         in the reason (Go's zero time, epoch ``-1``, a clock reset to 1970). Default: from
         1990-01-01 to a year after now, widened to include ``start``/``end``; either end
         may be None for its default. Naive values are read in ``tz``.
+    engine
+        ``"pandas"`` (default): load here, into one pandas frame. ``"dask"``: a lazy
+        ``dask.dataframe.DataFrame`` of the same schema, loaded by the workers of the
+        current dask client (:mod:`postmortem_kit.ingest.dask`), one partition per file,
+        which may also be an fsspec URL (``s3://``, ``gs://``, ``https://``) or a glob of
+        them. Its rejected records: ``postmortem_kit.ingest.dask.rejected(events)``.
+    storage_options
+        With ``engine="dask"``: options for the fsspec file system of remote paths
+        (``{"anon": True}``, ``{"endpoint_url": ...}``).
     **options
         Format-specific options, passed to the loader.
 
     Returns
     -------
     pandas.DataFrame
-        The events frame. ``attrs["rejected"]`` holds the rejected records,
+        The events frame (with ``engine="dask"``, a dask DataFrame: see
+        :mod:`postmortem_kit.ingest.dask` for its rejects). ``attrs["rejected"]`` holds the rejected records,
         ``attrs["notes"]`` the files skipped: empty ones, and files found in a folder or
         through a glob that no format recognises (a file named explicitly raises instead).
         ``attrs["layouts"]`` holds what was read from each file: its format and, for a text
@@ -170,33 +194,34 @@ def read_events(
     if format != "auto" and format not in FORMATS:
         raise IngestError(f"unknown format {format!r}; known: auto, {', '.join(FORMATS)}")
 
+    settings = LoadSettings(
+        format=format, source=source, tz=tz, start=window[0], end=window[1], year=year,
+        fields=fields, pattern=pattern, progress=progress, options=dict(options),
+        max_ratio=max_ratio, max_line_bytes=max_line_bytes, max_depth=max_depth,
+        valid_times=bounds,
+    )
+    if engine == "dask":
+        from postmortem_kit.ingest.dask import read_events_dask
+
+        return read_events_dask(paths, settings, errors=errors,
+                                storage_options=storage_options)
+    if engine != "pandas":
+        raise UsageError(f'engine= must be "pandas" or "dask", got {engine!r}')
+    if storage_options is not None:
+        raise UsageError("storage_options= is for remote paths, read with engine=\"dask\"")
+
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)  # (read thrice)
+    remote = [str(p) for p in paths if "://" in str(p)]
+    if remote:
+        raise IngestError(f"{remote[0]}: remote paths are read by the dask engine: "
+                          "read_events(..., engine=\"dask\") (CLI: --engine dask)",
+                          unusable=True)
     frames: list[pd.DataFrame] = []
     notes: list[str] = []
     named = named_files(paths)
     keep_folders = format == "auto" or FORMATS[format].folder
     for path in expand_paths(paths, keep_folders=keep_folders, notes=notes):
-        name = STDIN_NAME if path == STDIN else str(path)
-        try:
-            with _readable(path, name, path in named, rejects, notes) as local:
-                if local is None:
-                    continue
-                ctx = LoadContext(
-                    source=source or (STDIN_NAME if path == STDIN else source_name(path)),
-                    rejects=rejects, tz=tz, start=window[0], end=window[1], year=year,
-                    fields=fields, pattern=pattern, progress=progress, options=dict(options),
-                    max_ratio=max_ratio, max_line_bytes=max_line_bytes, max_depth=max_depth,
-                    valid_times=bounds,
-                )
-                frame = _sniff_and_load(local, name, format, path in named, ctx, notes)
-        except OSError as exc:
-            if isinstance(exc, PostmortemKitError):  # (InputError is an OSError too)
-                raise
-            # unreadable, vanished, or an I/O error while reading
-            problem = f"cannot read it: {exc.strerror or exc}"
-            if path in named:
-                raise IngestError(problem, file=name, unusable=True) from exc
-            notes.append(f"{name}: skipped: {problem}")
-            continue
+        frame = load_path(path, path in named, settings, rejects, notes)
         if frame is not None:
             frames.append(frame)
 
@@ -206,6 +231,66 @@ def read_events(
     events.attrs["identities"] = identity_columns(events)
     _warn(rejects, notes)
     return events
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """What ``read_events`` was asked, checked, for every file of a load (picklable: the
+    dask engine sends it to its workers)."""
+
+    format: str = "auto"
+    source: str | None = None
+    tz: str = "UTC"
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    year: int | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    pattern: str | None = None
+    progress: bool | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    max_ratio: float | None = MAX_RATIO
+    max_line_bytes: int | None = MAX_LINE_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    valid_times: TimeBounds = field(default_factory=default_valid_times)
+
+    def context(self, source: str, rejects: RejectLog) -> LoadContext:
+        """The loaders' context for one file, its rows named ``source`` (unless the load
+        names them all)."""
+        return LoadContext(
+            source=self.source or source, rejects=rejects, tz=self.tz, start=self.start,
+            end=self.end, year=self.year, fields=self.fields, pattern=self.pattern,
+            progress=self.progress, options=dict(self.options), max_ratio=self.max_ratio,
+            max_line_bytes=self.max_line_bytes, max_depth=self.max_depth,
+            valid_times=self.valid_times)
+
+
+def load_path(path: Path, named: bool, settings: LoadSettings, rejects: RejectLog,
+              notes: list[str], *, name: str | None = None,
+              source: str | None = None) -> pd.DataFrame | None:
+    """Load one file (or folder-format folder) the way ``read_events`` does: its events
+    frame, or None when it is skipped (a note, or a rejected record, says why).
+
+    ``name``: what rejects and notes call it (default: the path; the dask engine passes the
+    URL of a remote file it copied); ``source``: its default source name.
+    """
+    name = name or (STDIN_NAME if path == STDIN else str(path))
+    if source is None:
+        source = STDIN_NAME if path == STDIN else source_name(path)
+    try:
+        with _readable(path, name, named, rejects, notes) as local:
+            if local is None:
+                return None
+            ctx = settings.context(source, rejects)
+            return _sniff_and_load(local, name, settings.format, named, ctx, notes)
+    except OSError as exc:
+        if isinstance(exc, PostmortemKitError):  # (InputError is an OSError too)
+            raise
+        # unreadable, vanished, or an I/O error while reading
+        problem = f"cannot read it: {exc.strerror or exc}"
+        if named:
+            raise IngestError(problem, file=name, unusable=True) from exc
+        notes.append(f"{name}: skipped: {problem}")
+        return None
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,13 +29,22 @@ from postmortem_kit.timeline.settings import TimelineSettings
 from postmortem_kit.timeline.span import AnalysisSpan, analysis_span
 from postmortem_kit.timeline.window import ImpactWindow
 
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+
 __all__ = ["TimelineSettings", "derive_timeline"]
 
 REQUIRED = ("timestamp", "kind", "message")
+LEFT_OUT_OF = "the time bins"
+
+
+def _is_dask(events: object) -> bool:
+    """A dask DataFrame, told without importing dask (an optional dependency)."""
+    return type(events).__module__.startswith("dask.")
 
 
 def derive_timeline(
-    events: pd.DataFrame,
+    events: pd.DataFrame | dd.DataFrame,
     settings: TimelineSettings | None = None,
     **overrides: Any,
 ) -> Timeline:
@@ -44,7 +53,10 @@ def derive_timeline(
     Parameters
     ----------
     events
-        What :func:`~postmortem_kit.read_events` returns.
+        What :func:`~postmortem_kit.read_events` returns: a pandas frame, or the dask frame
+        of ``engine="dask"``, whose heavy parts (the per-bin SLI counts, the impact
+        window's users and failures, the rows the signatures and key events read) are then
+        computed by the cluster (:mod:`postmortem_kit.timeline.dask`), with the same result.
     settings
         Every knob at once (:class:`~postmortem_kit.timeline.TimelineSettings`); default:
         the defaults of DESIGN.md §2.
@@ -87,6 +99,13 @@ def derive_timeline(
     >>> tl.metrics.loc["ttd", "value"]                                # doctest: +SKIP
     """
     settings = (settings or TimelineSettings()).with_overrides(**overrides)
+    if not isinstance(events, pd.DataFrame):
+        if not _is_dask(events):
+            raise PostmortemKitError(f"events must be a pandas or dask DataFrame (what "
+                                     f"read_events returns), not {type(events).__name__}")
+        from postmortem_kit.timeline.dask import derive_on_dask
+
+        return derive_on_dask(events, settings)
     missing = [c for c in REQUIRED if c not in events]
     if missing:
         raise PostmortemKitError(f"events frame lacks column(s) {missing}: pass what "
@@ -95,9 +114,8 @@ def derive_timeline(
     offsets: Mapping[str, pd.Timedelta] = {}
     # Bins cover the bulk of the events: a row with a wrong year (a clock never set) is
     # left out of them, with a warning, instead of stretching them over centuries.
-    left_out_of = "the time bins"
     if settings.clock_offsets == "auto":
-        span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
+        span = analysis_span(events, freq=settings.freq, left_out_of=LEFT_OUT_OF)
         if span is not None:
             offsets = estimate_clock_offsets(
                 events, reference=settings.reference_source, failure=failure,
@@ -109,7 +127,7 @@ def derive_timeline(
     else:
         offsets = settings.clock_offsets or {}
         events = _apply_offsets(events, offsets)
-        span = analysis_span(events, freq=settings.freq, left_out_of=left_out_of)
+        span = analysis_span(events, freq=settings.freq, left_out_of=LEFT_OUT_OF)
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
     slis = choose_slis(events, wanted=settings.sli, failure=failure,
@@ -125,6 +143,18 @@ def derive_timeline(
                                 window=settings.window, baseline=settings.baseline,
                                 rows=rows[key]))
     del rows
+    return assemble(events, settings, span=span, offsets=offsets, measured=measured)
+
+
+def assemble(events: pd.DataFrame, settings: TimelineSettings, *, span: AnalysisSpan,
+             offsets: Mapping[str, pd.Timedelta], measured: list[Measurement],
+             all_requests: int | None = None) -> Timeline:
+    """The timeline from the measured SLIs: phases, impact, signatures, key events.
+
+    ``events`` is the whole frame, or (on a cluster) every row these rules read: the
+    sparse kinds, the impact window's rows and the error rows of the signatures' windows,
+    and the last row; ``all_requests`` then counts the requests inside ``span``.
+    """
     found = [m for m in measured if m.found]
     episodes = union(found)
     table = empty_phases()
@@ -176,7 +206,8 @@ def derive_timeline(
         metrics=compute_metrics(table),
         impact=measure_impact(events, start, end, slis=[m.sli for m in found],
                               peak_ratio=None if peak is None or peak != peak else peak,
-                              slo=settings.slo, slo_window=settings.slo_window, span=span),
+                              slo=settings.slo, slo_window=settings.slo_window, span=span,
+                              all_requests=all_requests),
         **({"error_ratio": ratio.series[["requests", "failures", "ratio"]]}
            if ratio is not None else {}),
         episodes=episodes,
@@ -202,14 +233,26 @@ def _apply_offsets(events: pd.DataFrame, offsets: Mapping[str, pd.Timedelta],
                    ) -> pd.DataFrame:
     if not offsets:
         return events
+    check_sources(offsets, events["source"].unique())
+    return shift_sources(events, offsets).sort_values("timestamp", kind="stable",
+                                                      ignore_index=True)
+
+
+def check_sources(offsets: Mapping[str, pd.Timedelta], sources: Any) -> None:
+    """Raise PostmortemKitError when ``clock_offsets`` names a source the events lack."""
+    for source in offsets:
+        if source not in set(sources):
+            raise PostmortemKitError(f"clock_offsets: no source named {source!r} in the "
+                                     f"events (sources: {sorted(sources)})")
+
+
+def shift_sources(events: pd.DataFrame, offsets: Mapping[str, pd.Timedelta]) -> pd.DataFrame:
+    """A copy of ``events`` with each source's times moved by its offset (not re-sorted)."""
     events = events.copy()
     for source, offset in offsets.items():
         mask = events["source"] == source
-        if not mask.any():
-            raise PostmortemKitError(f"clock_offsets: no source named {source!r} in the "
-                                     f"events (sources: {sorted(events['source'].unique())})")
         events.loc[mask, "timestamp"] = events.loc[mask, "timestamp"] + pd.Timedelta(offset)
-    return events.sort_values("timestamp", kind="stable", ignore_index=True)
+    return events
 
 
 def _missing_all(why: str) -> pd.DataFrame:
@@ -255,10 +298,18 @@ def _signatures(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp | N
                 window: ImpactWindow, span: AnalysisSpan) -> pd.DataFrame:
     from postmortem_kit.timeline.signatures import compare_signatures
 
+    baseline = signature_baseline(start, window, span)
+    return compare_signatures(events, baseline=baseline, impact=(start, end))
+
+
+def signature_baseline(start: pd.Timestamp, window: ImpactWindow, span: AnalysisSpan,
+                       ) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window whose error messages the impact's are compared with: the SLI's baseline,
+    cut at the impact's start."""
     base = window.baseline
     before_start = base.start if base.start is not None else span.start
     before_end = min(start, base.end) if base.end is not None else start
     if before_end <= before_start:
         before_end = start
-    return compare_signatures(events, baseline=(before_start, before_end), impact=(start, end))
+    return before_start, before_end
 

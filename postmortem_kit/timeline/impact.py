@@ -37,6 +37,7 @@ def measure_impact(
     slo: float = 0.999,
     slo_window: pd.Timedelta = pd.Timedelta("30D"),
     span: AnalysisSpan | None = None,
+    all_requests: int | None = None,
 ) -> pd.Series:
     """Impact of the window ``[start, end)`` under the SLIs that showed it (``slis``).
 
@@ -48,7 +49,8 @@ def measure_impact(
     threshold. ``error_budget_consumed`` is the failed requests as a fraction of the whole
     ``slo_window``'s budget, the request rate taken from the evidence: the requests in its
     analysis ``span`` (computed when not given), so a row with a wrong year does not make
-    the evidence look decades long and the budget untouched.
+    the evidence look decades long and the budget untouched; ``all_requests`` is that count
+    when the caller has it (``events`` then need only hold the window's rows).
     """
     if start is None or end is None:
         return pd.Series({"users_affected": pd.NA, "users_active": pd.NA,
@@ -78,8 +80,9 @@ def measure_impact(
     total_requests = int(requests.sum())
     if span is None:
         span = analysis_span(events, left_out_of="the request rate of the error budget")
-    is_request = (events["kind"] == "request").to_numpy(dtype=bool, na_value=False)
-    all_requests = int((is_request & ~span.outside).sum()) if span is not None else 0
+    if all_requests is None:
+        is_request = (events["kind"] == "request").to_numpy(dtype=bool, na_value=False)
+        all_requests = int((is_request & ~span.outside).sum()) if span is not None else 0
     length = span.end - span.start if span is not None else pd.Timedelta(0)
     budget = np.nan
     if all_requests and length > pd.Timedelta(0):

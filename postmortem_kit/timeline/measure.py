@@ -11,6 +11,7 @@ of every SLI that found impact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -72,21 +73,44 @@ def measure(sli: SLI, events: pd.DataFrame, *, span: AnalysisSpan, freq: pd.Time
     """
     check_bins(span, freq)
     rows = select_rows(sli, events) if rows is None else rows
-    index = bin_index(span, freq)
+    bins, values, nbins = binned_values(sli, rows, span, freq)
+    samples = np.bincount(bins, minlength=nbins).astype("float64")
+    value = _bin_value(sli, bins, values, samples, nbins)
+
+    def failures_over(limit: float | None) -> np.ndarray:
+        # 1.0 for a bad event, 0.0 for a good one; a ratio metric's samples summed
+        weights = values if limit is None else (values > limit).astype("float64")
+        return np.bincount(bins, weights=weights, minlength=nbins)
+
+    return measure_bins(sli, index=bin_index(span, freq), samples=samples, value=value,
+                        failures_over=failures_over, window=window, baseline=baseline)
+
+
+def binned_values(sli: SLI, rows: pd.DataFrame, span: AnalysisSpan, freq: pd.Timedelta,
+                  ) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(bins, values, nbins)``: the bin of each of ``rows`` inside the span and its value
+    under ``sli`` (rows outside the span, or without a value, left out)."""
     bins, _, _, nbins = bin_edges(rows["timestamp"], span, freq)
     values = sli.values(rows)
     keep = (bins >= 0) & (bins < nbins) & ~np.isnan(values)
-    bins, values = bins[keep], values[keep]
-    samples = np.bincount(bins, minlength=nbins).astype("float64")
-    value = _bin_value(sli, bins, values, samples, nbins)
+    return bins[keep], values[keep], nbins
+
+
+def measure_bins(sli: SLI, *, index: pd.DatetimeIndex, samples: np.ndarray, value: np.ndarray,
+                 failures_over: Callable[[float | None], np.ndarray], window: WindowSettings,
+                 baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Measurement:
+    """The end of :func:`measure`, from per-bin numbers however they were counted (here, or
+    per partition on a cluster): the threshold learnt, the series, the window.
+
+    ``failures_over(limit)``: bad events per bin, a latency over ``limit`` (None: the
+    other SLIs, whose values are 1.0 for a bad event, or a ratio metric's samples).
+    """
     if isinstance(sli, Latency) and sli.threshold is None:
         sli = _learn(sli, value, index, baseline)
     if isinstance(sli, Latency):
-        limit = sli.threshold if sli.threshold is not None else np.inf
-        weights = (values > limit).astype("float64")
-    else:  # 1.0 for a bad event, 0.0 for a good one; a ratio metric's samples summed
-        weights = values
-    failures = np.bincount(bins, weights=weights, minlength=nbins)
+        failures = failures_over(sli.threshold if sli.threshold is not None else np.inf)
+    else:
+        failures = failures_over(None)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(samples > 0, failures / np.maximum(samples, 1), np.nan)
     series = pd.DataFrame({"requests": samples.astype("int64"),

@@ -176,13 +176,22 @@ def _ts(micros: int) -> pd.Timestamp:
 
 def _fence(times: pd.Series, micros: np.ndarray, valid: np.ndarray) -> tuple[int, int]:
     values = micros if valid.all() else micros[valid]
-    n = len(values)
-    lower, upper = (n - 1) // 4, (3 * (n - 1)) // 4
+    lower, upper = quartile_ranks(len(values))
     if values is micros and times.is_monotonic_increasing:
         q1, q3 = int(values[lower]), int(values[upper])  # events frames come sorted
     else:
         part = np.partition(values, (lower, upper))
         q1, q3 = int(part[lower]), int(part[upper])
+    return fence_around(q1, q3)
+
+
+def quartile_ranks(n: int) -> tuple[int, int]:
+    """The 0-based ranks of the first and third quartiles among ``n`` sorted times."""
+    return (n - 1) // 4, (3 * (n - 1)) // 4
+
+
+def fence_around(q1: int, q3: int) -> tuple[int, int]:
+    """The fence (microseconds) around the quartiles ``q1`` and ``q3`` (module docstring)."""
     margin = max(int(FENCE * (q3 - q1)), _micros_of(MIN_MARGIN))
     # Clipped so that a fence beyond what datetime64 can hold stays a valid time.
     bound = np.iinfo(np.int64).max // 2

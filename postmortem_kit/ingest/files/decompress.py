@@ -1,6 +1,6 @@
-"""Reading a file's bytes, decompressed in bounded pieces: gzip, bz2 or plain.
+"""Reading a file's bytes, decompressed in bounded pieces: gzip, bz2, xz, zstd or plain.
 
-- gzip and bz2 are recognised by their magic bytes, not by the file name;
+- gzip, bz2, xz and zstd are recognised by their magic bytes, not by the file name;
 - decompression runs in bounded pieces: sniffing a head decompresses about the head, and a
   file expanding more than ``max_ratio`` times (a decompression bomb) is stopped;
 - a truncated or corrupt compressed file yields every byte decoded before the damage, and
@@ -11,13 +11,22 @@
 from __future__ import annotations
 
 import bz2
+import lzma
+import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:  # the standard library's module, backported
+    from backports import zstd
+
 GZIP_MAGIC = b"\x1f\x8b"
 BZ2_MAGIC = b"BZh"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 HEAD_BYTES = 64 * 1024
 RAW_CHUNK = 1024 * 1024
 _BZ2_FEED = 64 * 1024
@@ -30,14 +39,28 @@ RATIO_GRACE_BYTES = 8 * 1024 * 1024
 
 
 def compression_of(path: Path) -> str | None:
-    """``"gzip"``, ``"bz2"`` or None, from the file's first bytes (not its extension)."""
+    """``"gzip"``, ``"bz2"``, ``"xz"``, ``"zstd"`` or None, from the file's first bytes
+    (not its extension)."""
     with open(path, "rb") as f:
-        magic = f.read(3)
+        magic = f.read(6)
     if magic.startswith(GZIP_MAGIC):
         return "gzip"
-    if magic == BZ2_MAGIC:
+    if magic.startswith(BZ2_MAGIC):
         return "bz2"
+    if magic == XZ_MAGIC:
+        return "xz"
+    if magic.startswith(ZSTD_MAGIC):
+        return "zstd"
     return None
+
+
+# The formats whose decompressors share bz2's interface (``decompress(data, max_length)``,
+# ``needs_input``, ``eof``, ``unused_data``): a new decompressor and the error it raises.
+_STREAMING: dict[str, tuple[Any, tuple[type[Exception], ...]]] = {
+    "bz2": (bz2.BZ2Decompressor, (OSError, EOFError)),
+    "xz": (lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ), (lzma.LZMAError, EOFError)),
+    "zstd": (zstd.ZstdDecompressor, (zstd.ZstdError, EOFError)),
+}
 
 
 class Decompressed:
@@ -67,7 +90,7 @@ class Decompressed:
         elif self.compression == "gzip":
             yield from self._gunzip()
         else:
-            yield from self._bunzip2()
+            yield from self._unstream(self.compression)
 
     def _read(self, n: int) -> bytes:
         data = self.raw.read(n)
@@ -160,8 +183,10 @@ class Decompressed:
             i += step
         self.problem = f"corrupt gzip data at byte {pos + i:,} ({_zlib_reason(exc)})"
 
-    def _bunzip2(self) -> Iterator[bytes]:
-        dec = bz2.BZ2Decompressor()
+    def _unstream(self, name: str) -> Iterator[bytes]:
+        """bz2, xz or zstd (:data:`_STREAMING`): one loop, the same guarantees."""
+        new, failures = _STREAMING[name]
+        dec = new()
         pos = 0  # compressed bytes read so far
         pending = b""  # the start of the next stream, after one ended
         while True:
@@ -177,8 +202,8 @@ class Decompressed:
                 data = b""  # more output from the input already given
             try:
                 out = dec.decompress(data, self.out_chunk)
-            except (OSError, EOFError) as exc:
-                self.problem = f"corrupt bz2 data at or before byte {pos:,} ({exc})"
+            except failures as exc:
+                self.problem = f"corrupt {name} data at or before byte {pos:,} ({exc})"
                 return
             if out:
                 yield out
@@ -191,9 +216,10 @@ class Decompressed:
                     return
                 if pending is not rest:
                     pos += len(pending)
-                dec = bz2.BZ2Decompressor()
+                dec = new()
         if not dec.eof:
-            self.problem = f"truncated bz2 file: the compressed data ends early at byte {pos:,}"
+            self.problem = (f"truncated {name} file: the compressed data ends early at byte "
+                            f"{pos:,}")
 
 
 def _zlib_reason(exc: zlib.error) -> str:

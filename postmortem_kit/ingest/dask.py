@@ -1,0 +1,382 @@
+"""``read_events(paths, engine="dask")``: the same load, one partition per file, on a cluster.
+
+Each partition is one file (or folder-format folder) loaded on a worker by the very code
+that loads it in pandas (:func:`postmortem_kit.ingest.reader.load_path`), so formats,
+limits and rejects are the same by construction. Remote files (any fsspec URL: ``s3://``,
+``gs://``, ``https://``) are copied to the worker's temporary folder first, then read like
+a local file: decompression stays bounded and a damaged file keeps what decoded before the
+damage. Compressed files cannot be split (gzip is not seekable), so an evidence folder
+spreads over the cluster file by file: many files of a few hundred MB each, as log
+shippers write them, is the shape that scales.
+
+The frame's columns (dask needs them before loading anything) come from a sample of every
+file: its first :data:`SAMPLE_BYTES` of lines, loaded on the workers. A column that only
+appears further into a file is not in the frame; the partition then reports it as a
+rejected record of that file (``line`` NA) naming the columns, never silently. The
+``<column>_raw`` companions of ``status``, ``latency_ms`` and ``level`` (values that were
+not a valid number or level, kept as written) are always there when their column is, as any
+line of a file may need them.
+
+Rejected records travel beside the events: :func:`rejected` gives them as a dask frame,
+:func:`collect` computes the events and their rejects in one pass into the pandas frame
+``read_events`` returns (``attrs["rejected"]``, ``attrs["notes"]``, sorted by time).
+"""
+
+from __future__ import annotations
+
+import operator
+import tempfile
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import pandas as pd
+from dask.delayed import Delayed, delayed
+
+from postmortem_kit.errors import IngestError, IngestWarning
+from postmortem_kit.ingest.files.decompress import Decompressed, compression_of
+from postmortem_kit.ingest.paths import (
+    PathLike,
+    expand_paths,
+    named_files,
+    source_name,
+    without_compression,
+)
+from postmortem_kit.ingest.reader import LoadSettings, load_path
+from postmortem_kit.ingest.registry import FORMATS
+from postmortem_kit.ingest.rejects import ErrorPolicy, RejectedLines, RejectLog
+from postmortem_kit.ingest.schema import NUMERIC_RANGES, concat_events, empty_events
+
+# A file's sample for the frame's columns: whole lines, this many decompressed bytes.
+SAMPLE_BYTES = 4 * 1024 * 1024
+# Rows of each sample sent back to the client: enough for pandas to settle dtypes.
+SAMPLE_ROWS = 200
+_RAW_COMPANIONS = (*NUMERIC_RANGES, "level")
+NOTES_META = pd.DataFrame({"note": pd.Series([], dtype="str")})
+_REPORTS: OrderedDict[str, tuple[dd.DataFrame, dd.DataFrame]] = OrderedDict()
+_KEEP_REPORTS = 64
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """One partition: a file (or folder) to load, local or remote."""
+
+    path: str  # a local path, or an fsspec URL
+    name: str  # what rejects and notes call it
+    source: str  # its default source name
+    named: bool  # named by the caller (a problem raises) rather than found
+    remote: bool = False
+
+
+def is_url(path: PathLike) -> bool:
+    """Whether ``path`` is an fsspec URL (``s3://bucket/key``) rather than a local path."""
+    return "://" in str(path) and not str(path).startswith("file://")
+
+
+def file_parts(paths: PathLike | Iterable[PathLike], settings: LoadSettings,
+               storage_options: Mapping[str, Any] | None = None,
+               notes: list[str] | None = None) -> list[FilePart]:
+    """The partitions of a load, in the order ``read_events`` would load them: local
+    paths expanded as it expands them (what the walk left out appended to ``notes``), URLs
+    (and their globs, and folders under them) listed through fsspec."""
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    parts: list[FilePart] = []
+    local = [item for item in items if not is_url(item)]
+    if any(str(item) == "-" for item in local):
+        raise IngestError('standard input ("-") cannot be read by a cluster: save it to '
+                          "a file first", unusable=True)
+    named = named_files(local)
+    fmt = settings.format
+    keep_folders = fmt == "auto" or FORMATS[fmt].folder
+    for item in items:
+        if is_url(item):
+            parts += _remote_parts(str(item), storage_options or {})
+            continue
+        for path in expand_paths(item, keep_folders=keep_folders, notes=notes):
+            parts.append(FilePart(str(path), str(path), source_name(path), path in named))
+    return list({p.path: p for p in parts}.values())  # a file named twice is loaded once
+
+
+def _remote_parts(url: str, storage_options: Mapping[str, Any]) -> list[FilePart]:
+    import fsspec
+
+    fs, _, found = fsspec.get_fs_token_paths(url, storage_options=dict(storage_options))
+    glob = any(c in url for c in "*?[")
+    protocol = url.split("://", 1)[0]
+    out = []
+    for path in found:
+        files = sorted(fs.find(path)) if fs.isdir(path) else [path]
+        named = not glob and len(files) == 1 and files[0] == path
+        for f in files:
+            full = f if "://" in f else f"{protocol}://{f}"
+            out.append(FilePart(full, full, source_name(Path(PurePosixPath(f).name)), named,
+                                remote=True))
+    if not out:
+        raise IngestError(f"no file matches {url!r}", unusable=True)
+    return out
+
+
+@contextmanager
+def _local_copy(part: FilePart, storage_options: Mapping[str, Any],
+                nbytes: int | None = None) -> Iterator[Path]:
+    """``part`` as a local path: itself, or a temporary copy of the remote file (about its
+    first ``nbytes`` only, when given: a byte more, so that a copy of the whole file
+    says so), removed afterwards. The copy keeps the file's name: formats sniff it."""
+    if not part.remote:
+        yield Path(part.path)
+        return
+    nbytes = None if nbytes is None else nbytes + 1
+    import fsspec
+
+    with tempfile.TemporaryDirectory(prefix="postmortem-kit-") as tmp:
+        local = Path(tmp) / PurePosixPath(part.path).name
+        with fsspec.open(part.path, "rb", **dict(storage_options)) as src, \
+                open(local, "wb") as dst:
+            left = nbytes
+            while left is None or left > 0:
+                chunk = src.read(1024 * 1024 if left is None else min(left, 1024 * 1024))
+                if not chunk:
+                    break
+                dst.write(chunk)
+                if left is not None:
+                    left -= len(chunk)
+        yield local
+
+
+def load_part(part: FilePart, settings: LoadSettings, errors: ErrorPolicy,
+              storage_options: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                           pd.DataFrame]:
+    """Load one partition on a worker: ``(events, rejected, notes)``; events sorted by
+    time (stable), like ``read_events`` sorts the whole load."""
+    rejects = RejectLog(errors)
+    notes: list[str] = []
+    with _local_copy(part, storage_options) as local:
+        rejects.aliases[str(local)] = part.name
+        frame = load_path(local, part.named, settings, rejects, notes, name=part.name,
+                          source=part.source)
+    events = empty_events() if frame is None else frame
+    if not events["timestamp"].is_monotonic_increasing:
+        events = events.sort_values("timestamp", kind="stable", ignore_index=True)
+    events.attrs = {}
+    return events, rejects.to_frame(), pd.DataFrame({"note": pd.Series(notes, dtype="str")})
+
+
+def sample_part(part: FilePart, settings: LoadSettings,
+                storage_options: Mapping[str, Any]) -> pd.DataFrame | None:
+    """The first :data:`SAMPLE_ROWS` events of a partition's first :data:`SAMPLE_BYTES`
+    of lines (the whole file when that is all of it, or when its sample yields nothing:
+    a JSON document cut in the middle is no document). None for a file ``read_events``
+    skips."""
+    quiet = _quiet(settings)
+    with _local_copy(part, storage_options, nbytes=SAMPLE_BYTES) as local:
+        if local.is_dir():
+            return _sample_rows(local, part, quiet)
+        head, whole = _head_lines(local)
+        if part.remote and local.stat().st_size > SAMPLE_BYTES:
+            whole = False  # (the copy is a prefix of the file)
+        if whole and not part.remote:
+            return _sample_rows(local, part, quiet)
+        with tempfile.TemporaryDirectory(prefix="postmortem-kit-") as tmp:
+            # the decompressed head, under the name without its compression suffix
+            cut = Path(tmp) / (without_compression(local.name) or "evidence")
+            cut.write_bytes(head)
+            rows = _sample_rows(cut, part, quiet)
+    if (rows is not None and len(rows)) or whole:
+        return rows
+    with _local_copy(part, storage_options) as local:
+        return _sample_rows(local, part, quiet)
+
+
+def _quiet(settings: LoadSettings) -> LoadSettings:
+    """``settings`` without progress bars: workers have no one to show them to."""
+    return replace(settings, progress=False)
+
+
+def _sample_rows(path: Path, part: FilePart, settings: LoadSettings) -> pd.DataFrame | None:
+    frame = load_path(path, False, settings, RejectLog("report"), [], name=part.name,
+                      source=part.source)
+    if frame is None:
+        return None
+    out = frame.head(SAMPLE_ROWS).reset_index(drop=True)
+    out.attrs = {}
+    return out
+
+
+def _head_lines(path: Path) -> tuple[bytes, bool]:
+    """The whole lines in the first :data:`SAMPLE_BYTES` of the decompressed file, and
+    whether that is the whole file."""
+    out = bytearray()
+    with open(path, "rb") as raw:
+        for chunk in Decompressed(raw, compression_of(path)):
+            out += chunk
+            if len(out) > SAMPLE_BYTES:
+                cut = out.rfind(b"\n", 0, SAMPLE_BYTES)
+                return bytes(out[: cut + 1]), False
+    return bytes(out), True
+
+
+def frame_meta(samples: list[pd.DataFrame]) -> pd.DataFrame:
+    """The empty frame whose columns and dtypes the dask frame has: those of the samples
+    concatenated as ``read_events`` concatenates files, plus the ``_raw`` companions."""
+    meta = concat_events(samples).iloc[:0].reset_index(drop=True)
+    meta.attrs = {}
+    for col in _RAW_COMPANIONS:
+        raw = f"{col}_raw"
+        if col in meta and raw not in meta:
+            meta[raw] = pd.Series([], dtype="str")
+    return meta
+
+
+def conform(events: pd.DataFrame, meta: pd.DataFrame, name: str,
+            rejected: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A partition with exactly ``meta``'s columns and dtypes; a column the sample did not
+    have is reported in ``rejected`` (as a record of file ``name``), not dropped silently."""
+    extra = [c for c in events.columns if c not in meta.columns]
+    missing = [c for c in meta.columns if c not in events.columns]
+    out = events.drop(columns=extra) if extra else events
+    out = out.copy(deep=False)
+    if missing:  # each filled with its dtype's missing value, as pd.concat fills them
+        filled = meta[missing].reindex(pd.RangeIndex(len(out)))
+        filled.index = out.index
+        for col in missing:  # (not assign(): a column may be called "self")
+            out[col] = filled[col]
+    out = out[list(meta.columns)]
+    for col in meta.columns:
+        if out[col].dtype != meta[col].dtype:
+            try:
+                out[col] = out[col].astype(meta[col].dtype)
+            except (ValueError, TypeError) as exc:
+                raise IngestError(
+                    f"column {col!r} holds {out[col].dtype} values here but "
+                    f"{meta[col].dtype} in the other files' samples ({exc}); load it on its "
+                    "own, or with engine='pandas'", file=name) from exc
+    if extra:
+        note = pd.DataFrame({
+            "file": pd.Series([name], dtype="str"),
+            "line": pd.Series([pd.NA], dtype="Int64"),
+            "reason": pd.Series([
+                f"column(s) {extra} first appear past the file's first {SAMPLE_BYTES:,} "
+                "bytes, which set the dask frame's columns: not in the frame (read this "
+                "file with engine='pandas' to see them)"], dtype="str"),
+            "text": pd.Series([""], dtype="str"),
+        })
+        rejected = pd.concat([rejected, note], ignore_index=True)
+    return out, rejected
+
+
+def _conformed(loaded: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], meta: pd.DataFrame,
+               name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    events, rejected, notes = loaded
+    events, rejected = conform(events, meta, name, rejected)
+    return events, rejected, notes
+
+
+def read_events_dask(paths: PathLike | Iterable[PathLike], settings: LoadSettings, *,
+                     errors: ErrorPolicy = "report",
+                     storage_options: Mapping[str, Any] | None = None) -> dd.DataFrame:
+    """``read_events(paths, engine="dask")`` (module docstring): a lazy events frame, one
+    partition per file, loaded by the current dask scheduler's workers.
+
+    The samples that fix the columns are loaded now (on the workers, in parallel); the
+    files themselves when the frame is computed.
+    """
+    RejectLog(errors)  # (checks the policy here, not on a worker)
+    options = dict(storage_options or {})
+    walked: list[str] = []
+    parts = file_parts(paths, settings, options, walked)
+    quiet = _quiet(settings)
+    samples = dask.compute(*[delayed(sample_part, pure=True)(p, quiet, options)
+                             for p in parts])
+    meta = frame_meta([s for s in samples if s is not None])
+    loaded: list[Delayed] = []
+    for part in parts:
+        raw = delayed(load_part, pure=True)(part, quiet, errors, options)
+        loaded.append(delayed(_conformed, pure=True)(raw, meta, part.name))
+    # pandas 3's own ``str`` columns, not dask's conversion to ``string[pyarrow]`` (whose
+    # missing value is pd.NA): the same dtypes as the pandas path.
+    with dask.config.set({"dataframe.convert-string": False}):
+        return _frames(loaded, meta, walked)
+
+
+def _frames(loaded: list[Delayed], meta: pd.DataFrame, walked: list[str]) -> dd.DataFrame:
+    events = dd.from_delayed([delayed(operator.getitem)(p, 0) for p in loaded], meta=meta,
+                             verify_meta=False)
+    rejects = dd.from_delayed([delayed(operator.getitem)(p, 1) for p in loaded],
+                              meta=RejectLog().to_frame(), verify_meta=False)
+    # the walk's notes (links left out, loops) first, as read_events lists them
+    first = delayed(pd.DataFrame)({"note": pd.Series(walked, dtype="str")})
+    notes = dd.from_delayed([first, *[delayed(operator.getitem)(p, 2) for p in loaded]],
+                            meta=NOTES_META, verify_meta=False)
+    _REPORTS[events._name] = (rejects, notes)
+    while len(_REPORTS) > _KEEP_REPORTS:
+        _REPORTS.popitem(last=False)
+    return events
+
+
+def rejected(events: dd.DataFrame) -> dd.DataFrame:
+    """The rejected records of a frame ``read_events(engine="dask")`` returned, as a dask
+    frame (``file``, ``line``, ``reason``, ``text``); computing it with the events
+    (``dask.compute(events, rejected(events))``) loads every file once."""
+    return _report(events)[0]
+
+
+def notes(events: dd.DataFrame) -> dd.DataFrame:
+    """The skipped files of a dask load (one ``note`` each, as in ``attrs["notes"]``)."""
+    return _report(events)[1]
+
+
+def _report(events: dd.DataFrame) -> tuple[dd.DataFrame, dd.DataFrame]:
+    try:
+        return _REPORTS[events._name]
+    except KeyError:
+        raise IngestError("this dask frame is not one read_events(engine='dask') returned "
+                          "(or it was derived from one): pass that frame itself") from None
+
+
+def persist_with(events: dd.DataFrame, *others: dd.DataFrame) -> tuple[dd.DataFrame, ...]:
+    """``dask.persist(*others)`` (frames derived from ``events``) with ``events``' rejected
+    records and notes, so that they come from the same read of the files: later,
+    :func:`rejected` and :func:`notes` give the persisted ones. A frame that is not a load
+    of ``read_events`` has no report: only ``others`` are persisted."""
+    report = _REPORTS.get(events._name)
+    if report is None:
+        return tuple(dask.persist(*others))
+    *done, rejects, skipped = dask.persist(*others, *report)
+    _REPORTS[events._name] = (rejects, skipped)
+    return tuple(done)
+
+
+def collect(events: dd.DataFrame, *, warn: bool = True) -> pd.DataFrame:
+    """Compute a dask load into the pandas frame ``read_events`` returns: sorted by time
+    (stable, files in load order), ``attrs["rejected"]`` and ``attrs["notes"]`` filled,
+    the warning about them issued. Every file is loaded once."""
+    rejects, skipped = _report(events)
+    frame, bad, note_frame = dask.compute(events, rejects, skipped)
+    if not frame["timestamp"].is_monotonic_increasing:
+        frame = frame.sort_values("timestamp", kind="stable")
+    frame = frame.reset_index(drop=True)
+    empty_raw = [c for c in frame.columns if c.endswith("_raw") and frame[c].isna().all()]
+    frame = frame.drop(columns=empty_raw)
+    lines = RejectedLines(bad.itertuples(index=False, name=None)) if len(bad) else None
+    frame.attrs = {}
+    if lines is not None:
+        frame.attrs["rejected"] = RejectedLines(
+            (f, None if pd.isna(n) else int(n), r, t) for f, n, r, t in lines)
+    else:
+        frame.attrs["rejected"] = RejectedLines()
+    frame.attrs["notes"] = list(note_frame["note"])
+    if warn and (len(bad) or len(note_frame)):
+        warnings.warn(f"{len(bad):,} rejected record(s), {len(note_frame)} file(s) skipped; "
+                      'see events.attrs["rejected"] and attrs["notes"]', IngestWarning,
+                      stacklevel=2)
+    return frame
+
+
+__all__ = ["FilePart", "collect", "file_parts", "notes", "persist_with", "read_events_dask",
+           "rejected"]

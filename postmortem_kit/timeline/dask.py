@@ -1,0 +1,446 @@
+"""``derive_timeline`` of a dask events frame: the heavy parts on the cluster, the rest here.
+
+What :func:`~postmortem_kit.timeline.derive_timeline` reads of every row is computed by the
+workers, partition by partition, with the pandas path's own functions, and only small
+results come back:
+
+- the files are read once; the request and log rows stay in the workers' memory narrowed
+  to the columns the rules read (their messages only at error level), the other kinds
+  (alerts, pages, deploys, changes, chat, metrics: a few thousand rows) come here whole;
+- the analysis span: its quartiles found exactly by counting, in every sorted partition,
+  the times below a few probe values (``np.searchsorted``), narrowing until one is left;
+- per-bin SLI values: each partition's bins and values (``measure.binned_values``) tallied
+  there (counts and failures per bin; for a latency, how many requests per bin and value),
+  the tallies summed here, then :func:`~postmortem_kit.timeline.measure.measure_bins`;
+- the rows the remaining rules read: the impact window's, the error rows of the
+  signatures' windows, the sparse kinds and the last row: with those,
+  :func:`~postmortem_kit.timeline.derive.assemble` gives the pandas path's timeline.
+
+The rows come back in the pandas path's order (time, then file, then line in the file), so
+"the first bad request" is the same row. One difference: ``tl.analysis_span.outside`` marks
+only the rows left out (there is no one frame of every row to align it with).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from postmortem_kit.errors import PostmortemKitError, PostmortemKitWarning
+from postmortem_kit.timeline.clocks import estimate_clock_offsets
+from postmortem_kit.timeline.derive import (
+    LEFT_OUT_OF,
+    REQUIRED,
+    _missing_all,
+    assemble,
+    check_sources,
+    shift_sources,
+    signature_baseline,
+)
+from postmortem_kit.timeline.impact import USER_COLUMNS
+from postmortem_kit.timeline.measure import (
+    Measurement,
+    binned_values,
+    choose_slis,
+    measure,
+    measure_bins,
+    select_rows,
+)
+from postmortem_kit.timeline.model import Timeline
+from postmortem_kit.timeline.ratio import RULE_COLUMNS, bin_index
+from postmortem_kit.timeline.rules import SLI, Latency, failed_rows
+from postmortem_kit.timeline.settings import TimelineSettings
+from postmortem_kit.timeline.span import (
+    AnalysisSpan,
+    _fit,
+    _left_out_message,
+    _micros,
+    _ts,
+    check_bins,
+    fence_around,
+    quartile_ranks,
+)
+
+BULK_KINDS = ("request", "log")  # the rows there are millions of; the others come here
+# What the rules read of request and log rows (a user's failure rule: everything).
+BULK_COLUMNS = ("timestamp", "source", "kind", "service", "level", "message", "line",
+                *RULE_COLUMNS, *USER_COLUMNS, "path", "host", "metric", "value")
+ERROR_LEVELS = ("error", "critical")
+_PART, _ROW, _ORIG = "__part", "__row", "__orig"  # the pandas path's order, kept
+_PROBES = 1024  # probe values per round of the quartile search
+
+
+def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline:
+    """``derive_timeline(events, settings)`` for a dask frame (module docstring)."""
+    missing = [c for c in REQUIRED if c not in events.columns]
+    if missing:
+        raise PostmortemKitError(f"events frame lacks column(s) {missing}: pass what "
+                                 "read_events returns")
+    narrow = settings.failure is None and not any(isinstance(s, SLI) for s in settings.sli or ())
+    columns = [c for c in events.columns if not narrow or c in BULK_COLUMNS]
+    bulk = events.map_partitions(_bulk_rows, columns,
+                                 meta=_bulk_rows(events._meta, columns, {"number": 0}))
+    others = events.map_partitions(_other_rows, meta=_other_rows(events._meta, {"number": 0}))
+    from postmortem_kit.ingest.dask import persist_with
+
+    # one read of the files for both, and for the load's rejected records
+    bulk, others = persist_with(events, bulk, others)
+    try:
+        return _derive(events, bulk, _ordered(others.compute()), settings)
+    finally:
+        del bulk, others
+
+
+def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
+            settings: TimelineSettings) -> Timeline:
+    freq = settings.freq
+    span = _span(bulk, others, freq=freq, warn=True)
+    offsets: Mapping[str, pd.Timedelta] = {}
+    if settings.clock_offsets == "auto":
+        if span is not None:
+            # (counted per source and bin: their order does not matter)
+            failed = pd.concat([_failed(others, settings), *dask.compute(
+                *[dask.delayed(_failed)(p, settings) for p in bulk.to_delayed()])])
+            offsets = estimate_clock_offsets(
+                failed, reference=settings.reference_source, failure=settings.failure,
+                freq=freq, span=span)
+            if offsets:
+                bulk, others = _shifted(bulk, others, offsets)
+                span = _refit(bulk, others, span)
+    else:
+        offsets = settings.clock_offsets or {}
+        if offsets:
+            sources = set(others["source"].dropna()) | set(
+                bulk["source"].dropna().unique().compute())
+            check_sources(offsets, sorted(sources))
+            bulk, others = _shifted(bulk, others, offsets)
+        span = _span(bulk, others, freq=freq, warn=True)
+    if span is None:
+        return Timeline(phases=_missing_all("no events"), settings=settings)
+    check_bins(span, freq)
+    support = pd.concat([*dask.compute(*[dask.delayed(_support_rows)(p)
+                                         for p in bulk.to_delayed()]), others])
+    slis = choose_slis(support, wanted=settings.sli, failure=settings.failure,
+                       slo_latency=settings.slo_latency, quantile=settings.latency_quantile,
+                       factor=settings.latency_factor)
+    measured = [_measure(sli, bulk, others, span, settings) for sli in slis]
+    found = [m for m in measured if m.found]
+    rows = [others]
+    if found:
+        start = min(m.window.episodes["start"].iloc[0] for m in found)
+        end = max(m.window.episodes["end"].iloc[-1] for m in found)
+        shown = found[0]
+        before = signature_baseline(start, shown.window, span)
+        wanted = _gather(bulk, _in_window, start, end, before[0])
+        if settings.signatures and not _has_error_messages(wanted, others, before, start, end):
+            # compare_signatures then mines every message: read them again
+            full = events.map_partitions(_numbered, meta=_numbered(events._meta,
+                                                                    {"number": 0}))
+            # (first: of a row twice, the first copy is kept, and this one has its message)
+            wanted = pd.concat([_gather(full, _all_in, before[0], end, offsets), wanted])
+        rows.append(wanted)
+    rows.append(_gather(bulk, _at_last, _last(bulk, others)))
+    every = _ordered(pd.concat(rows, ignore_index=True)).drop_duplicates(
+        subset=[_PART, _ROW], keep="first")
+    all_requests = int(sum(dask.compute(*[dask.delayed(_requests_inside)(p, span.fence)
+                                         for p in bulk.to_delayed()])))
+    return assemble(_bare(every), settings, span=span, offsets=offsets, measured=measured,
+                    all_requests=all_requests)
+
+
+# -- the rows, in the pandas path's order -------------------------------------------------
+
+def _numbered(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
+    """``part`` with its partition number, row number and time before any correction:
+    sorting on (time, original time, partition, row) gives the pandas path's order."""
+    number = (partition_info or {}).get("number", 0)
+    out = part.reset_index(drop=True)
+    out[_PART] = np.full(len(out), number, dtype="int32")
+    out[_ROW] = np.arange(len(out), dtype="int64")
+    out[_ORIG] = out["timestamp"]
+    return out
+
+
+def _bulk_rows(part: pd.DataFrame, columns: list[str],
+               partition_info: dict | None = None) -> pd.DataFrame:
+    out = _numbered(part, partition_info)
+    out = out.loc[out["kind"].isin(BULK_KINDS).to_numpy(dtype=bool, na_value=False),
+                  [*columns, _PART, _ROW, _ORIG]]
+    if "message" in out and "level" in out:
+        # only error messages are mined (the rare other case reads the files again)
+        keep = out["level"].isin(ERROR_LEVELS).to_numpy(dtype=bool, na_value=False)
+        out["message"] = out["message"].where(keep)
+    return out
+
+
+def _other_rows(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
+    out = _numbered(part, partition_info)
+    return out.loc[~out["kind"].isin(BULK_KINDS).to_numpy(dtype=bool, na_value=False)]
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["timestamp", _ORIG, _PART, _ROW], kind="stable",
+                             ignore_index=True)
+
+
+def _bare(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[_PART, _ROW, _ORIG]).reset_index(drop=True)
+
+
+def _gather(frame: dd.DataFrame, pick: Callable[..., pd.DataFrame], *args: Any,
+            ) -> pd.DataFrame:
+    """The rows ``pick(partition, *args)`` keeps, from every partition (not sorted)."""
+    parts = dask.compute(*[dask.delayed(pick)(p, *args) for p in frame.to_delayed()])
+    return pd.concat(parts, ignore_index=True) if parts else frame._meta
+
+
+def _in_window(part: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+               before: pd.Timestamp) -> pd.DataFrame:
+    """The impact window's rows (``ratio_by`` reads its end too), and the error rows of
+    the signatures' windows."""
+    ts = part["timestamp"]
+    inside = (ts >= start) & (ts <= end)
+    errors = (ts >= before) & (ts < end) & part["level"].isin(ERROR_LEVELS)
+    return part.loc[(inside | errors).to_numpy(dtype=bool, na_value=False)]
+
+
+def _all_in(part: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+            offsets: Mapping[str, pd.Timedelta]) -> pd.DataFrame:
+    part = shift_sources(part, offsets) if offsets else part
+    ts = part["timestamp"]
+    return part.loc[((ts >= start) & (ts < end)).to_numpy(dtype=bool, na_value=False)]
+
+
+def _has_error_messages(rows: pd.DataFrame, others: pd.DataFrame,
+                        before: tuple[pd.Timestamp, pd.Timestamp], start: pd.Timestamp,
+                        end: pd.Timestamp) -> bool:
+    both = pd.concat([rows, others])
+    ts = both["timestamp"]
+    inside = ((ts >= before[0]) & (ts < before[1])) | ((ts >= start) & (ts < end))
+    return bool((inside & both["level"].isin(ERROR_LEVELS) & both["message"].notna()).fillna(
+        False).any())
+
+
+def _last(bulk: dd.DataFrame, others: pd.DataFrame) -> pd.Timestamp:
+    latest = [bulk["timestamp"].max().compute(), others["timestamp"].max()]
+    return max(t for t in latest if not pd.isna(t))
+
+
+def _at_last(part: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
+    return part.loc[(part["timestamp"] == when).to_numpy(dtype=bool, na_value=False)].head(1)
+
+
+def _support_rows(part: pd.DataFrame) -> pd.DataFrame:
+    """A few rows that tell ``supported_slis`` what ``part`` supports: its first request,
+    its first request with a latency, its first log with a level."""
+    kind = part["kind"]
+    picks = [(kind == "request")]
+    if "latency_ms" in part:
+        picks.append((kind == "request") & part["latency_ms"].notna())
+    picks.append((kind == "log") & part["level"].notna())
+    rows = [part.loc[m.to_numpy(dtype=bool, na_value=False)].head(1) for m in picks]
+    return pd.concat(rows)
+
+
+def _failed(part: pd.DataFrame, settings: TimelineSettings) -> pd.DataFrame:
+    """The rows the clock-skew estimate reads (failures and error-level logs), narrowed to
+    the columns it reads unless a failure rule of the user's may read any."""
+    logs = ((part["kind"] == "log") & (part["level"] >= "error")).to_numpy(
+        dtype=bool, na_value=False)
+    rows = failed_rows(part, settings.failure) | logs
+    if settings.failure is not None:
+        return part.loc[rows]
+    return part.loc[rows, [c for c in part.columns if c in (*RULE_COLUMNS, "source")]]
+
+
+def _requests_inside(part: pd.DataFrame, fence: tuple[pd.Timestamp, pd.Timestamp]) -> int:
+    micros = _micros(part["timestamp"])
+    low, high = _micros(pd.Series(list(fence)))
+    inside = (micros >= low) & (micros <= high)
+    return int(((part["kind"] == "request").to_numpy(dtype=bool, na_value=False)
+                & inside).sum())
+
+
+def _shifted(bulk: dd.DataFrame, others: pd.DataFrame, offsets: Mapping[str, pd.Timedelta],
+             ) -> tuple[dd.DataFrame, pd.DataFrame]:
+    shifted = bulk.map_partitions(lambda p: _ordered(shift_sources(p, offsets)),
+                                  meta=bulk._meta).persist()
+    return shifted, _ordered(shift_sources(others, offsets))
+
+
+# -- the analysis span ----------------------------------------------------------------------
+
+def _sorted_micros(part: pd.DataFrame) -> np.ndarray:
+    micros = _micros(part["timestamp"])
+    return np.sort(micros[micros != np.iinfo(np.int64).min])
+
+
+def _span(bulk: dd.DataFrame, others: pd.DataFrame, *, freq: pd.Timedelta,
+          warn: bool) -> AnalysisSpan | None:
+    """``analysis_span`` of all the rows (the quartiles exact), warning as it warns."""
+    arrays = _micro_arrays(bulk, others)
+    sizes = dask.compute(*[dask.delayed(len)(a) for a in arrays])
+    n = int(sum(sizes))
+    if not n:
+        return None
+    lows = [int(v) for v in dask.compute(*[dask.delayed(_first)(a) for a in arrays])
+            if v is not None]
+    highs = [int(v) for v in dask.compute(*[dask.delayed(_final)(a) for a in arrays])
+             if v is not None]
+    q1, q3 = (_kth(arrays, rank, min(lows), max(highs)) for rank in quartile_ranks(n))
+    fence = fence_around(q1, q3)
+    span = _fit_all(arrays, fence, _nats(bulk, others))
+    if span is not None and warn and span.left_out:
+        out = _gather(bulk, _outside, fence)
+        out = _ordered(pd.concat([out, _outside(others, fence)], ignore_index=True))
+        shown = AnalysisSpan(span.start, span.end, span.fence, np.ones(len(out), dtype=bool))
+        warnings.warn(_left_out_message(_bare(out), shown, LEFT_OUT_OF), PostmortemKitWarning,
+                      stacklevel=4)
+    return span
+
+
+def _first(a: np.ndarray) -> int | None:
+    return int(a[0]) if len(a) else None
+
+
+def _final(a: np.ndarray) -> int | None:
+    return int(a[-1]) if len(a) else None
+
+
+def _count_le(a: np.ndarray, probes: np.ndarray) -> np.ndarray:
+    return np.searchsorted(a, probes, side="right")
+
+
+def _kth(arrays: list[Any], rank: int, low: int, high: int) -> int:
+    """The ``rank``-th smallest (0-based) of all the sorted arrays, exactly: each round
+    counts, per array, the values at or below a few probes, and keeps the gap the rank
+    falls in."""
+    while low < high:
+        probes = np.unique(np.linspace(low, high, _PROBES, dtype=np.float64).astype(np.int64))
+        probes = probes[(probes >= low) & (probes <= high)]
+        counts = np.sum(dask.compute(*[dask.delayed(_count_le)(a, probes) for a in arrays]),
+                        axis=0)
+        i = int(np.searchsorted(counts, rank + 1))  # first probe with more than rank below
+        high = int(probes[i])
+        low = int(probes[i - 1]) + 1 if i > 0 else low
+    return low
+
+
+def _micro_arrays(bulk: dd.DataFrame, others: pd.DataFrame) -> list[Any]:
+    """Each partition's valid times as sorted microseconds, kept on the workers."""
+    arrays = list(dask.persist(*[dask.delayed(_sorted_micros)(p) for p in bulk.to_delayed()]))
+    return [*arrays, dask.delayed(_sorted_micros(others))]
+
+
+def _nats(bulk: dd.DataFrame, others: pd.DataFrame) -> int:
+    """Rows without a time (outside every span)."""
+    return int(bulk["timestamp"].isna().sum().compute()) + int(others["timestamp"].isna().sum())
+
+
+def _fit_all(arrays: list[Any], fence: tuple[int, int], nats: int) -> AnalysisSpan | None:
+    fits = [f for f in dask.compute(*[dask.delayed(_fit)(a, fence) for a in arrays])
+            if f is not None]
+    if not fits:
+        return None
+    left_out = sum(f.left_out for f in fits) + nats
+    return AnalysisSpan(min(f.start for f in fits), max(f.end for f in fits),
+                        (_ts(fence[0]), _ts(fence[1])), np.ones(left_out, dtype=bool))
+
+
+def _refit(bulk: dd.DataFrame, others: pd.DataFrame, span: AnalysisSpan) -> AnalysisSpan | None:
+    fence = _micros(pd.Series(list(span.fence)))
+    return _fit_all(_micro_arrays(bulk, others), (int(fence[0]), int(fence[1])),
+                    _nats(bulk, others))
+
+
+def _outside(part: pd.DataFrame, fence: tuple[int, int]) -> pd.DataFrame:
+    micros = _micros(part["timestamp"])
+    inside = (micros != np.iinfo(np.int64).min) & (micros >= fence[0]) & (micros <= fence[1])
+    return part.loc[~inside]
+
+
+# -- the SLIs, tallied per partition --------------------------------------------------------
+
+def _measure(sli: SLI, bulk: dd.DataFrame, others: pd.DataFrame, span: AnalysisSpan,
+             settings: TimelineSettings) -> Measurement:
+    if sli.source == "metric":  # metric samples are few, and here already
+        return measure(sli, _bare(others), span=span, freq=settings.freq,
+                       window=settings.window, baseline=settings.baseline)
+    freq = settings.freq
+    nbins = span.bins(freq)
+    spread = isinstance(sli, Latency)
+    tallies = dask.compute(*[dask.delayed(_tally)(p, sli, span, freq, spread)
+                             for p in bulk.to_delayed()])
+    samples = np.zeros(nbins, dtype="int64")
+    sums = np.zeros(nbins, dtype="float64")
+    pairs = []
+    for count, total, pair in tallies:
+        samples += count
+        sums += total
+        if pair is not None:
+            pairs.append(pair)
+    if isinstance(sli, Latency):
+        table = _merge_pairs(pairs)
+        value = _quantile(table, samples, nbins, sli.quantile)
+
+        def failures_over(limit: float | None) -> np.ndarray:
+            over = table.loc[table["value"] > limit]
+            return np.bincount(over["bin"].to_numpy(), weights=over["count"].to_numpy(
+                dtype="float64"), minlength=nbins)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(samples > 0, sums / np.maximum(samples, 1), np.nan)
+
+        def failures_over(limit: float | None) -> np.ndarray:
+            return sums
+
+    return measure_bins(sli, index=bin_index(span, freq), samples=samples.astype("float64"),
+                        value=value, failures_over=failures_over, window=settings.window,
+                        baseline=settings.baseline)
+
+
+def _tally(part: pd.DataFrame, sli: SLI, span: AnalysisSpan, freq: pd.Timedelta,
+           spread: bool) -> tuple[np.ndarray, np.ndarray, pd.DataFrame | None]:
+    """One partition's requests per bin, the sum of their values per bin (whole numbers:
+    1.0 per bad event) and, for a latency, how many requests per bin and value."""
+    bins, values, nbins = binned_values(sli, select_rows(sli, part), span, freq)
+    count = np.bincount(bins, minlength=nbins)
+    total = np.bincount(bins, weights=values, minlength=nbins)
+    if not spread:
+        return count, total, None
+    pairs = pd.DataFrame({"bin": bins, "value": values}).value_counts(sort=False)
+    return count, total, pairs.rename("count").reset_index()
+
+
+def _merge_pairs(pairs: list[pd.DataFrame]) -> pd.DataFrame:
+    if not pairs:
+        return pd.DataFrame({"bin": pd.Series([], dtype="int64"),
+                             "value": pd.Series([], dtype="float64"),
+                             "count": pd.Series([], dtype="int64")})
+    table = pd.concat(pairs, ignore_index=True).groupby(["bin", "value"], sort=True)[
+        "count"].sum().reset_index()
+    return table
+
+
+def _quantile(table: pd.DataFrame, samples: np.ndarray, nbins: int, q: float) -> np.ndarray:
+    """Per bin, the nearest-rank ``q`` quantile (as ``measure.bin_quantile`` takes it) of
+    the values counted in ``table`` (bin, value, count; sorted by bin then value)."""
+    out = np.full(nbins, np.nan)
+    if not len(table):
+        return out
+    bins = table["bin"].to_numpy()
+    values = table["value"].to_numpy()
+    running = table.groupby("bin", sort=False)["count"].cumsum().to_numpy()
+    n = samples[bins]
+    k = np.maximum(np.ceil(q * n).astype("int64") - 1, 0)
+    # the first value of each bin whose running count passes rank k
+    hit = running > k
+    first = pd.Series(hit).groupby(bins).idxmax().to_numpy()
+    out[bins[first]] = values[first]
+    return out

@@ -1,0 +1,157 @@
+"""``read_events(engine="dask")`` on a real LocalCluster: the pandas path's frame, file by
+file, with the same dtypes, rejects and notes, from plain and compressed files."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import lzma
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import dask
+import dask.dataframe as dd
+import pandas as pd
+import pytest
+
+from postmortem_kit.errors import IngestError
+from postmortem_kit.ingest import read_events
+from postmortem_kit.ingest.dask import SAMPLE_BYTES, collect, notes, rejected
+from postmortem_kit.ingest.schema import CORE_COLUMNS, KIND_DTYPE, LEVEL_DTYPE
+from postmortem_kit.sample import evidence_paths
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
+
+REPO = Path(__file__).resolve().parents[3]
+INCIDENT = REPO / "data" / "incident"
+T0 = 1714557600  # 2024-05-01T10:00:00Z
+COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress,
+            ".zst": zstd.compress}
+
+
+def pandas_load(*args, **kw) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_events(*args, **kw)
+
+
+@pytest.fixture(scope="module")
+def incident_pandas() -> pd.DataFrame:
+    return pandas_load(evidence_paths(INCIDENT))
+
+
+def test_the_sample_incident_loads_as_the_pandas_path_loads_it(dask_client, incident_pandas):
+    paths = evidence_paths(INCIDENT)
+    events = read_events(paths, engine="dask")
+    assert isinstance(events, dd.DataFrame)
+    assert events.npartitions == len(paths)  # one partition per file (slack: the folder)
+    # the schema, before anything is loaded: the contract's dtypes and categories
+    assert events.dtypes["kind"] == KIND_DTYPE
+    assert events.dtypes["level"] == LEVEL_DTYPE
+    assert list(events.dtypes["level"].categories) == list(LEVEL_DTYPE.categories)
+    assert events.dtypes["level"].ordered
+    expected = incident_pandas
+    for col in expected.columns:
+        assert events.dtypes[col] == expected.dtypes[col], col
+    got = collect(events, warn=False)
+    # the contract's columns first, in order; the sources' own columns in the order the
+    # JSONL loader unifies its blocks' schemas, which varies from run to run under load
+    # (app.jsonl's "job" and "logger" keys swap places in the pandas path too)
+    assert list(got.columns[:7]) == list(expected.columns[:7]) == list(CORE_COLUMNS)
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
+    assert got.attrs["rejected"] == expected.attrs["rejected"]
+    assert got.attrs["notes"] == expected.attrs["notes"]
+
+
+def test_partitions_are_files_sorted_by_time(dask_client, incident_pandas):
+    paths = evidence_paths(INCIDENT)
+    events = read_events(paths, engine="dask")
+    first = events.get_partition(1).compute()  # access.log
+    assert set(first["source"]) == {"access"}
+    assert first["timestamp"].is_monotonic_increasing
+    assert len(first) == (incident_pandas["source"] == "access").sum()
+
+
+@pytest.mark.parametrize("suffix", list(COMPRESS))
+def test_compressed_evidence_loads_as_its_plain_twin(dask_client, tmp_path, suffix,
+                                                     incident_pandas):
+    for name in ("app.jsonl", "syslog.log"):
+        data = (INCIDENT / name).read_bytes()
+        (tmp_path / f"{name}{suffix}").write_bytes(COMPRESS[suffix](data))
+    events = read_events(sorted(tmp_path.iterdir()), engine="dask")
+    got = collect(events, warn=False)
+    plain = pandas_load([INCIDENT / n for n in ("app.jsonl", "syslog.log")])
+    assert set(got["source"]) == {"app", "syslog"}
+    pd.testing.assert_frame_equal(got, plain, check_like=True)  # (column order: above)
+
+
+def test_rejects_are_collected_per_partition(dask_client, tmp_path):
+    good = [json.dumps({"ts": T0 + i, "msg": f"m{i}", "level": "info"}) for i in range(100)]
+    (tmp_path / "a.jsonl").write_text("\n".join([*good[:50], "{not json", *good[50:]]) + "\n")
+    blob = gzip.compress(("\n".join(good) + "\n").encode())
+    (tmp_path / "b.jsonl.gz").write_bytes(blob[: len(blob) - 40])  # cut short
+    (tmp_path / "README.md").write_text("# notes\n")
+    expected = pandas_load(tmp_path)
+    events = read_events(tmp_path, engine="dask")
+    bad = rejected(events).compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(bad, expected.attrs["rejected"].frame)
+    assert list(bad["file"]) == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl.gz")]
+    assert bad["line"].iloc[0] == 51
+    assert list(notes(events).compute()["note"]) == expected.attrs["notes"]
+    with pytest.warns(Warning, match="2 rejected record"):
+        got = collect(events)
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
+
+
+def test_errors_raise_stops_the_compute_at_the_first_bad_line(dask_client, tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"ts": T0, "msg": "ok"}) + "\n{broken\n")
+    events = read_events(path, engine="dask", errors="raise")
+    with pytest.raises(IngestError, match=r"a\.jsonl:2"):
+        events.compute()
+
+
+def test_a_column_first_seen_past_the_sample_is_reported_not_dropped(dask_client, tmp_path):
+    line = json.dumps({"ts": T0, "msg": "x" * 200, "level": "info"}) + "\n"
+    n = SAMPLE_BYTES // len(line) + 100
+    late = json.dumps({"ts": T0 + 1, "msg": "late", "level": "info", "shard": "7"}) + "\n"
+    path = tmp_path / "big.jsonl"
+    path.write_text(line * n + late)
+    events = read_events(path, engine="dask")
+    assert "shard" not in events.columns
+    frame, bad = dask.compute(events, rejected(events))
+    assert len(frame) == n + 1
+    (reason,) = list(bad["reason"])
+    assert "['shard'] first appear past the file's first" in reason
+    assert list(bad["file"]) == [str(path)]
+
+
+def test_unknown_engine_is_a_usage_error(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"ts": T0, "msg": "ok"}) + "\n")
+    with pytest.raises(ValueError, match='engine= must be "pandas" or "dask"'):
+        read_events(path, engine="spark")  # type: ignore[call-overload]
+
+
+def test_copies_of_one_file_under_two_names_are_two_partitions(dask_client, tmp_path):
+    shutil.copy(INCIDENT / "syslog.log", tmp_path / "one.log")
+    shutil.copy(INCIDENT / "syslog.log", tmp_path / "two.log")
+    events = read_events([tmp_path / "one.log", tmp_path / "two.log", tmp_path / "one.log"],
+                         engine="dask")
+    assert events.npartitions == 2
+    assert sorted(events["source"].unique().compute()) == ["one", "two"]
+
+
+def test_what_the_folder_walk_leaves_out_is_in_the_notes(dask_client, tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"ts": T0, "msg": "ok"}) + "\n")
+    (tmp_path / "gone.log").symlink_to(tmp_path / "nowhere.log")  # a broken link
+    expected = pandas_load(tmp_path)
+    assert expected.attrs["notes"]  # (the walk said something)
+    events = read_events(tmp_path, engine="dask")
+    assert list(notes(events).compute()["note"]) == expected.attrs["notes"]

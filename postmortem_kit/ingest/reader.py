@@ -149,7 +149,8 @@ def read_events(
     -------
     pandas.DataFrame
         The events frame (with ``engine="dask"``, a dask DataFrame: see
-        :mod:`postmortem_kit.ingest.dask` for its rejects). ``attrs["rejected"]`` holds the rejected records,
+        :mod:`postmortem_kit.ingest.dask` for its rejects). ``attrs["rejected"]`` holds the
+        rejected records,
         ``attrs["notes"]`` the files skipped: empty ones, and files found in a folder or
         through a glob that no format recognises (a file named explicitly raises instead).
         ``attrs["layouts"]`` holds what was read from each file: its format and, for a text

@@ -167,6 +167,7 @@ class JsonLines:
             return None
         if table.num_rows != nlines or not _valid_nested(table):
             return None
+        table = _in_order_of_appearance(table)
         if _type_depth(table.schema) > self.ctx.max_depth:
             return None  # some line nests too deep: the line-by-line path rejects it
         table = _flatten(table)
@@ -347,3 +348,19 @@ def _flatten_dict(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
         else:
             out[name] = value
     return out
+
+
+def _in_order_of_appearance(table: pa.Table) -> pa.Table:
+    """The columns in the order the lines first write them, as the line-by-line path has
+    them. Arrow reads a document's blocks on several threads and adds a field a later
+    block brings when that block is done, so its order could change from run to run."""
+    firsts = []
+    for position, col in enumerate(table.columns):
+        if col.null_count == 0:
+            first = 0
+        else:
+            valid = pc.indices_nonzero(col.is_valid())
+            first = valid[0].as_py() if len(valid) else table.num_rows
+        firsts.append((first, position))
+    order = [position for _, position in sorted(firsts)]
+    return table if order == sorted(order) else table.select(order)

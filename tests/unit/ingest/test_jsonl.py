@@ -260,3 +260,25 @@ def test_a_file_starting_with_a_bare_null_is_rejected_not_a_crash(tmp_path):
     ev = load(path)
     assert list(ev["message"]) == ["ok"]
     assert list(ev.attrs["rejected"]["line"]) == [1]
+
+
+def test_columns_come_in_the_order_the_lines_first_write_them(tmp_path):
+    """Arrow parses blocks of 1 MiB on several threads: a field first written in a later
+    block must not jump ahead of one written late in an earlier block (the order changed
+    from run to run)."""
+    pad = "x" * 200
+    lines = []
+    for i in range(12_000):  # about 3 MiB: three of Arrow's blocks
+        record = {"ts": f"2026-03-12T13:00:{i % 60:02d}Z", "msg": pad}
+        if i == 4_000:
+            record["early"] = 1  # late in the first block
+        if i >= 6_000:
+            record["later"] = 2  # from the second block on
+        if i >= 11_000:
+            record["last"] = 3
+        lines.append(json.dumps(record))
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    for _ in range(3):
+        columns = list(read_events(path, format="jsonl").columns)
+        assert columns.index("early") < columns.index("later") < columns.index("last"), columns

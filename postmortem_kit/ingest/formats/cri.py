@@ -6,7 +6,9 @@ the runtime's buffer comes as ``P`` pieces followed by the ``F`` that ends it, m
 the other stream's lines between: they are joined into one record with the time and
 line number of its first piece
 (:func:`~postmortem_kit.ingest.records.partials.join_partials`). Pieces never ended by an
-``F`` are kept, joined, with ``partial`` True. Columns: ``stream``, ``partial``.
+``F`` are kept, joined, with ``partial`` True. Columns: ``stream``, ``partial``; and
+``service`` (the container), ``pod``, ``namespace`` where the kubelet's path names them
+(:func:`~postmortem_kit.ingest.containers.path_labels`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from postmortem_kit.ingest.containers import path_labels
 from postmortem_kit.ingest.records.partials import join_partials
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.shapes import load_shape, share_matching
@@ -42,5 +45,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
                     bad_time="CRI time is not RFC 3339")
     if not len(df) or "tag" not in df:
         return df
-    df = join_partials(df, df["tag"] == "F")
-    return df.drop(columns=["tag"])
+    df = join_partials(df, df["tag"] == "F").drop(columns=["tag"])
+    for name, value in path_labels(path).items():
+        df[name] = value
+    return df

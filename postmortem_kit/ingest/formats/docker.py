@@ -5,7 +5,9 @@ One JSON object per line: ``{"log": "text\\n", "stream": "stdout", "time": "<RFC
 maybe with ``attrs`` (the ``labels`` / ``env`` / ``tag`` log options). The line's final
 newline is dropped from ``message``; a line dockerd cut into 16 KiB pieces (all but the
 last without the newline) is joined into one record
-(:func:`~postmortem_kit.ingest.records.partials.join_partials`). ``stream`` is kept.
+(:func:`~postmortem_kit.ingest.records.partials.join_partials`). ``stream`` is kept;
+``service`` is the compose service or the ``tag`` log option where ``attrs`` has them, and
+``container_id`` comes from the path (:func:`~postmortem_kit.ingest.containers.path_labels`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from postmortem_kit.ingest.containers import path_labels
 from postmortem_kit.ingest.records.json_lines import head_share, read_json_lines
 from postmortem_kit.ingest.records.partials import join_partials
 from postmortem_kit.ingest.registry import LoadContext, register
@@ -40,4 +43,9 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         df["stream"] = pd.Series("", index=df.index, dtype="str")
     df = join_partials(df, ended)
     df["message"] = df["message"].str.removesuffix("\r")
+    if "attrs.tag" in df:  # compose's label is found as the service already (``*.service``)
+        tag = df["attrs.tag"].astype("str")
+        df["service"] = df["service"].astype("str").fillna(tag) if "service" in df else tag
+    for name, value in path_labels(path).items():
+        df[name] = value
     return df

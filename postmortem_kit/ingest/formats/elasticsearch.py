@@ -8,12 +8,18 @@ request columns (:mod:`postmortem_kit.ingest.records.ecs`): ``http.response.stat
 ``url.path``, ``event.duration`` (ns) and so on; a document with an HTTP status is a request,
 its level from the status unless ``log.level`` says one. The time is ``@timestamp``;
 ``event.ingested`` and ``event.created`` stay columns.
+
+A search that asked for ``fields`` instead of the source (``"_source": false``, Kibana's
+Discover) returns each value as an array (``"log.level": ["error"]``): a one-value array
+is that value, and the fields read as the source would.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -30,15 +36,38 @@ _PREFIX = "_source."
 def sniff(path: Path, head: str) -> float:
     """0.97 for a search response (``hits`` holding documents with ``_index`` and
     ``_source``)."""
-    if all(re.search(rf'"{k}"\s*:', head) for k in ("hits", "_index", "_source")):
+    if all(re.search(rf'"{k}"\s*:', head) for k in ("hits", "_index")) and re.search(
+            r'"(?:_source|fields)"\s*:\s*\{', head):
         return 0.97
     return 0.0
+
+
+def _fields_as_source(doc: Any) -> Iterator[tuple[str, Any]]:
+    """The hits of one response, each hit's ``fields`` (one-value arrays unwrapped) as its
+    ``_source`` where it has none."""
+    hits = doc.get("hits") if isinstance(doc, dict) else None
+    hits = hits.get("hits") if isinstance(hits, dict) else None
+    if not isinstance(hits, list):
+        yield "$", doc  # not a search response: rejected as a record without a time
+        return
+    for i, hit in enumerate(hits):
+        fields = hit.get("fields") if isinstance(hit, dict) else None
+        if isinstance(fields, dict) and "_source" not in hit:
+            hit = {k: v for k, v in hit.items() if k != "fields"}
+            hit["_source"] = {k: v[0] if isinstance(v, list) and len(v) == 1 else v
+                              for k, v in fields.items()}
+        yield f"hits.hits[{i}]", hit
 
 
 @register("elasticsearch", sniff=sniff, kind="log")
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a search response's documents (see the module docstring)."""
-    df = load_records(path, ctx, at="hits.hits", times=TIMES)
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    # A response of ``fields`` is parsed one document at a time to rewrite its hits; one
+    # of sources streams, however large.
+    items = None if re.search(rb'"_source"\s*:\s*\{', head) else _fields_as_source
+    df = load_records(path, ctx, at="hits.hits", times=TIMES, items=items)
     if not len(df):
         return df
     names = {c: c[len(_PREFIX):] for c in df.columns if c.startswith(_PREFIX)}

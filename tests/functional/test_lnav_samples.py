@@ -243,3 +243,15 @@ def test_json_with_log4j2_seconds_and_nanoseconds():
     ev = load("logfile_json_subsec.json")
     assert list(ev["timestamp"]) == [T("2022-09-24T00:00:09.484Z"), T("2022-09-24T00:00:19.222Z")]
     assert list(ev["message"]) == ["Hello, World!", "Goodbye, World!"]
+
+
+def test_zeek_tsv_with_its_directives():
+    # #fields ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service ...
+    # 1320279554.496300  Cg9xqq3JAcZusspA86  192.168.2.76  52025  208.85.42.28  80  tcp  -
+    ev = load("logfile_bro_conn.log.0")
+    assert len(ev) == 92 and len(ev.attrs["rejected"]) == 0
+    assert ev["timestamp"][0] == T("2011-11-03T00:19:14.4963Z")
+    assert ev["uid"][0] == "Cg9xqq3JAcZusspA86"
+    assert ev["id.orig_h"][0] == "192.168.2.76" and ev["proto"][0] == "tcp"
+    assert set(ev["service"]) == {"conn"}  # the #path
+    assert pd.isna(ev["service_raw"][0]) and ev["service_raw"][1] == "http"  # its own field

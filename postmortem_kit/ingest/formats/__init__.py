@@ -36,4 +36,5 @@ from postmortem_kit.ingest.formats import (  # noqa: F401  (imported to register
     text,
     uwsgi,
     w3c,
+    zeek,
 )

@@ -255,3 +255,19 @@ def test_zeek_tsv_with_its_directives():
     assert ev["id.orig_h"][0] == "192.168.2.76" and ev["proto"][0] == "tcp"
     assert set(ev["service"]) == {"conn"}  # the #path
     assert pd.isna(ev["service_raw"][0]) and ev["service_raw"][1] == "http"  # its own field
+
+
+def test_rfc5424_body_without_its_pri_and_version():
+    # 2022-08-27T14:22:01.613Z space01.global-acme.entp NSX 3106 - [abc@6876 comp="abc-edge" ...
+    # 2022-08-27T17:22:01.694554+03:00 space01.global-acme.entp CRON 20856 - -  (root) CMD (...
+    ev = load("logfile_with_zones.0")
+    assert len(ev) == 3 and len(ev.attrs["rejected"]) == 0
+    assert list(ev["timestamp"]) == [T("2022-08-27T14:22:01.613Z"),
+                                     T("2022-08-27T14:22:01.694554Z"),
+                                     T("2022-08-27T14:22:01.888Z")]
+    assert list(ev["host"]) == ["space01.global-acme.entp"] * 3
+    assert list(ev["service"]) == ["NSX", "CRON", "NSX"]
+    assert list(ev["pid"]) == ["3106", "20856", "4828"]
+    assert ev["msgid"][2] == "SWITCHING"
+    assert ev["message"][2].startswith("dynamic arp entry(")
+    assert ev["abc@6876.comp"][0] == "abc-edge"

@@ -61,7 +61,8 @@ RFC3164 = _PRI + _BSD_TIME + _TAIL_3164
 RFC3164_ISO = _PRI + r"(?P<ts>" + _ISO + r")" + _TAIL_3164
 _SD_ELEMENT = r'\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\]'
 RFC5424 = (
-    r"^<(?P<pri>\d{1,3})>(?P<version>\d{1,2}) (?P<ts>-|" + _ISO + r") (?P<host>\S+) "
+    # A file written by a template of rsyslog or syslog-ng may leave out "<PRI>VERSION "
+    r"^(?:<(?P<pri>\d{1,3})>(?P<version>\d{1,2}) )?(?P<ts>-|" + _ISO + r") (?P<host>\S+) "
     r"(?P<service>\S+) (?P<pid>\S+) (?P<msgid>\S+) "
     # ``message`` always takes part in a match (possibly empty), which marks matched rows
     r"(?P<structured_data>-|(?:" + _SD_ELEMENT + r")+)(?P<message>(?: .*)?)$"
@@ -75,7 +76,8 @@ RFC3164_FAST = (
     + r" [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]{1,6})?) "
     r"(?P<host>[^ :\[\]]+) (?P<service>[^ :\[\]]+)(?:\[(?P<pid>[^\] ]*)\])?: (?P<message>.*)$"
 )
-PATTERNS = (RFC3164, RFC3164_ISO, RFC5424)
+# RFC 5424 before the ISO-dated 3164: its stricter grammar, when it fits, gives more fields
+PATTERNS = (RFC3164, RFC5424, RFC3164_ISO)
 _MONTH_NUMBER = {name: i + 1 for i, name in enumerate(MONTH_NAMES)}
 _BSD_FORMAT = "%Y %b %e %H:%M:%S%.f"
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from postmortem_kit import read_events
+from postmortem_kit.errors import IngestWarning
 from postmortem_kit.ingest.records.fields import epoch_pairs, time_like_fields
 
 
@@ -49,12 +51,14 @@ def test_log4j2_instant_seconds_and_nanoseconds(tmp_path):
 
 
 def test_a_duration_alone_is_no_time(tmp_path):
-    events = read_events(write(tmp_path, [{"request_time": 1490385986, "msg": "x"}] * 2))
+    with pytest.warns(IngestWarning, match="2 rejected record"):
+        events = read_events(write(tmp_path, [{"request_time": 1490385986, "msg": "x"}] * 2))
     assert len(events) == 0
     assert events.attrs["rejected"]["reason"].str.startswith("no timestamp field").all()
 
 
 def test_a_time_like_name_whose_values_are_no_times_is_not_taken(tmp_path):
-    events = read_events(write(tmp_path, [{"created": "yesterday", "msg": "x"}] * 2))
+    with pytest.warns(IngestWarning, match="2 rejected record"):
+        events = read_events(write(tmp_path, [{"created": "yesterday", "msg": "x"}] * 2))
     assert len(events) == 0
     assert events.attrs["rejected"]["reason"].str.startswith("no timestamp field").all()

@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from postmortem_kit import read_events
+from postmortem_kit.errors import IngestWarning
 
 HTTP = Path(__file__).resolve().parents[2] / "data" / "ingest" / "zeek" / "http.log"
 
 
 def test_an_http_log_gives_requests_and_rejects_a_short_line():
-    events = read_events(HTTP)
+    with pytest.warns(IngestWarning, match="http.log:11: expected 11 values"):
+        events = read_events(HTTP)
     assert events.attrs["layouts"][str(HTTP)]["format"] == "zeek"
     assert list(events["timestamp"]) == [pd.Timestamp("2024-05-01T10:00:00.25Z"),
                                          pd.Timestamp("2024-05-01T10:00:01.5Z"),

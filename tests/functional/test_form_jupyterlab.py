@@ -256,6 +256,19 @@ def run_cell(page) -> None:
     if page.locator(".jp-Dialog").count():
         page.locator(".jp-Dialog-button.jp-mod-accept").click()
     page.locator(".pmk-form").wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    # JupyterLab 4's widget manager now and then renders a freshly displayed widget tree
+    # with one child as "Error: widget model not found" (jupyter-widgets/ipywidgets#3823;
+    # seen here about once in ten runs, in a different pane each time, never twice in a
+    # row). Running the cell again is what a user does; a second failure fails the test.
+    settled = page.locator(".pmk-form .pmk-main, .pmk-form .jupyter-widgets-error-widget")
+    settled.first.wait_for(state="attached", timeout=WIDGET_TIMEOUT_MS)
+    if page.locator(".pmk-form .jupyter-widgets-error-widget").count():
+        page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+        page.keyboard.press("Control+Enter")
+        page.locator(".pmk-form .pmk-main").first.wait_for(state="visible",
+                                                           timeout=WIDGET_TIMEOUT_MS)
+        assert not page.locator(".pmk-form .jupyter-widgets-error-widget").count(), \
+            "the form rendered with a widget error twice in a row"
 
 
 def test_values_typed_in_the_form_survive_a_kernel_restart(lab, page):

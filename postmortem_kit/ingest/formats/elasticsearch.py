@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from postmortem_kit.ingest.documents.records import load_records
+from postmortem_kit.ingest.files.decompress import head_bytes
 from postmortem_kit.ingest.records.ecs import apply_ecs
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.requests import as_requests
@@ -62,8 +63,7 @@ def _fields_as_source(doc: Any) -> Iterator[tuple[str, Any]]:
 @register("elasticsearch", sniff=sniff, kind="log")
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Read a search response's documents (see the module docstring)."""
-    with path.open("rb") as f:
-        head = f.read(1 << 16)
+    head, _ = head_bytes(path)  # decompressed, as the sniffer saw it
     # A response of ``fields`` is parsed one document at a time to rewrite its hits; one
     # of sources streams, however large.
     items = None if re.search(rb'"_source"\s*:\s*\{', head) else _fields_as_source

@@ -18,7 +18,10 @@ RFC 5424::
 ``-`` (NILVALUE) fields are NA; the structured data is kept verbatim in
 ``structured_data`` and its parameters as ``SD-ID.PARAM`` columns. Columns: ``host``,
 ``service`` (program / APP-NAME), ``pid``, ``level`` (from the PRI severity, when there
-is a PRI), ``facility``, and for RFC 5424 ``msgid``. Lines neither grammar matches are
+is a PRI), ``facility``, and for RFC 5424 ``msgid``. A structured-data parameter under a
+usual field name (``level``/``severity``, ``user``, ``trace_id``, ``status``...) fills that
+column where the line has none: an application that logs through a file template without
+``<PRI>`` carries its level only there. Lines neither grammar matches are
 rejected with their line number.
 """
 
@@ -42,8 +45,9 @@ from postmortem_kit.ingest.lines.timeparts import (
     infer_years,
     parse_runs,
 )
+from postmortem_kit.ingest.records.fields import CANDIDATES
 from postmortem_kit.ingest.registry import LoadContext, register
-from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS
+from postmortem_kit.ingest.schema import LEVEL_DTYPE, LEVELS, normalize_levels
 from postmortem_kit.ingest.times import OFFSET, localize
 
 # The timestamp is captured whole (fewer groups: a faster regex) and parsed by polars.
@@ -120,13 +124,45 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> frame = load(Path("/var/log/messages"), ctx)  # doctest: +SKIP
     """
     years = YearState()
-    return load_matched(
+    frame = load_matched(
         path, ctx, choose=_patterns, key="message", derive=_derive,
         frame=lambda m, block, rx: _frame(m, rx, ctx, years, path),
         categories={"level": LEVEL_DTYPE, "facility": FACILITY_DTYPE},
         unmatched="not an RFC 3164 or RFC 5424 syslog line",
         bad_time="syslog line without a valid timestamp (NILVALUE or impossible date)",
     )
+    return _fill_from_params(frame)
+
+
+# the schema's columns a structured-data parameter may fill, under its usual names
+_PARAM_FIELDS = ("level", "user", "trace_id", "status", "latency_ms", "method", "path")
+
+
+def _fill_from_params(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fill NA values of the schema's columns from ``SD-ID.PARAM`` columns whose
+    ``PARAM`` is a usual name of that column (in the order the file first writes them).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"message": ["x", "y"], "a@1.severity": ["ERR", None],
+    ...                   "a@1.level": [None, "info"]})
+    >>> _fill_from_params(f)["level"].tolist()
+    ['error', 'info']
+    """
+    params = [c for c in frame.columns if "." in c]  # SD-ID.PARAM: no other column has a dot
+    for field in _PARAM_FIELDS:
+        names = {n.lower() for n in CANDIDATES[field]}
+        for column in [c for c in params if c.split(".", 1)[1].lower() in names]:
+            values = frame[column]
+            if field == "level":
+                values = normalize_levels(values)
+            if field not in frame:
+                frame[field] = values
+                continue
+            current = frame[field]
+            if current.isna().any():
+                frame[field] = current.where(current.notna(), values.astype(current.dtype))
+    return frame
 
 
 def _patterns(lines: pl.Series) -> list[str]:

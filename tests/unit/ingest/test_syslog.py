@@ -164,3 +164,20 @@ def test_a_year_written_after_the_time_wins_over_the_argument(tmp_path):
     ev = load(write(tmp_path, "Jun 14 15:16:01 2021 combo app: with a year\n"), year=2005)
     assert ev["timestamp"][0] == pd.Timestamp("2021-06-14T15:16:01Z")
     assert ev["host"][0] == "combo"
+
+
+def test_rfc5424_level_parameter_fills_level_where_the_pri_is_absent(tmp_path):
+    # rsyslog/syslog-ng file templates often drop <PRI>VERSION; the application's own level
+    # then travels only in the structured data (a "level"/"severity" parameter).
+    text = (
+        '2024-05-01T10:00:00Z web-1 checkout 12 - [meta@1 level="ERROR" user="ann"] boom\n'
+        '2024-05-01T10:00:01Z web-1 checkout 12 - [meta@1 severity="warn"] slow\n'
+        '2024-05-01T10:00:02Z web-1 checkout 12 - - plain\n'
+        '<14>1 2024-05-01T10:00:03Z web-1 checkout 12 - [meta@1 level="ERROR"] pri wins\n'
+    )
+    ev = load(write(tmp_path, text)).sort_values("line")
+    assert list(ev["message"]) == ["boom", "slow", "plain", "pri wins"]
+    levels = list(ev["level"])
+    assert levels[:2] == ["error", "warning"] and pd.isna(levels[2])
+    assert levels[3] == "info"  # the PRI's severity (14 = user.info) is the syslog level
+    assert ev["meta@1.level"].iloc[0] == "ERROR"  # the parameter is kept as written

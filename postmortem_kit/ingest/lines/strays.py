@@ -6,8 +6,8 @@ A program sometimes writes a line of another shape between its usual ones (Redis
 the record above as a continuation. It starts a record of its own when all of these hold:
 
 - it is not indented (stack-trace frames and wrapped text are);
-- a timestamp in a dated rendering stands within its first :data:`LEAD_CHARS` characters,
-  after a separator;
+- a timestamp in a dated rendering starts it, or follows one word (a pid, a role, a host:
+  at most :data:`LEAD_CHARS` characters) and a blank;
 - that time lies between the times of the records before and after it, give or take
   :data:`SLACK` (a date in a continuation line, such as an SQL literal, seldom does).
 
@@ -31,7 +31,9 @@ from postmortem_kit.ingest.lines.timeparts import YearState, assemble
 
 LEAD_CHARS = 40
 SLACK = pd.Timedelta(minutes=1)
-_LEAD = rf"^(?P<lead>(?:.{{0,{LEAD_CHARS - 1}}}?[^0-9A-Za-z])?)[\[(\"]?"
+# At most one word before the time (a pid, a role, a host): a sentence with a date in it
+# (``Caused by: Timeout: deadline 2024-05-01 10:00:00``) continues the record above.
+_LEAD = rf"^(?P<lead>(?:\S{{1,{LEAD_CHARS - 1}}}\s+)?)[\[(\"]?"
 _AFTER = r"[\])\"]?(?:[\s,|:;\-]+|$)(?P<message>.*)$"
 _DATED = [s for s in STAMPS if s.anywhere]
 _ANY = _LEAD.replace("(?P<lead>", "(?:") + "(?:" + "|".join(

@@ -151,15 +151,18 @@ def test_a_line_of_another_layout_with_its_own_time_is_a_record(tmp_path):
 
 
 def test_stack_traces_and_dates_in_continuations_still_fold(tmp_path):
-    body = ("2024-05-01 10:00:00,000 ERROR [main] app.Db - query failed\n"
-            "Caused by: java.sql.SQLException: timeout\n"
-            "\tat app.Db.run(Db.java:12)\n"
-            "select * from t where created > '2019-01-01 00:00:00'\n"
-            "2024-05-01 10:00:05,000 INFO [main] app.Db - retry ok\n")
+    body = "".join(f"2024-05-01 09:59:5{i},000 INFO [main] app.Db - tick {i}\n"
+                   for i in range(6))
+    body += ("2024-05-01 10:00:00,000 ERROR [main] app.Db - query failed\n"
+             "Caused by: app.Timeout: deadline 2024-05-01 10:00:01 passed\n"
+             "\tat app.Db.run(Db.java:12)\n"
+             "select * from t where created > '2019-01-01 00:00:00'\n"
+             "2024-05-01 10:00:05,000 INFO [main] app.Db - retry ok\n")
     ev, _ = load(write(tmp_path, body))
-    assert list(ev["line"]) == [1, 5]
-    assert ev["message"][0].splitlines() == [
-        "query failed", "Caused by: java.sql.SQLException: timeout",
+    assert list(ev["line"]) == [1, 2, 3, 4, 5, 6, 7, 11]
+    # (the deadline is within a second of the records around it: a sentence, not a record)
+    assert ev["message"][6].splitlines() == [
+        "query failed", "Caused by: app.Timeout: deadline 2024-05-01 10:00:01 passed",
         "\tat app.Db.run(Db.java:12)", "select * from t where created > '2019-01-01 00:00:00'"]
 
 

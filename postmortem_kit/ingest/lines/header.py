@@ -6,8 +6,9 @@ Argument``). These lines are not records and not garbage either: they are kept a
 file's header (``events.attrs["layouts"][file]["file_header"]``, shown by ``--explain``)
 and said in a warning, not rejected.
 
-A column-title line (the last header line, two or more words and nothing else) names the
-fields of the records below, as a W3C ``#Fields:`` directive does: its words are laid
+A column-title line (the last header line: two or more words and nothing else, padded
+to their columns by runs of blanks or tabs, not a sentence) names the fields of the
+records below, as a W3C ``#Fields:`` directive does: its words are laid
 over the fields of the inferred layout in order (what stands before the timestamp, the
 timestamp, the layout's header fields, then the message). Fields the layout already
 reads keep their role (``timestamp``, ``level``, ...); the last title names the message;
@@ -37,6 +38,7 @@ _KNOWN = {"host", "user", "pid", "tid", "thread", "service", "level", "status", 
           "path", "logger", "trace_id", "client"}
 _RESERVED = {"timestamp", "message", "line", "source", "kind", "time_source"}
 _MESSAGE = "(?P<message>.*)$"
+_PADDED = re.compile(r"\S(?:\t| {2,})\S")  # titles padded to their columns
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ def _titles(text: str, line_rx: str, records: pa.Array
     line or its fields do not line up with the records."""
     words = text.split()
     if len(words) < 2 or not all(_TITLE_WORD.fullmatch(w) for w in words):
+        return {}, None, {}
+    if not _PADDED.search(text):  # words a blank apart: a sentence, not column titles
         return {}, None, {}
     if not line_rx.endswith(_MESSAGE):
         return {}, None, {}

@@ -90,6 +90,18 @@ def test_a_header_without_column_titles_names_nothing(tmp_path):
     assert "titles" not in ev.attrs["layouts"][str(path)]
 
 
+def test_a_sentence_before_the_first_record_names_no_column(tmp_path):
+    path = write(tmp_path, "Starting application server now\n"
+                           "2024-05-01 10:00:00 INFO started the pool\n"
+                           "2024-05-01 10:00:01 INFO listening on port 80\n")
+    ev, _ = load(path)
+    assert list(ev["message"]) == ["started the pool", "listening on port 80"]
+    assert "application" not in ev and "server" not in ev
+    report = ev.attrs["layouts"][str(path)]
+    assert report["file_header"] == ["Starting application server now"]
+    assert "titles" not in report
+
+
 def test_an_indented_first_line_is_the_tail_of_a_cut_record_still_rejected(tmp_path):
     # a rotated file starting inside a stack trace: not a header
     path = write(tmp_path, "\tat com.acme.Foo.bar(Foo.java:12)\n"

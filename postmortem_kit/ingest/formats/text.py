@@ -478,30 +478,45 @@ def _undated_rows(positions: np.ndarray, texts: pa.Array, programs: pa.Array,
                   starts: np.ndarray, frame: pd.DataFrame | None, block: LineBlock,
                   parser: _Parser) -> pd.DataFrame:
     """The lines of programs that write no timestamps, each a record dated by the
-    nearest timestamped line (see :mod:`~postmortem_kit.ingest.lines.undated`)."""
+    nearest timestamped line (see :mod:`~postmortem_kit.ingest.lines.undated`); a line
+    indented by a tab or two blanks (a traceback's frames) goes on the record above it
+    of the same program."""
+    text = texts.take(pa.array(positions))
+    names = programs.take(pa.array(positions))
+    indented = pc.fill_null(pc.match_substring_regex(text, r"^(?:\t|  )"), False).to_numpy(
+        zero_copy_only=False)
+    rec = _records_by_program(~indented, names)
+    head = ~indented | (rec < 0)  # (an indented line with nothing above it: its own record)
+    rec = np.where(head, np.cumsum(head) - 1, _records_by_program(head, names))
     empty = pd.Series([], dtype="datetime64[us, UTC]")
     times, source = nearest_times(
-        positions, starts, frame["timestamp"] if frame is not None else empty,
+        positions[head], starts, frame["timestamp"] if frame is not None else empty,
         frame["line"].to_numpy() if frame is not None else np.array([], dtype=np.int64),
         before=parser.last_stamp)
-    text = texts.take(pa.array(positions))
-    leading = pc.extract_regex(text, _LEADING_LEVEL)
+    first = text.filter(pa.array(head))
+    leading = pc.extract_regex(first, _LEADING_LEVEL)
     has_level = leading.is_valid()
-    names = programs.take(pa.array(positions)).to_pylist()
-    for name in names:
+    heads = names.filter(pa.array(head)).to_pylist()
+    for name in heads:
         parser.undated[name] = parser.undated.get(name, 0) + 1
-    return pd.DataFrame({
+    rows = pd.DataFrame({
         "timestamp": times,
-        "line": (positions + block.first_line).astype(np.int64),
-        "service": pd.Series(names, dtype="str"),
+        "line": (positions[head] + block.first_line).astype(np.int64),
+        "service": pd.Series(heads, dtype="str"),
         "level": pd.Series(pc.if_else(has_level, leading.field("level"), None).to_pandas(),
                            dtype="str"),
-        "message": pd.Series(pc.if_else(has_level, leading.field("message"), text)
+        "message": pd.Series(pc.if_else(has_level, leading.field("message"), first)
                              .to_pandas(), dtype="str"),
         TIME_SOURCE: [f"line {n}" if n >= 0 else None for n in source.tolist()],
         "_ts_row": _UNDATED_ROW,
         "_unreadable": False,
     })
+    folded = np.flatnonzero(~head)
+    if len(folded):
+        folded = folded[np.argsort(rec[folded], kind="stable")]
+        rows = _fold(rows, rec[folded], np.array(text.take(pa.array(folded)).to_pylist(),
+                                                  dtype=object))
+    return rows
 
 
 def _checked(frame: pd.DataFrame, lines: pa.Array, block: LineBlock, parser: _Parser,

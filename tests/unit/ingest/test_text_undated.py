@@ -151,6 +151,25 @@ def test_a_stream_without_timestamps_is_dated_by_the_nearest_timestamped_line(tm
     assert "web-1" in report["undated"]
 
 
+def test_a_traceback_in_a_stream_without_timestamps_is_one_record(tmp_path):
+    body = ("db-1  | 2024-05-01 10:00:00.000 UTC [1] LOG:  database system is ready\n"
+            "web-1  | Traceback (most recent call last):\n"
+            'web-1  |   File "/app/app.py", line 5, in index\n'
+            "db-1  | 2024-05-01 10:00:02.000 UTC [1] LOG:  checkpoint starting\n"
+            'web-1  |     raise ValueError("boom")\n'
+            "web-1  | ValueError: boom\n"
+            "db-1  | 2024-05-01 10:00:03.000 UTC [1] LOG:  checkpoint complete\n")
+    ev, _ = load(write(tmp_path, body))
+    web = ev[ev["service"] == "web-1"].sort_values("line", ignore_index=True)
+    assert list(web["line"]) == [2, 6]
+    assert web["message"][0].splitlines() == [
+        "Traceback (most recent call last):", '  File "/app/app.py", line 5, in index',
+        '    raise ValueError("boom")']
+    assert web["message"][1] == "ValueError: boom"
+    assert list(web["timestamp"]) == [T("2024-05-01T10:00:00Z"), T("2024-05-01T10:00:02Z")]
+    assert list(web["time_source"]) == ["line 1", "line 4"]
+
+
 def test_a_line_of_another_layout_with_its_own_time_is_a_record(tmp_path):
     ev, _ = load(write(tmp_path, COMPOSE))
     ev = ev.sort_values("line", ignore_index=True)

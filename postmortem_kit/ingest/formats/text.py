@@ -262,6 +262,8 @@ def _said(path: Path, parser: _Parser) -> dict[str, object]:
     header = parser.header
     if header is not None:
         report["file_header"] = header.lines
+        if header.line_rx is not None:  # (the regex that splits the titled fields off)
+            report["regex"] = header.line_rx
         titles = ""
         if header.titles:
             report["titles"] = header.titles

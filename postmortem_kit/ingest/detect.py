@@ -9,6 +9,7 @@ import pyarrow as pa
 from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.lines.layout import SAMPLE_LINES, near_misses
+from postmortem_kit.ingest.lines.undated import is_plain_text
 from postmortem_kit.ingest.registry import FORMATS, Format
 
 
@@ -29,12 +30,15 @@ def _safe_sniff(fmt: Format, path: Path, head: str) -> float:
         return 0.0
 
 
-def detect_format(path: Path, head: str | None = None) -> Format:
+def detect_format(path: Path, head: str | None = None, *, plain_text: bool = False) -> Format:
     """The registered format most confident it can read ``path`` (``format="auto"``).
 
     ``head``: the file's first bytes as :func:`~postmortem_kit.ingest.files.decompress.read_head`
-    gives them, when the caller has read them already. Raises IngestError
-    (``exit_code`` 2) listing the formats tried when none recognises the file.
+    gives them, when the caller has read them already. ``plain_text``: a file of lines of
+    text that no format recognises (no timestamp in any line) is read by ``text``, each
+    line dated by the file (for a file named explicitly; in a folder such a file is more
+    likely a README beside the evidence). Raises IngestError (``exit_code`` 2) listing
+    the formats tried when none recognises the file.
     """
     if path.is_dir():
         fmt = folder_format(path)
@@ -50,6 +54,8 @@ def detect_format(path: Path, head: str | None = None) -> Format:
     name, score = max(scores.items(), key=lambda kv: kv[1], default=("", 0.0))
     if score <= 0:
         lines = head.splitlines()[:SAMPLE_LINES]
+        if plain_text and "text" in FORMATS and is_plain_text(lines):
+            return FORMATS["text"]
         why = near_misses(pa.array(lines, pa.string())) if lines else "pass format="
         raise IngestError(
             "no format recognises this file (tried: " + ", ".join(scores) + "); "

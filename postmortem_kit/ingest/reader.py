@@ -152,7 +152,8 @@ def read_events(
         :mod:`postmortem_kit.ingest.dask` for its rejects). ``attrs["rejected"]`` holds the
         rejected records,
         ``attrs["notes"]`` the files skipped: empty ones, and files found in a folder or
-        through a glob that no format recognises (a file named explicitly raises instead).
+        through a glob that no format recognises (a file named explicitly raises instead,
+        unless it holds lines of text: ``text`` reads them, dated by the file).
         ``attrs["layouts"]`` holds what was read from each file: its format and, for a text
         log, the inferred layout (readable pattern, regex, zone and year assumed, the first
         records as parsed). ``attrs["identities"]`` names the columns whose values identify
@@ -352,7 +353,8 @@ def _sniff_and_load(path: Path, name: str, format: str, named: bool, ctx: LoadCo
             return None
         head = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     try:
-        fmt = FORMATS[format] if format != "auto" else detect_format(path, head=head)
+        fmt = FORMATS[format] if format != "auto" else detect_format(
+            path, head=head, plain_text=named)
     except IngestError as exc:
         if problem is not None:  # what little decompressed is no format: say why it is little
             ctx.rejects.add(name, None, problem)

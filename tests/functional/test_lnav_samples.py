@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from postmortem_kit.errors import IngestError, IngestWarning
+from postmortem_kit.errors import IngestWarning
 from postmortem_kit.ingest import read_events
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "lnav"
@@ -198,26 +198,84 @@ def test_epoch_seconds_after_a_comment_mark():
 
 def test_docker_compose_output_is_split_by_service():
     # redis-1  | 1:C 25 Apr 2024 05:32:35.018 * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo
-    ev = load("logfile_docker_compose_with_noise.0")
-    assert set(ev["service"]) == {"redis-1"}
-    assert ev["timestamp"][0] == T("2024-04-25T05:32:35.018Z")
-    assert ev["message"][0] == "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"
-    assert ev["level"][0] == "notice"  # Redis' "*"
-    assert ev["level"][2] == "warning"  # Redis' "#"
-    assert list(ev["line"]) == [11, 12, 13, 14, 15, 16, 17, 19, 20, 21, 24]
+    ev = load("logfile_docker_compose_with_noise.0").sort_values("line", ignore_index=True)
+    redis = ev[ev["service"] == "redis-1"].reset_index(drop=True)
+    assert redis["timestamp"][0] == T("2024-04-25T05:32:35.018Z")
+    assert redis["message"][0] == "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"
+    assert redis["level"][0] == "notice"  # Redis' "*"
+    assert redis["level"][2] == "warning"  # Redis' "#"
+    assert list(redis["line"]) == [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 24]
+    assert set(redis["time_source"]) == {"own"}
+    # two lines carry no service prefix (the file's noise): each rejected, said why
     rejected = ev.attrs["rejected"].set_index("line")["reason"]
-    # web-1 writes no timestamps; two lines carry no service prefix: each rejected, said why
-    assert list(rejected.index) == [*range(1, 11), 22, 23]
-    assert rejected[1] == "text before the first timestamped line of web-1"
+    assert list(rejected.index) == [22, 23]
     assert rejected[22] == "a line without the program prefix of this multiplexed log"
 
 
-@pytest.mark.parametrize("name", ["logfile_plain.0", "logfile_tcf.0"])
-def test_a_file_no_layout_fits_is_one_clear_error(name):
-    with pytest.raises(IngestError, match=r"no line starts with a timestamp.*first line: .*"
-                                          r"pass pattern=") as info:
-        read_events(SAMPLES / name)
-    assert info.value.exit_code == 2
+def test_a_stream_without_timestamps_takes_the_nearest_timestamped_line():
+    # web-1  | WARNING: This is a development server. ... (Flask writes no time)
+    ev = load("logfile_docker_compose_with_noise.0").sort_values("line", ignore_index=True)
+    web = ev[ev["service"] == "web-1"].reset_index(drop=True)
+    assert list(web["line"]) == list(range(1, 11))
+    # none before them: the first timestamped line after, line 11
+    assert set(web["timestamp"]) == {T("2024-04-25T05:32:35.018Z")}
+    assert set(web["time_source"]) == {"line 11"}
+    assert web["message"][0] == " * Serving Flask app 'app.py'"
+    assert web["level"][2] == "warning"
+    assert web["message"][2].startswith("This is a development server. Do not use it")
+    assert web["message"][9] == " * Debugger PIN: 593-762-075"
+
+
+def test_a_line_with_its_own_epoch_time_is_a_record_not_a_continuation():
+    # redis-1  | 1:signal-handler (1714024483) Received SIGTERM scheduling shutdown...
+    ev = load("logfile_docker_compose_with_noise.0").sort_values("line", ignore_index=True)
+    row = ev[ev["line"] == 18].iloc[0]
+    assert row["timestamp"] == T("2024-04-25T05:54:43Z")
+    assert row["message"] == "Received SIGTERM scheduling shutdown..."
+    assert ev[ev["line"] == 17].iloc[0]["message"] == "Ready to accept connections tcp"
+
+
+def test_a_banner_and_column_titles_before_the_first_record():
+    # Time                 Id Command    Argument
+    # 2025-08-15T14:04:40.805465Z\t   10 Init DB\ttestdb1
+    path = SAMPLES / "logfile_mysql_gen.0"
+    ev = load("logfile_mysql_gen.0")
+    assert len(ev) == 14 and ev.attrs["rejected"].empty
+    assert ev["timestamp"][0] == T("2025-08-15T14:03:50.259438Z")
+    assert list(ev["id"][:4]) == ["9", "9", "9", "10"]
+    assert list(ev["command"][5:8]) == ["Query", "Init DB", "Query"]
+    assert ev["message"][0] == "set global log_output = 'FILE'"
+    assert ev["message"][6] == "testdb1"
+    report = ev.attrs["layouts"][str(path)]
+    assert report["file_header"][0].startswith("/usr/sbin/mysqld, Version: 8.0.43")
+    assert report["titles"]["Argument"] == "message"
+
+
+def test_a_file_without_timestamps_is_dated_by_its_modification_time():
+    path = SAMPLES / "logfile_plain.0"
+    with pytest.warns(IngestWarning, match=r"no timestamp in any line: every line dated by "
+                                           r"the file's modification time .*pass pattern="):
+        ev = read_events(path)
+    assert list(ev["message"]) == ["Hello, World!", "How are you?", "Goodbye, World!"]
+    assert list(ev["line"]) == [1, 2, 3]
+    modified = pd.Timestamp(dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC))
+    assert set(ev["timestamp"]) == {modified}
+    assert set(ev["time_source"]) == {"mtime"}
+
+
+def test_minutes_and_seconds_take_the_hour_from_the_modification_time():
+    # TCF 29:47.191: Server-Properties: {...}   then  TCF 30:04.735: channel server connecting
+    path = SAMPLES / "logfile_tcf.0"
+    with pytest.warns(IngestWarning, match="the lines carry no hour"):
+        ev = read_events(path)
+    assert len(ev) == 30 and ev.attrs["rejected"].empty
+    first = ev["timestamp"][0]
+    assert (first.minute, first.second, first.microsecond) == (29, 47, 191000)
+    assert ev["timestamp"][1] - first == pd.Timedelta("17.544s")
+    modified = pd.Timestamp(dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC))
+    assert first <= modified and first > modified - pd.Timedelta("1h")
+    assert ev["message"][1] == "channel server connecting"
+    assert ev["message"][0].startswith('Server-Properties: {"Name":"TCF Protocol Logger"')
 
 
 def test_an_invalid_utf8_line_is_rejected_and_the_record_above_kept():

@@ -8,8 +8,18 @@ detection with a regex of your own, with named groups ``timestamp`` (required),
 
 A line that does not start with a timestamp continues the record above it (a stack trace,
 ``Caused by:``, a wrapped message): it is appended to that record's message after a
-newline, and the record's ``line`` stays its first line. Lines before the first record
-are rejected with a reason. Blank lines carry nothing and are skipped.
+newline, and the record's ``line`` stays its first line; unless it is a line of another
+layout with a time of its own (:mod:`~postmortem_kit.ingest.lines.strays`). Lines before
+the first record are the file's header (:mod:`~postmortem_kit.ingest.lines.header`: kept
+in ``events.attrs``, a column-title line names the fields), or, when the file starts
+indented, inside a record, rejected with a reason. Blank lines carry nothing and are
+skipped.
+
+Lines without a whole time of their own (a multiplexed program that writes none, a file
+without any timestamp, times without their hour) are dated as
+:mod:`~postmortem_kit.ingest.lines.undated` says, marked in the ``time_source`` column
+(``"own"``, ``"line N"``: the time of line N, ``"mtime"``: the file's modification time)
+and said in a warning and in ``--explain``.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -27,9 +38,11 @@ import pyarrow.compute as pc
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
-from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report
+from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report, samples
+from postmortem_kit.ingest.lines.header import Header, read_header
 from postmortem_kit.ingest.lines.layout import (
     ANSI,
+    LEVEL_WORDS,
     MULTIPLEX,
     SAMPLE_LINES,
     TIME_GROUP,
@@ -39,15 +52,30 @@ from postmortem_kit.ingest.lines.layout import (
     timestamp_pattern_for,
 )
 from postmortem_kit.ingest.lines.match import extract_groups
+from postmortem_kit.ingest.lines.strays import between_neighbours, own_times
 from postmortem_kit.ingest.lines.tailfields import lift_tail_fields
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble
+from postmortem_kit.ingest.lines.undated import (
+    MTIME,
+    OWN,
+    TIME_SOURCE,
+    HourState,
+    assumed_hour,
+    hours_for,
+    mtime_note,
+    nearest_times,
+)
 from postmortem_kit.ingest.records.fields import LEVEL_MARKS
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import empty_events
 from postmortem_kit.ingest.times import parse_timestamps
 
-_NO_TIMESTAMP = ("no known timestamp format starts the first lines of this file; "
-                 "pass pattern= with a (?P<timestamp>...) group")
+# A level word opening a line read outside the layout (``WARNING: ...``, ``[error] ...``)
+_LEADING_LEVEL = (r"^[\[<(]?(?P<level>" + LEVEL_WORDS + r")(?:[\]>)]:?|:)\s+"
+                  r"(?P<message>.*)$")
+_NO_NEIGHBOUR = "no timestamped line in the file to date this line by"
+# _ts_row of the rows not dated by the layout's own timestamp text
+_STRAY_ROW, _UNDATED_ROW, _MTIME_ROW = -1, -2, -3
 
 
 def sniff(path: Path, head: str) -> float:
@@ -62,7 +90,7 @@ def sniff(path: Path, head: str) -> float:
     if sum(ln.lstrip().startswith(("{", "[{")) for ln in lines) > len(lines) / 2:
         return 0.0  # JSON lines or a JSON document
     layout = detect_layout(pa.array(lines, pa.string()))
-    if layout is None:
+    if layout is None:  # (text without a timestamp: read when named, see detect_format)
         return 0.0
     first_line = pc.replace_substring_regex(pa.array(lines[:1]), ANSI, "")
     first = pc.match_substring_regex(first_line, layout.fallback_rx)[0].as_py()
@@ -85,11 +113,18 @@ class _Parser:
     mux_rx: str | None = None  # the program prefix of a multiplexed stream
     ansi: bool = False  # the lines hold ANSI colour codes, removed before matching
     zone_seen: bool = False  # some line wrote its offset or zone
+    header: Header | None = None  # the lines before the first record
+    columns: dict[str, str]  # group of the regexes -> column (named by column titles)
+    timed: set[str]  # programs of a multiplexed stream that wrote a timestamped line
+    undated: dict[str, int]  # program -> lines dated by the nearest timestamped line
+    last_stamp: tuple[pd.Timestamp, int] | None = None  # last dated record: time, line
 
     def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
         self.path, self.ctx = path, ctx
         self.years = YearState()
+        self.hours = HourState()
         self.wider = []
+        self.columns, self.timed, self.undated = {}, set(), {}
         head = first.lines.slice(0, SAMPLE_LINES)
         self.ansi = bool(pc.any(pc.match_substring(pc.drop_null(head), "\x1b[")).as_py())
         if ctx.pattern:
@@ -107,9 +142,16 @@ class _Parser:
         if layout is None:
             self.rx = None
             return
-        self.rx = narrowed(_nonblank_sample(head, self.ansi), layout.line_rx)
+        line_rx = layout.line_rx
+        if layout.multiplex is None and first.first_line == 1:
+            clean = pc.replace_substring_regex(head, ANSI, "") if self.ansi else head
+            self.header = read_header(clean, layout.line_rx, layout.fallback_rx)
+            if self.header is not None and self.header.line_rx is not None:
+                line_rx, self.columns = self.header.line_rx, self.header.columns
+        self.rx = narrowed(_nonblank_sample(head, self.ansi), line_rx)
         self.fallback_rx = layout.fallback_rx
-        self.wider = [rx for rx in (layout.line_rx, layout.fallback_rx) if rx != self.rx]
+        self.wider = list(dict.fromkeys(
+            rx for rx in (line_rx, layout.line_rx, layout.fallback_rx) if rx != self.rx))
         self.ts_rx = layout.timestamp_rx
         if layout.multiplex is not None:
             self.mux_rx = "^" + dict((n, rx) for n, rx, _ in MULTIPLEX)[layout.multiplex]
@@ -133,6 +175,8 @@ class _Parser:
         parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
         if "z" in parts and not self.zone_seen:
             self.zone_seen = bool(pc.any(pc.greater(pc.utf8_length(parts["z"]), 0)).as_py())
+        if "M" in parts and not parts.keys() & {"H", "m", "b", "j"}:  # minutes, seconds
+            parts["H"] = hours_for(parts["M"], parts["S"], self.hours, self.path)
         if parts:  # the layout's regex captured the parts: no second pass
             return assemble(parts, tz=self.ctx.tz, year=self.ctx.year, state=self.years,
                             path=self.path)
@@ -174,8 +218,11 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
             block = LineBlock(joined, pending.first_line)
         if parser is None:
             parser = _Parser(path, ctx, block)
-        if parser.rx is None:  # no timestamp in the first lines: nothing can be a record
-            _reject_all(path, ctx, block, _NO_TIMESTAMP)
+        if parser.rx is None:  # no timestamp in the first lines: every line dated by the file
+            frame, past_end = _mtime_rows(block, parser)
+            frames.append(frame)
+            if past_end:
+                break
             continue
         frame, pending, seen_record, past_end = _parse_block(
             block, parser, final=False, seen=seen_record)
@@ -187,15 +234,53 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
     out = pd.concat(frames, ignore_index=True) if frames else empty_events()
+    if TIME_SOURCE in out:
+        out[TIME_SOURCE] = out[TIME_SOURCE].fillna(OWN)
     out = lift_tail_fields(out)
     if parser is not None and parser.layout is not None:
         dates = assumed_dates(parser.years, ctx.year)
+        hour = assumed_hour(parser.hours)
+        if hour is not None:
+            dates = f"{dates}; {hour}" if dates else hour
         if dates is not None and ctx.year is None:
             warnings.warn(f"{path}: {dates}", IngestWarning, stacklevel=2)
-        out.attrs["layout"] = layout_report(parser.layout, tz=ctx.tz,
-                                            zone_in_lines=parser.zone_seen,
-                                            dates=dates, frame=out)
+        report = layout_report(parser.layout, tz=ctx.tz, zone_in_lines=parser.zone_seen,
+                               dates=dates, frame=out)
+        report.update(_said(path, parser))
+        out.attrs["layout"] = report
+    elif parser is not None and ctx.pattern is None:
+        _, note = mtime_note(path)
+        warnings.warn(f"{path}: {note}", IngestWarning, stacklevel=2)
+        out.attrs["layout"] = {"format": "text", "pattern": "<message> (no timestamp)",
+                               "year": note, "samples": samples(out)}
     return out
+
+
+def _said(path: Path, parser: _Parser) -> dict[str, object]:
+    """Warn of the header kept and the lines dated by their neighbours; their report."""
+    report: dict[str, object] = {}
+    header = parser.header
+    if header is not None:
+        report["file_header"] = header.lines
+        if header.line_rx is not None:  # (the regex that splits the titled fields off)
+            report["regex"] = header.line_rx
+        titles = ""
+        if header.titles:
+            report["titles"] = header.titles
+            titles = "; the column titles name " + ", ".join(
+                f"{t}={c}" for t, c in header.titles.items())
+        warnings.warn(
+            f"{path}: {len(header.lines)} header line(s) before the first record (lines "
+            f"1-{header.end - 1}) kept in events.attrs['layouts'][file]['file_header']"
+            + titles, IngestWarning, stacklevel=3)
+    if parser.undated:
+        report["undated"] = {}
+        for program, n in parser.undated.items():
+            text = (f"{n} line(s) without a timestamp dated by the nearest timestamped line "
+                    f"of the file (column {TIME_SOURCE}: 'line N')")
+            report["undated"][program] = text  # type: ignore[index]
+            warnings.warn(f"{path}: {program}: {text}", IngestWarning, stacklevel=3)
+    return report
 
 
 def _nonblank_sample(head: pa.Array, ansi: bool) -> pa.Array:
@@ -211,13 +296,37 @@ def _reject_all(path: Path, ctx: LoadContext, block: LineBlock, reason: str) -> 
             ctx.rejects.add(str(path), block.first_line + i, reason, text)
 
 
+def _nonblank(lines: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0),
+                        False).to_numpy(zero_copy_only=False)
+
+
+def _mtime_rows(block: LineBlock, parser: _Parser) -> tuple[pd.DataFrame, bool]:
+    """Every non-blank line of a file without timestamps, dated by the file's
+    modification time; and whether they are all after ``end=``."""
+    lines = block.lines
+    if parser.ansi:
+        lines = pc.replace_substring_regex(lines, ANSI, "")
+    positions = np.flatnonzero(_nonblank(lines))
+    stamp, _ = mtime_note(parser.path)
+    frame = pd.DataFrame({
+        "timestamp": pd.Series([stamp] * len(positions), dtype="datetime64[us, UTC]"),
+        "line": (positions + block.first_line).astype(np.int64),
+        "message": lines.take(pa.array(positions)).to_pandas().astype("str"),
+        TIME_SOURCE: MTIME,
+        "_ts_row": _MTIME_ROW,
+        "_unreadable": False,
+    })
+    return _checked(frame, lines, block, parser, None)
+
+
 def _parse_block(
     block: LineBlock, parser: _Parser, *, final: bool, seen: bool
 ) -> tuple[pd.DataFrame, LineBlock | None, bool, bool]:
     """Records of ``block``; unless ``final``, the last record is returned as the tail.
 
     ``seen`` says whether a record started in an earlier block: until one has, lines
-    without a timestamp belong to no record and are rejected.
+    without a timestamp belong to no record: the file's header, else rejected.
 
     Returns
     -------
@@ -255,16 +364,33 @@ def _parse_block(
         tail = LineBlock(lines.slice(cut), block.first_line + cut)
         lines, parts, is_start, starts = (
             lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[starts < cut])
-    rec = np.cumsum(is_start) - 1  # record index of every line (-1: before the first)
-    nonblank = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0)
-    cont = np.flatnonzero(~is_start & pc.fill_null(nonblank, False).to_numpy(
-        zero_copy_only=False))
+    nonblank = _nonblank(lines)
     texts, programs = lines, None
     if parser.mux_rx is not None:  # a line goes on the record of its own program
-        rec, texts, programs = _records_by_program(lines, is_start, parser.mux_rx)
+        texts, programs = _programs(lines, parser.mux_rx)
+    frame, raw_ts = (_records(parts, is_start, starts, lines, block, parser) if len(starts)
+                     else (None, None))
+    if frame is not None:  # lines of a second layout, with their own time
+        frame, is_start = _with_strays(frame, texts, programs, is_start, nonblank, block,
+                                       parser)
+        starts = np.flatnonzero(is_start)
+    rec = np.cumsum(is_start) - 1  # record index of every line (-1: before the first)
+    if programs is not None:
+        rec = _records_by_program(is_start, programs)
+        parser.timed.update(p for p in programs.take(pa.array(starts)).to_pylist() if p)
+    cont = np.flatnonzero(~is_start & nonblank)
+    undated = np.array([], dtype=np.int64)
     if not seen or programs is not None:
         orphans = cont[rec[cont] < 0]
-        for i, line_text in zip(orphans, lines.take(orphans).to_pylist(), strict=True):
+        if programs is not None:  # a program that writes no timestamps: dated by others
+            names = programs.take(pa.array(orphans)).to_pylist()
+            timeless = np.array([n is not None and n not in parser.timed for n in names],
+                                dtype=bool)
+            undated, orphans = orphans[timeless], orphans[~timeless]
+        elif parser.header is not None:  # the file's header: kept, not rejected
+            orphans = orphans[orphans + block.first_line >= parser.header.end]
+        for i, line_text in zip(orphans, lines.take(pa.array(orphans)).to_pylist(),
+                                strict=True):
             reason = "text before the first timestamped line"
             if programs is not None:
                 name = programs[int(i)].as_py()
@@ -273,43 +399,173 @@ def _parse_block(
             ctx.rejects.add(str(path), block.first_line + int(i), reason, line_text)
         cont = cont[rec[cont] >= 0]
     seen = seen or len(starts) > 0 or tail is not None
-    if not len(starts):
+    if frame is not None and len(cont):
+        order = np.argsort(rec[cont], kind="stable")  # (by program: records interleave)
+        cont = cont[order]
+        frame = _fold(frame, rec[cont], np.array(texts.take(cont).to_pylist(), dtype=object))
+    if len(undated):
+        assert programs is not None
+        rows = _undated_rows(undated, texts, programs, starts, frame, block, parser)
+        frame = rows if frame is None else pd.concat([frame, rows]).sort_values(
+            "line", kind="stable", ignore_index=True)
+    if frame is None:
         return pd.DataFrame(), tail, seen, False
+    out, past_end = _checked(frame, lines, block, parser, raw_ts)
+    return out, tail, seen, past_end
+
+
+def _records(parts: pa.StructArray, is_start: np.ndarray, starts: np.ndarray,
+             lines: pa.Array, block: LineBlock, parser: _Parser
+             ) -> tuple[pd.DataFrame, pa.Array]:
+    """The records the layout's regexes start, with their timestamps; ``_ts_row`` and
+    ``_unreadable`` (the line was rejected by the reader) for :func:`_checked`."""
     records = parts.filter(pa.array(is_start))
     fields = {f.name: records.field(i) for i, f in enumerate(records.type)}
-    frame = pd.DataFrame({k: v.to_pandas() for k, v in fields.items()
+    frame = pd.DataFrame({parser.columns.get(k, k): v.to_pandas() for k, v in fields.items()
                           if k != "timestamp" and not k.startswith(TIME_GROUP)})
     frame["timestamp"] = parser.timestamps(fields["timestamp"], fields)
     frame["line"] = (starts + block.first_line).astype(np.int64)
     if "message" not in frame:  # a user pattern without one: the whole line
         frame["message"] = lines.take(starts).to_pandas()
     frame = _levels(frame)
-    if len(cont):
-        order = np.argsort(rec[cont], kind="stable")  # (by program: records interleave)
-        cont = cont[order]
-        frame = _fold(frame, rec[cont], np.array(texts.take(cont).to_pylist(), dtype=object))
-    unreadable = lines.take(starts).is_null().to_numpy(zero_copy_only=False)  # (rejected)
-    bad = np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable)
-    numbers = frame["line"].tolist()
-    for i in bad.tolist():
-        ctx.rejects.add(str(path), numbers[i],
-                        f"timestamp {fields['timestamp'][i].as_py()!r} is not a valid date",
-                        lines[int(starts[i])].as_py())
+    frame["_ts_row"] = np.arange(len(frame))  # (its text: the raw_ts of _checked)
+    frame["_unreadable"] = lines.take(starts).is_null().to_numpy(zero_copy_only=False)
+    return frame, fields["timestamp"]
+
+
+def _with_strays(frame: pd.DataFrame, texts: pa.Array, programs: pa.Array | None,
+                 is_start: np.ndarray, nonblank: np.ndarray, block: LineBlock,
+                 parser: _Parser) -> tuple[pd.DataFrame, np.ndarray]:
+    """``frame`` and ``is_start`` with the lines of a second layout that carry their own
+    time (see :mod:`~postmortem_kit.ingest.lines.strays`) as records of their own."""
+    candidate = ~is_start & nonblank
+    if programs is not None:
+        candidate &= programs.is_valid().to_numpy(zero_copy_only=False)
+    if not candidate.any():
+        return frame, is_start
+    indented = pc.fill_null(pc.match_substring_regex(texts, r"^\s"), True).to_numpy(
+        zero_copy_only=False)
+    where = np.flatnonzero(candidate & ~indented)
+    if not len(where):
+        return frame, is_start
+    ctx = parser.ctx
+    found = own_times(texts.take(pa.array(where)), tz=ctx.tz, year=ctx.year,
+                      path=parser.path)
+    if not len(found):
+        return frame, is_start
+    positions = where[found["position"].to_numpy()]
+    ok = between_neighbours(positions, found["timestamp"], np.flatnonzero(is_start),
+                            frame["timestamp"])
+    if not ok.any():
+        return frame, is_start
+    found, positions = found[ok].reset_index(drop=True), positions[ok]
+    rows = pd.DataFrame({
+        "timestamp": found["timestamp"],
+        "line": (positions + block.first_line).astype(np.int64),
+        "message": found["message"].astype("str"),
+        "prefix": found["prefix"].where(found["prefix"] != "").astype("str"),
+        "_ts_row": _STRAY_ROW,
+        "_unreadable": False,
+    })
+    if programs is not None:
+        rows["service"] = pd.Series(programs.take(pa.array(positions)).to_pylist(),
+                                    dtype="str")
+    is_start = is_start.copy()
+    is_start[positions] = True
+    frame = pd.concat([frame, rows]).sort_values("line", kind="stable", ignore_index=True)
+    return frame, is_start
+
+
+def _undated_rows(positions: np.ndarray, texts: pa.Array, programs: pa.Array,
+                  starts: np.ndarray, frame: pd.DataFrame | None, block: LineBlock,
+                  parser: _Parser) -> pd.DataFrame:
+    """The lines of programs that write no timestamps, each a record dated by the
+    nearest timestamped line (see :mod:`~postmortem_kit.ingest.lines.undated`); a line
+    indented by a tab or two blanks (a traceback's frames) goes on the record above it
+    of the same program."""
+    text = texts.take(pa.array(positions))
+    names = programs.take(pa.array(positions))
+    indented = pc.fill_null(pc.match_substring_regex(text, r"^(?:\t|  )"), False).to_numpy(
+        zero_copy_only=False)
+    rec = _records_by_program(~indented, names)
+    head = ~indented | (rec < 0)  # (an indented line with nothing above it: its own record)
+    rec = np.where(head, np.cumsum(head) - 1, _records_by_program(head, names))
+    empty = pd.Series([], dtype="datetime64[us, UTC]")
+    times, source = nearest_times(
+        positions[head], starts, frame["timestamp"] if frame is not None else empty,
+        frame["line"].to_numpy() if frame is not None else np.array([], dtype=np.int64),
+        before=parser.last_stamp)
+    first = text.filter(pa.array(head))
+    leading = pc.extract_regex(first, _LEADING_LEVEL)
+    has_level = leading.is_valid()
+    heads = names.filter(pa.array(head)).to_pylist()
+    for name in heads:
+        parser.undated[name] = parser.undated.get(name, 0) + 1
+    rows = pd.DataFrame({
+        "timestamp": times,
+        "line": (positions[head] + block.first_line).astype(np.int64),
+        "service": pd.Series(heads, dtype="str"),
+        "level": pd.Series(pc.if_else(has_level, leading.field("level"), None).to_pandas(),
+                           dtype="str"),
+        "message": pd.Series(pc.if_else(has_level, leading.field("message"), first)
+                             .to_pandas(), dtype="str"),
+        TIME_SOURCE: [f"line {n}" if n >= 0 else None for n in source.tolist()],
+        "_ts_row": _UNDATED_ROW,
+        "_unreadable": False,
+    })
+    folded = np.flatnonzero(~head)
+    if len(folded):
+        folded = folded[np.argsort(rec[folded], kind="stable")]
+        rows = _fold(rows, rec[folded], np.array(text.take(pa.array(folded)).to_pylist(),
+                                                  dtype=object))
+    return rows
+
+
+def _checked(frame: pd.DataFrame, lines: pa.Array, block: LineBlock, parser: _Parser,
+             raw_ts: pa.Array | None) -> tuple[pd.DataFrame, bool]:
+    """``frame`` without the records whose time is invalid or implausible (rejected,
+    with the reason) or outside ``start=`` / ``end=``; and whether all are after ``end=``.
+
+    ``raw_ts``: the timestamp texts of the layout's records (``_ts_row`` indexes them; a
+    negative ``_ts_row`` marks a row dated otherwise)."""
+    ctx, path = parser.ctx, parser.path
+    rows = frame.pop("_ts_row").to_numpy()
+
+    def text_of(i: int) -> str:
+        row = int(rows[i])
+        if row >= 0 and raw_ts is not None:
+            return str(raw_ts[row].as_py())
+        return {_UNDATED_ROW: _NO_NEIGHBOUR, _MTIME_ROW: "the file's modification time"}.get(
+            row, str(frame["timestamp"].iat[i]))
+
+    unreadable = frame.pop("_unreadable").to_numpy(dtype=bool)
+    numbers = frame["line"].to_numpy(dtype=np.int64)
+
+    def reject(i: int, reason: str) -> None:
+        line = int(numbers[i])
+        ctx.rejects.add(str(path), line, reason, lines[line - block.first_line].as_py())
+
+    for i in np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable).tolist():
+        text = text_of(i)
+        reject(i, text if text == _NO_NEIGHBOUR else f"timestamp {text!r} is not a valid date")
     keep = frame["timestamp"].notna()
     far = outside(pa.array(frame["timestamp"]), ctx.valid_times)
     for i in np.flatnonzero(far).tolist():
-        ctx.rejects.add(str(path), numbers[i],
-                        f"timestamp {fields['timestamp'][i].as_py()!r}: " + describe(
-                            show(frame["timestamp"].iat[i]), ctx.valid_times),
-                        lines[int(starts[i])].as_py())
+        reject(i, f"timestamp {text_of(i)!r}: " + describe(
+            show(frame["timestamp"].iat[i]), ctx.valid_times))
     keep &= ~far
+    dated = frame["timestamp"].notna().to_numpy() & ~far
+    if dated.any():
+        last = int(np.flatnonzero(dated)[-1])
+        parser.last_stamp = (cast(pd.Timestamp, frame["timestamp"].iat[last]),
+                             int(numbers[last]))
     past_end = False
     if ctx.start is not None:
         keep &= frame["timestamp"] >= ctx.start
     if ctx.end is not None:
         past_end = bool((frame["timestamp"] > ctx.end).all())
         keep &= frame["timestamp"] <= ctx.end
-    return frame.loc[keep].reset_index(drop=True), tail, seen, past_end
+    return frame.loc[keep].reset_index(drop=True), past_end
 
 
 def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -> pa.StructArray:
@@ -326,18 +582,22 @@ def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -
     return pa.StructArray.from_arrays(cols, names=names, mask=mask)
 
 
-def _records_by_program(lines: pa.Array, is_start: np.ndarray,
-                        mux_rx: str) -> tuple[np.ndarray, pa.Array, pa.Array]:
-    """For a multiplexed stream: the record of each line (the last record started by the
-    same program; -1 before its first, and for a line without a program prefix), each
-    line's text without the prefix, and each line's program (null: no prefix)."""
+def _programs(lines: pa.Array, mux_rx: str) -> tuple[pa.Array, pa.Array]:
+    """For a multiplexed stream: each line's text without the program prefix, and its
+    program (null: a line without the prefix)."""
     program = pc.extract_regex(lines, mux_rx).field("service")
     program = pc.if_else(pc.match_substring_regex(lines, mux_rx), program, None)
-    key = pd.Series(program.to_pandas()).fillna("").to_numpy()
+    return pc.replace_substring_regex(lines, mux_rx, ""), program
+
+
+def _records_by_program(is_start: np.ndarray, programs: pa.Array) -> np.ndarray:
+    """The record of each line of a multiplexed stream: the last record started by the
+    same program (-1 before its first, and for a line without a program prefix)."""
+    key = pd.Series(programs.to_pandas()).fillna("").to_numpy()
     record = pd.Series(np.cumsum(is_start) - 1, dtype="float64").where(is_start)
     rec = record.groupby(key).ffill().fillna(-1).to_numpy().astype(np.int64)
     rec[(key == "") & ~is_start] = -1
-    return rec, pc.replace_substring_regex(lines, mux_rx, ""), program
+    return rec
 
 
 # How far back (in lines) a multiplexed stream's record may still get continuation lines

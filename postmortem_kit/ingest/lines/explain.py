@@ -90,6 +90,12 @@ def render(name: str, report: dict[str, Any]) -> str:
     for key in ("pattern", "zone", "year", "regex"):
         if report.get(key):
             out.append(f"  {key:<9} {report[key]}")
+    for i, text in enumerate(report.get("file_header", [])):
+        out.append(f"  {'header' if i == 0 else '':<9} {text}")
+    if report.get("titles"):
+        out.append("  columns   " + ", ".join(f"{t}={c}" for t, c in report["titles"].items()))
+    for program, text in report.get("undated", {}).items():
+        out.append(f"  undated   {program}: {text}")
     for i, sample in enumerate(report.get("samples", []), 1):
         fields = ", ".join(f"{k}={_short(v)}" for k, v in sample.items())
         out.append(f"  sample {i}  {fields}")

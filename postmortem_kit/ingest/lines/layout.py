@@ -26,12 +26,13 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.ingest.lines.stamps import STAMPS, Stamp, narrowings
+from postmortem_kit.ingest.lines.stamps import DATELESS, STAMPS, Stamp, narrowings
 
 _LEVEL_WORDS = (
     r"(?i:TRACE|DEBUG\d?|DBG|INFO(?:RMATION)?|INF|NOTICE|WARN(?:ING)?|WRN|ERROR|ERR|SEVERE|"
     r"FATAL|CRIT(?:ICAL)?|ALERT|EMERG(?:ENCY)?|PANIC|FINEST|FINER|FINE|VERBOSE)"
 )
+LEVEL_WORDS = _LEVEL_WORDS  # the level vocabulary, for lines read outside a layout
 LEVEL = r"[\[<(]?(?P<level>" + _LEVEL_WORDS + r")\b[\]>)]?:?"
 _LETTER = r"(?P<level>[VDIWEFC])"  # logcat, glog: one capital letter
 _THREAD = r"\[(?P<thread>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
@@ -185,13 +186,17 @@ _SEARCH_START = r"^(?:\d+\s+)?"  # for renderings not looked for anywhere: after
 ANYWHERE_SHARE = 0.5  # of the lines that must hold a timestamp no line starts with
 
 
+def _lead(stamp: Stamp) -> str:
+    """Where detection looks for ``stamp`` in a line."""
+    return _SEARCH if stamp.anywhere else (stamp.lead or _SEARCH_START)
+
+
 def _pick_stamp(sample: pa.Array) -> tuple[Stamp, int] | None:
     """The rendering found on the most lines; of those found on nearly as many, the one
     that starts the most lines (ties to the earlier in :data:`STAMPS`)."""
     found = []
     for s in STAMPS:
-        n_any = _count(sample, (_SEARCH if s.anywhere else _SEARCH_START) + _OPEN + s.rx
-                       + _STAMP_END)
+        n_any = _count(sample, _lead(s) + _OPEN + s.rx + _STAMP_END)
         if n_any:
             found.append((s, n_any, _count(sample, "^" + _OPEN + s.rx + _STAMP_END)))
     if not found:
@@ -384,7 +389,7 @@ def timestamp_pattern_for(values: pa.Array) -> tuple[str, str] | None:
     if len(values) == 0:
         return None
     scored = [(_count(values, "^" + s.rx + "$"), s.name, s.rx) for s in STAMPS
-              if s.name != "time"]
+              if s.name not in DATELESS]
     n, name, rx = max(scored, key=lambda t: t[0])  # max keeps the first of equal scores
     return (name, rx) if n else None
 
@@ -400,8 +405,7 @@ def near_misses(sample: pa.Array, limit: int = 3) -> str:
         anywhere = _count(sample, s.rx)
         if not anywhere:
             continue
-        early = _count(sample, (_SEARCH if s.anywhere else _SEARCH_START) + _OPEN + s.rx
-                       + _STAMP_END)
+        early = _count(sample, _lead(s) + _OPEN + s.rx + _STAMP_END)
         if early:
             why = (f"on {early} of {len(sample)} lines, none at a line's start: too few "
                    "to be the log's timestamps")

@@ -26,6 +26,8 @@ class Stamp:
     # False: only at the start of a line (or after a pid); a bare time of day occurs in
     # too many messages to be looked for anywhere
     anywhere: bool = True
+    # with ``anywhere`` False: what may stand before it instead of a pid (a regex from ^)
+    lead: str = ""
 
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?"
@@ -78,7 +80,13 @@ STAMPS: tuple[Stamp, ...] = (
     Stamp("epoch", r"(?P<es>1\d{9}(?:\.\d{1,9})?)", "epoch seconds[.f]"),
     Stamp("time", r"(?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)" + _FRAC + _AMPM,
           _HMS_SHAPE + " (no date)", anywhere=False),
+    # minutes and seconds, with the fraction that tells them from hh:mm (TCF's trace log)
+    Stamp("minutes", r"(?P<M>[0-5]\d):(?P<S>[0-5]\d)[.,](?P<f>\d{1,9})",
+          "mm:ss.f (no hour, no date)", anywhere=False,
+          lead=r"^(?:\d+\s+|[A-Za-z][\w.\-]*\s+)?"),
 )
+# Renderings without a date: a ``pattern=``'s values are never taken for them.
+DATELESS = ("time", "minutes")
 
 BY_NAME = {s.name: s for s in STAMPS}
 

@@ -132,12 +132,20 @@ def parse_runs(values: pl.Series, parse: Callable[[pl.Series], pl.Series]) -> pl
     return parse(values.filter(pl.Series(starts))).gather(runs)
 
 
+def modified_at(path: Path | None) -> dt.datetime:
+    """When ``path`` was last modified (UTC): what a file's missing year, date or time is
+    taken from. Now, when the file cannot say (no path, or it is gone)."""
+    try:
+        if path is not None:
+            return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    except OSError:
+        pass
+    return dt.datetime.now(tz=dt.UTC)
+
+
 def file_year_guess(path: Path, month: int, day: int) -> int:
     """The year putting ``month``/``day`` in the twelve months before ``path`` was modified."""
-    try:
-        ref = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-    except OSError:
-        ref = dt.datetime.now(tz=dt.UTC)
+    ref = modified_at(path)
     # a day of slack: the file's clock and zone need not match ours
     return ref.year if (month, day) <= (ref.month, ref.day + 1) else ref.year - 1
 
@@ -246,11 +254,7 @@ def _time_only(hours: np.ndarray, minutes: np.ndarray, seconds: np.ndarray,
     day = np.zeros(len(second), dtype=np.int64)
     if len(good):
         if state.base_day is None:
-            try:
-                ref = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC) if path else None
-            except OSError:
-                ref = None
-            ref = ref or dt.datetime.now(tz=dt.UTC)
+            ref = modified_at(path)
             first = int(second[good[0]])
             base = (ref.date() - dt.date(1970, 1, 1)).days
             # the first line is at most when the file was last written

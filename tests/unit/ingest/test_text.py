@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -133,12 +134,12 @@ def test_naive_timestamps_are_read_in_tz(tmp_path):
     assert ev["timestamp"][0] == pd.Timestamp("2024-07-01T16:00:00Z")
 
 
-def test_lines_before_the_first_timestamp_are_rejected_not_dropped(tmp_path):
+def test_lines_before_the_first_timestamp_are_the_header_not_dropped(tmp_path):
     body = "=== log opened ===\n\n" + PYTHON
-    ev = load(write(tmp_path, body))
-    rejected = ev.attrs["rejected"]
-    assert list(rejected["line"]) == [1]
-    assert rejected["reason"][0] == "text before the first timestamped line"
+    path = write(tmp_path, body)
+    ev = load(path)
+    assert ev.attrs["rejected"].empty
+    assert ev.attrs["layouts"][str(path)]["file_header"] == ["=== log opened ==="]
     assert list(ev["line"]) == [3, 4, 9]
 
 
@@ -149,10 +150,13 @@ def test_an_impossible_date_is_rejected_with_its_record(tmp_path):
     assert list(rejected["line"]) == [1] and "not a valid date" in rejected["reason"][0]
 
 
-def test_a_file_without_timestamps_rejects_every_line(tmp_path):
-    ev = load(write(tmp_path, "hello\nworld\n"))
-    assert len(ev) == 0
-    assert list(ev.attrs["rejected"]["line"]) == [1, 2]
+def test_a_file_without_timestamps_is_one_row_per_line_dated_by_the_file(tmp_path):
+    path = write(tmp_path, "hello\nworld\n")
+    os.utime(path, (1714557600, 1714557600))  # 2024-05-01T10:00:00Z
+    ev = load(path)
+    assert ev.attrs["rejected"].empty
+    assert list(ev["line"]) == [1, 2] and list(ev["message"]) == ["hello", "world"]
+    assert set(ev["timestamp"]) == {pd.Timestamp("2024-05-01T10:00:00Z")}
 
 
 def test_pattern_with_named_groups_replaces_detection(tmp_path):

@@ -172,11 +172,12 @@ def test_explain_prints_pattern_zone_year_and_three_samples(tmp_path, capsys):
 
 
 def test_explain_of_a_file_nothing_fits_names_the_closest_and_exits_2(tmp_path, capsys):
-    path = tmp_path / "tcf.log"
-    path.write_text("TCF 29:47.191: channel server connecting\n" * 3, encoding="utf-8")
+    # control characters: not lines of text (text without a timestamp would load)
+    path = tmp_path / "dump.bin"
+    path.write_bytes(b"\x01\x02TCF 29:47\x03 channel\x04\n" * 3)
     assert main(["ingest", "--explain", str(path)]) == 2
     out = capsys.readouterr().out
-    assert "no layout fits" in out and "first line: 'TCF 29:47.191" in out
+    assert "no layout fits" in out and "first line: '\\x01\\x02TCF 29:47" in out
     assert "pattern=" in out
 
 

@@ -40,7 +40,7 @@ from postmortem_kit.ingest.lines.layout import (
 )
 from postmortem_kit.ingest.lines.match import extract_groups
 from postmortem_kit.ingest.lines.tailfields import lift_tail_fields
-from postmortem_kit.ingest.lines.timeparts import YearState, assemble
+from postmortem_kit.ingest.lines.timeparts import YearState, assemble, part_expr
 from postmortem_kit.ingest.records.fields import LEVEL_MARKS
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import empty_events
@@ -123,8 +123,8 @@ class _Parser:
         assert rx is not None
         if self.layout is None:
             return pa.concat_arrays(parallel_map(lambda a: pc.extract_regex(a, rx), lines))
-        found = extract_groups(pl.Series("line", lines), rx)
-        columns = [c.to_arrow().cast(pa.large_string()) for c in found.get_columns()]
+        found = extract_groups(pl.Series("line", lines), rx, typed=_typed_part)
+        columns = [_large(c.to_arrow()) for c in found.get_columns()]
         matched = columns[found.columns.index("timestamp")].is_valid()
         return pa.StructArray.from_arrays(columns, names=found.columns,
                                           mask=pc.invert(matched))
@@ -196,6 +196,16 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
                                             zone_in_lines=parser.zone_seen,
                                             dates=dates, frame=out)
     return out
+
+
+def _typed_part(name: str, text: pl.Expr) -> pl.Expr:
+    """A timestamp part as :func:`assemble` reads it, computed where the regex runs."""
+    return part_expr(name[len(TIME_GROUP):], text) if name.startswith(TIME_GROUP) else text
+
+
+def _large(arr: pa.Array) -> pa.Array:
+    # (a cast to the type an array has already still copies it)
+    return arr.cast(pa.large_string()) if pa.types.is_string(arr.type) else arr
 
 
 def _nonblank_sample(head: pa.Array, ansi: bool) -> pa.Array:
@@ -319,8 +329,8 @@ def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -
     for name in names:
         a = strict.field(name) if strict.type.get_field_index(name) >= 0 else None
         b = loose.field(name) if loose.type.get_field_index(name) >= 0 else None
-        a = a if a is not None else pa.nulls(len(strict), pa.string())
-        b = b if b is not None else pa.nulls(len(strict), pa.string())
+        a = a if a is not None else pa.nulls(len(strict), b.type)  # (a timestamp part
+        b = b if b is not None else pa.nulls(len(strict), a.type)  # may be an integer)
         cols.append(pc.if_else(use_loose, b, pc.if_else(strict.is_valid(), a, None)))
     mask = pc.invert(pc.or_(strict.is_valid(), use_loose))
     return pa.StructArray.from_arrays(cols, names=names, mask=mask)

@@ -9,7 +9,6 @@ several times faster than RE2 in ``pyarrow.compute``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -241,26 +240,37 @@ REST_OF_LINE = "(?P<message>.*)$"
 _HEAD = "__head"  # the header a regex matched (no pattern has a group of that name)
 
 
-def groups_expr(line: pl.Expr, rx: str) -> list[pl.Expr]:
-    """The named groups of ``rx`` in ``line`` as columns, in the order of the groups.
+def with_groups(frame: pl.LazyFrame, column: str, rx: str,
+                typed: Callable[[str, pl.Expr], pl.Expr] | None = None) -> pl.LazyFrame:
+    """The named groups of ``rx`` in ``column`` of ``frame`` as columns (in the order
+    of the groups), in place of ``column``.
 
-    Same values as ``line.str.extract_groups(rx)`` unnested; a message that is the rest
-    of the line (:data:`REST_OF_LINE`, after an ``^``-anchored header) is cut off the
-    line rather than matched. (A line never holds a newline, so ``.*$`` matches whatever
-    follows the header: the header matches the same with or without it.)
+    Same values as ``str.extract_groups(rx)`` unnested; a message that is the rest of the
+    line (:data:`REST_OF_LINE`, after an ``^``-anchored header) is cut off the line rather
+    than matched. (A line never holds a newline, so ``.*$`` matches whatever follows the
+    header: the header matches the same with or without it.) ``typed``, given a group's
+    name and its column, returns the column to keep instead.
     """
+    line = pl.col(column)
     if not (rx.startswith("^") and rx.endswith(REST_OF_LINE)):
-        return [line.str.extract_groups(rx).alias("g").struct.unnest()]
-    head = "^(?P<" + _HEAD + ">" + rx[1:-len(REST_OF_LINE)] + ")"
-    found = line.str.extract_groups(head)
-    names = [n for n in re.findall(r"\(\?P<(\w+)>", head) if n != _HEAD]
-    return ([found.struct.field(n) for n in names]
-            + [line.str.strip_prefix(found.struct.field(_HEAD)).alias("message")])
+        found = frame.select(line.str.extract_groups(rx).alias(column)).unnest(column)
+    else:
+        head = "^(?P<" + _HEAD + ">" + rx[1:-len(REST_OF_LINE)] + ")"
+        found = frame.select(line.str.extract_groups(head).alias(_HEAD), line).unnest(_HEAD)
+        found = found.with_columns(line.str.strip_prefix(pl.col(_HEAD)).alias("message"))
+        found = found.drop(_HEAD, column)
+    if typed is None:
+        return found
+    # (a query step of its own: as part of the regex's step, polars would run the regex
+    # again for a group that an expression reads twice)
+    return found.select(typed(name, pl.col(name)).alias(name)
+                        for name in found.collect_schema().names())
 
 
-def extract_groups(lines: pl.Series, rx: str) -> pl.DataFrame:
-    """``lines.str.extract_groups(rx)`` unnested (see :func:`groups_expr`), on a few
-    threads for large inputs.
+def extract_groups(lines: pl.Series, rx: str,
+                   typed: Callable[[str, pl.Expr], pl.Expr] | None = None) -> pl.DataFrame:
+    """``lines.str.extract_groups(rx)`` unnested (see :func:`with_groups`, which also says
+    what ``typed`` does), on a few threads for large inputs.
 
     A lazy ``collect`` releases the GIL, so slices of one block run in parallel; polars
     runs this expression on one core by itself when the block is one chunk (numpy's
@@ -270,7 +280,7 @@ def extract_groups(lines: pl.Series, rx: str) -> pl.DataFrame:
     parts = max(1, min(WORKERS, n // 100_000))
 
     def run(s: pl.Series) -> pl.DataFrame:
-        return pl.LazyFrame({"l": s}).select(groups_expr(pl.col("l"), rx)).collect()
+        return with_groups(pl.LazyFrame({"l": s}), "l", rx, typed).collect()
 
     if parts == 1:
         return run(lines)

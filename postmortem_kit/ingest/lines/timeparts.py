@@ -69,8 +69,36 @@ class YearState:
     last_second: int | None = None  # time-only lines: the previous line's second of the day
 
 
+# Parts read as integers: by :func:`_ints` from text, or already by :func:`part_expr`.
+_INT_PARTS = frozenset({"Y", "y", "m", "d", "H", "M", "S", "j"})
+
+
+def part_expr(part: str, text: pl.Expr) -> pl.Expr:
+    """The value :func:`assemble` reads from a captured part, computed by polars where the
+    regex runs (on its threads, and without the part's text crossing over to Arrow):
+    the date and clock parts as integers (-1 for none, as :func:`_ints` reads them);
+    ``f`` as microseconds (as :func:`_micros` reads it); any other part its text.
+    :func:`assemble` takes either form.
+
+    For the parts of :data:`~postmortem_kit.ingest.lines.stamps.STAMPS`, which hold
+    digits only: unlike :func:`_ints`, no blanks are trimmed. (A digit of another script,
+    which ``\\d`` also matches, is no number: -1, then not a valid date.)
+    """
+    if part == "f":  # the first six digits, scaled to microseconds
+        digits = text.str.len_bytes().cast(pl.Int64).clip(upper_bound=6)
+        scaled = text.str.head(6).cast(pl.Int64, strict=False) * pl.lit(10, pl.Int64).pow(
+            6 - digits)
+        return scaled.fill_null(0)
+    if part in _INT_PARTS:
+        return text.cast(pl.Int64, strict=False).fill_null(-1)
+    return text
+
+
 def _ints(arr: pa.Array) -> np.ndarray:
-    """Digits (possibly space-padded, possibly null) as int64; null becomes -1."""
+    """Digits (possibly space-padded, possibly null) as int64; null becomes -1. A part
+    :func:`part_expr` read already is an integer array (-1 for none)."""
+    if pa.types.is_integer(arr.type):
+        return pc.fill_null(arr, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)  # optional group unset
     return pc.fill_null(pc.cast(arr, pa.int64()), -1).to_numpy(zero_copy_only=False)
@@ -207,6 +235,8 @@ def assemble(
 def _micros(parts: dict[str, pa.Array], n: int) -> np.ndarray:
     if "f" not in parts:
         return np.zeros(n, dtype=np.int64)
+    if pa.types.is_integer(parts["f"].type):  # microseconds already (part_expr)
+        return _ints(parts["f"]).clip(min=0)
     frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(parts["f"], ""), 6, "0"), 0, 6)
     return _ints(frac).clip(min=0)
 

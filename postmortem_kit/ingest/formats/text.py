@@ -14,8 +14,10 @@ are rejected with a reason. Blank lines carry nothing and are skipped.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,12 @@ import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
-from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
+from postmortem_kit.ingest.lines.columns import (
+    LineBlock,
+    iter_line_blocks,
+    map_ahead,
+    parallel_map,
+)
 from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report
 from postmortem_kit.ingest.lines.layout import (
     ANSI,
@@ -114,7 +121,7 @@ class _Parser:
         if layout.multiplex is not None:
             self.mux_rx = "^" + dict((n, rx) for n, rx, _ in MULTIPLEX)[layout.multiplex]
 
-    def extract(self, lines: pa.Array, rx: str | None = None) -> pa.StructArray:
+    def extract(self, lines: pa.Array | pl.Series, rx: str | None = None) -> pa.StructArray:
         """The groups of ``rx`` (default: the layout's) in ``lines``; null where it does
         not match. An inferred layout runs on polars' regex engine (Rust ``regex``), which
         extracts captures several times faster than RE2; a ``pattern=`` on RE2, as
@@ -122,12 +129,36 @@ class _Parser:
         rx = rx or self.rx
         assert rx is not None
         if self.layout is None:
+            if isinstance(lines, pl.Series):
+                lines = lines.to_arrow()
             return pa.concat_arrays(parallel_map(lambda a: pc.extract_regex(a, rx), lines))
-        found = extract_groups(pl.Series("line", lines), rx, typed=_typed_part)
+        if not isinstance(lines, pl.Series):
+            lines = pl.Series("line", lines)
+        found = extract_groups(lines, rx, typed=_typed_part)
         columns = [_large(c.to_arrow()) for c in found.get_columns()]
         matched = columns[found.columns.index("timestamp")].is_valid()
         return pa.StructArray.from_arrays(columns, names=found.columns,
                                           mask=pc.invert(matched))
+
+    def extract_block(self, block: LineBlock) -> _Extracted:
+        """The lines of ``block`` (ANSI codes removed) with what the regexes capture: the
+        narrow regex, then, for the lines it misses, the layout's full regex, then the
+        fallback (a line with a timestamp whose header does not fit the layout starts a
+        record). Each line on its own: this runs ahead, on a worker thread."""
+        lines = block.lines
+        if self.ansi:
+            lines = pc.replace_substring_regex(lines, ANSI, "")
+        # (the block as polars framed it, when it did: no round trip through Arrow)
+        parts = self.extract(block.series if not self.ansi and self.layout else lines)
+        for rx in self.wider:
+            if parts.null_count <= lines.null_count:
+                break
+            todo = pc.and_(pc.invert(parts.is_valid()), lines.is_valid())
+            loose = self.extract(pc.if_else(todo, lines, ""), rx)  # ("": fails at once)
+            use = pc.and_(todo, loose.is_valid())
+            if pc.any(use).as_py():
+                parts = _merge(parts, loose, use)
+        return _Extracted(block.lines, lines, parts, block.first_line)
 
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
         parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
@@ -166,23 +197,30 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """
     frames: list[pd.DataFrame] = []
     parser: _Parser | None = None
-    pending: LineBlock | None = None
+    pending: _Extracted | None = None
     seen_record = False
-    for block in iter_line_blocks(path, ctx):
-        if pending is not None and len(pending.lines):
-            joined = pa.concat_arrays([pending.lines, block.lines.cast(pending.lines.type)])
-            block = LineBlock(joined, pending.first_line)
-        if parser is None:
-            parser = _Parser(path, ctx, block)
-        if parser.rx is None:  # no timestamp in the first lines: nothing can be a record
+    blocks = iter_line_blocks(path, ctx)
+    first = next(blocks, None)
+    if first is not None:
+        parser = _Parser(path, ctx, first)
+        blocks = itertools.chain([first], blocks)
+    if parser is not None and parser.rx is None:
+        for block in blocks:  # no timestamp in the first lines: nothing can be a record
             _reject_all(path, ctx, block, _NO_TIMESTAMP)
-            continue
-        frame, pending, seen_record, past_end = _parse_block(
-            block, parser, final=False, seen=seen_record)
-        frames.append(frame)
-        if past_end:  # streaming: the rest of the file is after the window
-            pending = None
-            break
+    elif parser is not None:
+        # Reading and matching run a block ahead, unless the load stops at ``end=``
+        # (which must not read, nor reject lines of, the block after it).
+        extracted = (map_ahead(parser.extract_block, blocks) if ctx.end is None
+                     else map(parser.extract_block, blocks))
+        for item in extracted:
+            if pending is not None and len(pending.lines):
+                item = pending.joined(item)
+            frame, pending, seen_record, past_end = _parse_block(
+                item, parser, final=False, seen=seen_record)
+            frames.append(frame)
+            if past_end:  # streaming: the rest of the file is after the window
+                pending = None
+                break
     if pending is not None and len(pending.lines) and parser is not None:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
@@ -196,6 +234,44 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
                                             zone_in_lines=parser.zone_seen,
                                             dates=dates, frame=out)
     return out
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """Consecutive lines and what the regexes capture in them."""
+
+    raw: pa.Array  # the lines as read (rejected lines quote them)
+    lines: pa.Array  # as matched: ANSI codes removed
+    parts: pa.StructArray  # null where no regex matched
+    first_line: int  # line number of ``lines[0]``
+
+    def slice(self, cut: int) -> _Extracted:
+        """The lines from position ``cut`` on."""
+        return _Extracted(self.raw.slice(cut), self.lines.slice(cut), self.parts.slice(cut),
+                          self.first_line + cut)
+
+    def joined(self, after: _Extracted) -> _Extracted:
+        """These lines followed by those of ``after``."""
+        def cat(a: pa.Array, b: pa.Array) -> pa.Array:
+            return pa.concat_arrays([a, b.cast(a.type)])
+        return _Extracted(cat(self.raw, after.raw), cat(self.lines, after.lines),
+                          _concat_parts(self.parts, after.parts), self.first_line)
+
+
+def _concat_parts(a: pa.StructArray, b: pa.StructArray) -> pa.StructArray:
+    """``a`` then ``b``; fields are the union (a regex tried on some lines only may
+    capture groups the others lack), null where absent."""
+    if a.type == b.type:
+        return pa.concat_arrays([a, b])
+    types = {f.name: f.type for f in b.type} | {f.name: f.type for f in a.type}
+
+    def field(arr: pa.StructArray, name: str) -> pa.Array:
+        i = arr.type.get_field_index(name)
+        return arr.field(i).cast(types[name]) if i >= 0 else pa.nulls(len(arr), types[name])
+
+    return pa.StructArray.from_arrays(
+        [pa.concat_arrays([field(a, n), field(b, n)]) for n in types], names=list(types),
+        mask=pc.invert(pa.concat_arrays([a.is_valid(), b.is_valid()])))
 
 
 def _typed_part(name: str, text: pl.Expr) -> pl.Expr:
@@ -222,8 +298,8 @@ def _reject_all(path: Path, ctx: LoadContext, block: LineBlock, reason: str) -> 
 
 
 def _parse_block(
-    block: LineBlock, parser: _Parser, *, final: bool, seen: bool
-) -> tuple[pd.DataFrame, LineBlock | None, bool, bool]:
+    block: _Extracted, parser: _Parser, *, final: bool, seen: bool
+) -> tuple[pd.DataFrame, _Extracted | None, bool, bool]:
     """Records of ``block``; unless ``final``, the last record is returned as the tail.
 
     ``seen`` says whether a record started in an earlier block: until one has, lines
@@ -235,20 +311,7 @@ def _parse_block(
         ``past_end``: every record of the block is after ``ctx.end``.
     """
     ctx, path = parser.ctx, parser.path
-    lines = block.lines
-    if parser.ansi:
-        lines = pc.replace_substring_regex(lines, ANSI, "")
-    parts = parser.extract(lines)
-    for rx in parser.wider:
-        # Lines the narrow regex misses: the layout's full regex, then the fallback
-        # (a line with a timestamp whose header does not fit the layout starts a record).
-        if parts.null_count <= lines.null_count:
-            break
-        todo = pc.and_(pc.invert(parts.is_valid()), lines.is_valid())
-        loose = parser.extract(pc.if_else(todo, lines, ""), rx)  # ("": fails at once)
-        use = pc.and_(todo, loose.is_valid())
-        if pc.any(use).as_py():
-            parts = _merge(parts, loose, use)
+    lines, parts = block.lines, block.parts
     # A line the reader rejected (NUL byte, invalid UTF-8) is null here. It may have
     # started a record: it ends the one above, and what follows it is not glued on there.
     is_start = (parts.is_valid().to_numpy(zero_copy_only=False)
@@ -257,18 +320,21 @@ def _parse_block(
     tail = None
     if not final:
         if not len(starts):  # only possible before the first record: nothing pending
-            _reject_all(path, ctx, block, "text before the first timestamped line")
+            _reject_all(path, ctx, LineBlock(block.raw, block.first_line),
+                        "text before the first timestamped line")
             return pd.DataFrame(), None, seen, False
         cut = int(starts[-1])  # the last record may go on in the next block
         if parser.mux_rx is not None:  # so may the last record of every program
             cut = _open_records(lines, is_start, parser.mux_rx, cut)
-        tail = LineBlock(lines.slice(cut), block.first_line + cut)
+        tail = block.slice(cut)
         lines, parts, is_start, starts = (
             lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[starts < cut])
     rec = np.cumsum(is_start) - 1  # record index of every line (-1: before the first)
-    nonblank = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0)
-    cont = np.flatnonzero(~is_start & pc.fill_null(nonblank, False).to_numpy(
-        zero_copy_only=False))
+    cont = np.flatnonzero(~is_start)  # (the other lines: most logs have few)
+    if len(cont):
+        others = lines.take(cont)
+        nonblank = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(others)), 0)
+        cont = cont[pc.fill_null(nonblank, False).to_numpy(zero_copy_only=False)]
     texts, programs = lines, None
     if parser.mux_rx is not None:  # a line goes on the record of its own program
         rec, texts, programs = _records_by_program(lines, is_start, parser.mux_rx)
@@ -285,12 +351,13 @@ def _parse_block(
     seen = seen or len(starts) > 0 or tail is not None
     if not len(starts):
         return pd.DataFrame(), tail, seen, False
-    records = parts.filter(pa.array(is_start))
+    records = parts if len(starts) == len(parts) else parts.filter(pa.array(is_start))
     fields = {f.name: records.field(i) for i, f in enumerate(records.type)}
     frame = pd.DataFrame({k: v.to_pandas() for k, v in fields.items()
                           if k != "timestamp" and not k.startswith(TIME_GROUP)})
     frame["timestamp"] = parser.timestamps(fields["timestamp"], fields)
-    frame["line"] = (starts + block.first_line).astype(np.int64)
+    numbers = (starts + block.first_line).astype(np.int64)
+    frame["line"] = numbers
     if "message" not in frame:  # a user pattern without one: the whole line
         frame["message"] = lines.take(starts).to_pandas()
     frame = _levels(frame)
@@ -298,17 +365,16 @@ def _parse_block(
         order = np.argsort(rec[cont], kind="stable")  # (by program: records interleave)
         cont = cont[order]
         frame = _fold(frame, rec[cont], np.array(texts.take(cont).to_pylist(), dtype=object))
-    unreadable = lines.take(starts).is_null().to_numpy(zero_copy_only=False)  # (rejected)
+    unreadable = lines.is_null().to_numpy(zero_copy_only=False)[starts]  # (rejected)
     bad = np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable)
-    numbers = frame["line"].tolist()
     for i in bad.tolist():
-        ctx.rejects.add(str(path), numbers[i],
+        ctx.rejects.add(str(path), int(numbers[i]),
                         f"timestamp {fields['timestamp'][i].as_py()!r} is not a valid date",
                         lines[int(starts[i])].as_py())
     keep = frame["timestamp"].notna()
     far = outside(pa.array(frame["timestamp"]), ctx.valid_times)
     for i in np.flatnonzero(far).tolist():
-        ctx.rejects.add(str(path), numbers[i],
+        ctx.rejects.add(str(path), int(numbers[i]),
                         f"timestamp {fields['timestamp'][i].as_py()!r}: " + describe(
                             show(frame["timestamp"].iat[i]), ctx.valid_times),
                         lines[int(starts[i])].as_py())

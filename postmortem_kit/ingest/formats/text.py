@@ -214,7 +214,13 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
                      else map(parser.extract_block, blocks))
         for item in extracted:
             if pending is not None and len(pending.lines):
-                item = pending.joined(item)
+                first = _first_start(item) if parser.mux_rx is None else None
+                if first is None:  # (a multiplexed stream's records interleave)
+                    item = pending.joined(item)
+                else:  # the pending record ends where the block's first one starts
+                    frames.append(_parse_block(pending.joined(item.slice(0, first)), parser,
+                                               final=True, seen=seen_record)[0])
+                    item = item.slice(first)
             frame, pending, seen_record, past_end = _parse_block(
                 item, parser, final=False, seen=seen_record)
             frames.append(frame)
@@ -245,17 +251,27 @@ class _Extracted:
     parts: pa.StructArray  # null where no regex matched
     first_line: int  # line number of ``lines[0]``
 
-    def slice(self, cut: int) -> _Extracted:
-        """The lines from position ``cut`` on."""
-        return _Extracted(self.raw.slice(cut), self.lines.slice(cut), self.parts.slice(cut),
-                          self.first_line + cut)
+    def slice(self, start: int, stop: int | None = None) -> _Extracted:
+        """The lines from position ``start`` to ``stop`` (default: the end)."""
+        n = None if stop is None else stop - start
+        return _Extracted(self.raw.slice(start, n), self.lines.slice(start, n),
+                          self.parts.slice(start, n), self.first_line + start)
 
     def joined(self, after: _Extracted) -> _Extracted:
-        """These lines followed by those of ``after``."""
+        """These lines followed by those of ``after`` (a copy of both: keep them short)."""
+
         def cat(a: pa.Array, b: pa.Array) -> pa.Array:
             return pa.concat_arrays([a, b.cast(a.type)])
         return _Extracted(cat(self.raw, after.raw), cat(self.lines, after.lines),
                           _concat_parts(self.parts, after.parts), self.first_line)
+
+
+def _first_start(block: _Extracted) -> int | None:
+    """Position of the first line of ``block`` that starts a record (as
+    :func:`_parse_block` tells them), if any."""
+    is_start = pc.or_kleene(block.parts.is_valid(), block.lines.is_null())
+    first = pc.index(is_start, True).as_py()
+    return None if first < 0 else first
 
 
 def _concat_parts(a: pa.StructArray, b: pa.StructArray) -> pa.StructArray:

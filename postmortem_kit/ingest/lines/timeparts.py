@@ -98,7 +98,9 @@ def _ints(arr: pa.Array) -> np.ndarray:
     """Digits (possibly space-padded, possibly null) as int64; null becomes -1. A part
     :func:`part_expr` read already is an integer array (-1 for none)."""
     if pa.types.is_integer(arr.type):
-        return pc.fill_null(arr, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        if arr.null_count:
+            arr = pc.fill_null(arr, -1)
+        return arr.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)  # optional group unset
     return pc.fill_null(pc.cast(arr, pa.int64()), -1).to_numpy(zero_copy_only=False)

@@ -468,7 +468,12 @@ def _levels(frame: pd.DataFrame) -> pd.DataFrame:
         frame["level"] = (pri % 8).map(lambda v: None if v != v else str(int(v))).astype("str")
     for col in ("service", "logger", "level"):
         if col in frame and frame[col].dtype != object:
-            frame[col] = frame[col].where(frame[col].str.strip() != "")
+            values = pa.array(frame[col], from_pandas=True)
+            # blank: empty or whitespace only (a test per value, no stripped copy of each)
+            blank = pc.fill_null(pc.or_(pc.utf8_is_space(values),
+                                        pc.equal(pc.utf8_length(values), 0)), False)
+            if pc.any(blank).as_py():
+                frame[col] = frame[col].where(~blank.to_numpy(zero_copy_only=False))
     if "thread" in frame:
         frame["thread"] = frame["thread"].str.strip()
     return frame

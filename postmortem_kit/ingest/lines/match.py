@@ -277,7 +277,7 @@ def extract_groups(lines: pl.Series, rx: str,
     framing makes one).
     """
     n = len(lines)
-    parts = max(1, min(WORKERS, n // 100_000))
+    parts = max(1, min(WORKERS, n // 25_000))
 
     def run(s: pl.Series) -> pl.DataFrame:
         return with_groups(pl.LazyFrame({"l": s}), "l", rx, typed).collect()

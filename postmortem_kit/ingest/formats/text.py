@@ -35,6 +35,7 @@ from postmortem_kit.ingest.lines.columns import (
     parallel_map,
 )
 from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report
+from postmortem_kit.ingest.lines.fixedstamps import FixedStamp
 from postmortem_kit.ingest.lines.layout import (
     ANSI,
     MULTIPLEX,
@@ -92,6 +93,7 @@ class _Parser:
     mux_rx: str | None = None  # the program prefix of a multiplexed stream
     ansi: bool = False  # the lines hold ANSI colour codes, removed before matching
     zone_seen: bool = False  # some line wrote its offset or zone
+    fixed: FixedStamp | None = None  # where the parts sit in fixed-width timestamps
 
     def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
         self.path, self.ctx = path, ctx
@@ -114,10 +116,15 @@ class _Parser:
         if layout is None:
             self.rx = None
             return
-        self.rx = narrowed(_nonblank_sample(head, self.ansi), layout.line_rx)
+        sample = _nonblank_sample(head, self.ansi)
+        self.rx = narrowed(sample, layout.line_rx)
         self.fallback_rx = layout.fallback_rx
         self.wider = [rx for rx in (layout.line_rx, layout.fallback_rx) if rx != self.rx]
         self.ts_rx = layout.timestamp_rx
+        stamps = pc.drop_null(pc.extract_regex(sample, self.rx).field("timestamp"))
+        self.fixed = FixedStamp.from_sample(stamps.to_pylist(), layout.timestamp_rx)
+        if self.fixed is not None:  # the parts are read by position: no groups for them
+            self.rx = re.sub(r"\(\?P<" + TIME_GROUP + r"\w+>", "(?:", self.rx)
         if layout.multiplex is not None:
             self.mux_rx = "^" + dict((n, rx) for n, rx, _ in MULTIPLEX)[layout.multiplex]
 
@@ -161,13 +168,39 @@ class _Parser:
         return _Extracted(block.lines, lines, parts, block.first_line)
 
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
-        parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
+        if self.fixed is not None:
+            parts = self._fixed_parts(raw)
+        else:
+            parts = {k[len(TIME_GROUP):]: v for k, v in fields.items()
+                     if k.startswith(TIME_GROUP)}
         if "z" in parts and not self.zone_seen:
             self.zone_seen = bool(pc.any(pc.greater(pc.utf8_length(parts["z"]), 0)).as_py())
         if parts:  # the layout's regex captured the parts: no second pass
             return assemble(parts, tz=self.ctx.tz, year=self.ctx.year, state=self.years,
                             path=self.path)
         return self._user_timestamps(raw)
+
+    def _fixed_parts(self, raw: pa.Array) -> dict[str, pa.Array]:
+        """The parts of the timestamps ``raw``: by position where they fit the file's
+        template, else (another width, a zone on some lines) by the layout's timestamp
+        regex."""
+        assert self.fixed is not None and self.ts_rx is not None
+        numbers, fits = self.fixed.read(raw)
+        parts: dict[str, pa.Array] = {}
+        odd = np.flatnonzero(~fits & raw.is_valid().to_numpy(zero_copy_only=False))
+        if len(odd):
+            found = extract_groups(pl.Series("t", raw.take(odd)), "^(?:" + self.ts_rx + ")$",
+                                   typed=part_expr)
+            for name, column in zip(found.columns, found.get_columns(), strict=True):
+                if column.dtype == pl.Int64:  # (a part the template lacks: as if absent)
+                    values = numbers.setdefault(name, np.full(
+                        len(raw), 0 if name == "f" else -1, dtype=np.int64))
+                    values[odd] = column.to_numpy()
+                else:  # text: an AM/PM mark, a zone
+                    text = np.full(len(raw), None, dtype=object)
+                    text[odd] = column.to_numpy()
+                    parts[name] = pa.array(text, type=pa.large_string())
+        return {name: pa.array(values) for name, values in numbers.items()} | parts
 
     def _user_timestamps(self, raw: pa.Array) -> pd.Series:
         ts_rx = self.ts_rx
@@ -214,13 +247,13 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
                      else map(parser.extract_block, blocks))
         for item in extracted:
             if pending is not None and len(pending.lines):
-                first = _first_start(item) if parser.mux_rx is None else None
-                if first is None:  # (a multiplexed stream's records interleave)
+                opening = _first_start(item) if parser.mux_rx is None else None
+                if opening is None:  # (a multiplexed stream's records interleave)
                     item = pending.joined(item)
                 else:  # the pending record ends where the block's first one starts
-                    frames.append(_parse_block(pending.joined(item.slice(0, first)), parser,
+                    frames.append(_parse_block(pending.joined(item.slice(0, opening)), parser,
                                                final=True, seen=seen_record)[0])
-                    item = item.slice(first)
+                    item = item.slice(opening)
             frame, pending, seen_record, past_end = _parse_block(
                 item, parser, final=False, seen=seen_record)
             frames.append(frame)
@@ -411,8 +444,12 @@ def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -
     for name in names:
         a = strict.field(name) if strict.type.get_field_index(name) >= 0 else None
         b = loose.field(name) if loose.type.get_field_index(name) >= 0 else None
-        a = a if a is not None else pa.nulls(len(strict), b.type)  # (a timestamp part
-        b = b if b is not None else pa.nulls(len(strict), a.type)  # may be an integer)
+        # a field one regex lacks: nulls of the other's type (a timestamp part is a number)
+        if a is None:
+            assert b is not None
+            a = pa.nulls(len(strict), b.type)
+        elif b is None:
+            b = pa.nulls(len(strict), a.type)
         cols.append(pc.if_else(use_loose, b, pc.if_else(strict.is_valid(), a, None)))
     mask = pc.invert(pc.or_(strict.is_valid(), use_loose))
     return pa.StructArray.from_arrays(cols, names=names, mask=mask)

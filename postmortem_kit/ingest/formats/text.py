@@ -123,8 +123,11 @@ class _Parser:
         self.ts_rx = layout.timestamp_rx
         stamps = pc.drop_null(pc.extract_regex(sample, self.rx).field("timestamp"))
         self.fixed = FixedStamp.from_sample(stamps.to_pylist(), layout.timestamp_rx)
-        if self.fixed is not None:  # the parts are read by position: no groups for them
-            self.rx = re.sub(r"\(\?P<" + TIME_GROUP + r"\w+>", "(?:", self.rx)
+        if self.fixed is not None:
+            # The narrow regex takes the stamps that fit the template, whose parts are read
+            # by position; the wider regexes capture the others' parts as groups.
+            self.rx = _with_group(self.rx, "timestamp", self.fixed.regex)
+            self.wider = [layout.line_rx, layout.fallback_rx]
         if layout.multiplex is not None:
             self.mux_rx = "^" + dict((n, rx) for n, rx, _ in MULTIPLEX)[layout.multiplex]
 
@@ -168,11 +171,9 @@ class _Parser:
         return _Extracted(block.lines, lines, parts, block.first_line)
 
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
+        parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
         if self.fixed is not None:
-            parts = self._fixed_parts(raw)
-        else:
-            parts = {k[len(TIME_GROUP):]: v for k, v in fields.items()
-                     if k.startswith(TIME_GROUP)}
+            parts = self._fixed_parts(raw, parts)
         if "z" in parts and not self.zone_seen:
             self.zone_seen = bool(pc.any(pc.greater(pc.utf8_length(parts["z"]), 0)).as_py())
         if parts:  # the layout's regex captured the parts: no second pass
@@ -180,26 +181,21 @@ class _Parser:
                             path=self.path)
         return self._user_timestamps(raw)
 
-    def _fixed_parts(self, raw: pa.Array) -> dict[str, pa.Array]:
-        """The parts of the timestamps ``raw``: by position where they fit the file's
-        template, else (another width, a zone on some lines) by the layout's timestamp
-        regex."""
-        assert self.fixed is not None and self.ts_rx is not None
-        numbers, fits = self.fixed.read(raw)
+    def _fixed_parts(self, raw: pa.Array, captured: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        """The parts of the timestamps ``raw``: read by position where the narrow regex
+        matched (the stamp fits the template), else as a wider regex ``captured`` them."""
+        assert self.fixed is not None
+        numbers, _ = self.fixed.read(raw)
         parts: dict[str, pa.Array] = {}
-        odd = np.flatnonzero(~fits & raw.is_valid().to_numpy(zero_copy_only=False))
-        if len(odd):
-            found = extract_groups(pl.Series("t", raw.take(odd)), "^(?:" + self.ts_rx + ")$",
-                                   typed=part_expr)
-            for name, column in zip(found.columns, found.get_columns(), strict=True):
-                if column.dtype == pl.Int64:  # (a part the template lacks: as if absent)
+        if captured:  # (null on the rows the narrow regex matched)
+            wide = next(iter(captured.values())).is_valid().to_numpy(zero_copy_only=False)
+            for name, column in captured.items():
+                if pa.types.is_integer(column.type):  # (a part the template lacks: as if absent)
                     values = numbers.setdefault(name, np.full(
                         len(raw), 0 if name == "f" else -1, dtype=np.int64))
-                    values[odd] = column.to_numpy()
+                    values[wide] = pc.fill_null(column, -1).to_numpy(zero_copy_only=False)[wide]
                 else:  # text: an AM/PM mark, a zone
-                    text = np.full(len(raw), None, dtype=object)
-                    text[odd] = column.to_numpy()
-                    parts[name] = pa.array(text, type=pa.large_string())
+                    parts[name] = column
         return {name: pa.array(values) for name, values in numbers.items()} | parts
 
     def _user_timestamps(self, raw: pa.Array) -> pd.Series:
@@ -297,6 +293,28 @@ class _Extracted:
             return pa.concat_arrays([a, b.cast(a.type)])
         return _Extracted(cat(self.raw, after.raw), cat(self.lines, after.lines),
                           _concat_parts(self.parts, after.parts), self.first_line)
+
+
+def _with_group(rx: str, name: str, inner: str) -> str:
+    """``rx`` with the pattern of its group ``name`` replaced by ``inner``."""
+    start = rx.index("(?P<" + name + ">") + len(name) + 5
+    depth, i, in_class = 1, start, False
+    while depth:
+        c = rx[i]
+        if c == "\\":
+            i += 1  # (an escaped character: never a bracket that counts)
+        elif in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if rx[i + 1] == "]":  # (a "]" first in a class is a member)
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        i += 1
+    return rx[:start] + inner + rx[i - 1:]
 
 
 def _first_start(block: _Extracted) -> int | None:

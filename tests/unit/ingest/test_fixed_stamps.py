@@ -4,11 +4,14 @@ time the layout's regex gives it."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.lines.fixedstamps import FixedStamp
@@ -34,23 +37,35 @@ def test_no_template_when_the_sample_varies_or_a_part_is_no_number():
     assert FixedStamp.from_sample([], ISO) is None
 
 
-def test_read_takes_the_digits_of_fitting_stamps_and_flags_the_others():
+def test_the_template_regex_takes_only_stamps_that_fit():
+    fixed = FixedStamp.from_sample(["2024-05-01 10:00:00.123"], ISO)
+    assert fixed is not None
+    rx = re.compile(fixed.regex)
+    assert rx.fullmatch("2024-12-31 23:59:59.007")
+    for other in ("2024-05-01T10:00:00.123", "2024-05-01 10:00:00,123", "2024-05-01 1:00:00.1234",
+                  "2024-05-01 10:00:00.1234", "2024-x5-01 10:00:00.123", "2024-05-01 10:00:00a123"):
+        assert not rx.fullmatch(other), other
+    # RE2 and polars (Rust) read the regex alike
+    values = ["2024-12-31 23:59:59.007", "2024-05-01 10:00:00a123"]
+    assert pc.match_substring_regex(pa.array(values), "^" + fixed.regex + "$").to_pylist() == [
+        True, False]
+    assert pl.Series(values).str.contains("^" + fixed.regex + "$").to_list() == [True, False]
+
+
+def test_read_takes_the_digits_of_stamps_of_the_templates_width():
     fixed = FixedStamp.from_sample(["2024-05-01 10:00:00,123"], ISO)
-    stamps = pa.array(["2024-12-31 23:59:59,007",  # fits
-                       None,
-                       "2024-05-01T10:00:01.500",  # other separators, digits in place: fits
-                       "2024-05-01 10:00:00,1234",  # wider
-                       "2024-05-01 1:00:00,1234",  # as wide, digits elsewhere
-                       "2024-x5-01 10:00:00,123"])
-    parts, fits = fixed.read(stamps.slice(0))
-    assert fits.tolist() == [True, False, True, False, False, False]
-    assert parts["Y"].tolist() == [2024, -1, 2024, -1, -1, -1]
-    assert parts["m"][[0, 2]].tolist() == [12, 5]
-    assert parts["S"][[0, 2]].tolist() == [59, 1]
-    assert parts["f"].tolist() == [7000, 0, 500000, 0, 0, 0]  # microseconds
-    # a slice of a larger array reads its own rows
-    parts, fits = fixed.read(stamps.slice(2, 2))
-    assert fits.tolist() == [True, False] and parts["H"].tolist() == [10, -1]
+    stamps = pa.array(["2024-12-31 23:59:59,007", None, "2024-05-01 10:00:01,500",
+                       "2024-05-01 10:00:00,1234"])  # (the last: another width)
+    parts, read = fixed.read(stamps)
+    assert read.tolist() == [True, False, True, False]
+    assert parts["Y"].tolist() == [2024, -1, 2024, -1]
+    assert parts["m"].tolist() == [12, -1, 5, -1]
+    assert parts["S"].tolist() == [59, -1, 1, -1]
+    assert parts["f"].tolist() == [7000, 0, 500000, 0]  # microseconds
+    parts, read = fixed.read(stamps.slice(2, 2))  # a slice reads its own rows
+    assert read.tolist() == [True, False] and parts["H"].tolist() == [10, -1]
+    parts, read = fixed.read(stamps.slice(0, 1))  # one block of bytes, no gaps
+    assert read.tolist() == [True] and parts["d"].tolist() == [31]
 
 
 def test_nanosecond_fractions_keep_their_microseconds():
@@ -76,7 +91,8 @@ def test_text_log_times_the_stamps_that_do_not_fit_the_template(tmp_path, monkey
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         events = read_events(path).sort_values("line", ignore_index=True)
-    # the template path ran: the 1,100 lines and the one with a T (digits in place)
+    # the template path ran over every block: it read the stamps of the template's width
+    # (the 1,100 lines, and the one with a T, whose parts a wider regex captured instead)
     assert np.concatenate(fits).sum() == 1101
     expected = [pd.Timestamp(f"2024-05-01 10:{s // 60:02d}:{s % 60:02d}.{s % 1000:03d}",
                              tz="UTC") for s in range(1100)]

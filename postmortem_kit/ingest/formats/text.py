@@ -229,6 +229,12 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     pending: _Extracted | None = None
     seen_record = False
     blocks = iter_line_blocks(path, ctx)
+    # Reading, and matching, run a block ahead of the assembly on their own threads (the
+    # reading also while the layout is detected), unless the load stops at ``end=``:
+    # that must not read, nor reject lines of, the block after it.
+    ahead = ctx.end is None
+    if ahead:
+        blocks = map_ahead(_with_arrow_lines, blocks)
     first = next(blocks, None)
     if first is not None:
         parser = _Parser(path, ctx, first)
@@ -237,9 +243,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
         for block in blocks:  # no timestamp in the first lines: nothing can be a record
             _reject_all(path, ctx, block, _NO_TIMESTAMP)
     elif parser is not None:
-        # Reading and matching run a block ahead, unless the load stops at ``end=``
-        # (which must not read, nor reject lines of, the block after it).
-        extracted = (map_ahead(parser.extract_block, blocks) if ctx.end is None
+        extracted = (map_ahead(parser.extract_block, blocks) if ahead
                      else map(parser.extract_block, blocks))
         for item in extracted:
             if pending is not None and len(pending.lines):
@@ -293,6 +297,11 @@ class _Extracted:
             return pa.concat_arrays([a, b.cast(a.type)])
         return _Extracted(cat(self.raw, after.raw), cat(self.lines, after.lines),
                           _concat_parts(self.parts, after.parts), self.first_line)
+
+
+def _with_arrow_lines(block: LineBlock) -> LineBlock:
+    block.lines  # noqa: B018 (converted here, on the reading thread)
+    return block
 
 
 def _with_group(rx: str, name: str, inner: str) -> str:
@@ -452,7 +461,9 @@ def _parse_block(
     if ctx.end is not None:
         past_end = bool((frame["timestamp"] > ctx.end).all())
         keep &= frame["timestamp"] <= ctx.end
-    return frame.loc[keep].reset_index(drop=True), tail, seen, past_end
+    if not keep.all():  # (else no copy of every column)
+        frame = frame.loc[keep].reset_index(drop=True)
+    return frame, tail, seen, past_end
 
 
 def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -> pa.StructArray:

@@ -187,8 +187,9 @@ class _Parser:
         assert self.fixed is not None
         numbers, _ = self.fixed.read(raw)
         parts: dict[str, pa.Array] = {}
-        if captured:  # (null on the rows the narrow regex matched)
-            wide = next(iter(captured.values())).is_valid().to_numpy(zero_copy_only=False)
+        numeric = [c for c in captured.values() if pa.types.is_integer(c.type)]
+        if numeric:  # (null on the rows the narrow regex matched, -1 for none elsewhere)
+            wide = numeric[0].is_valid().to_numpy(zero_copy_only=False)
             for name, column in captured.items():
                 if pa.types.is_integer(column.type):  # (a part the template lacks: as if absent)
                     values = numbers.setdefault(name, np.full(

@@ -61,11 +61,8 @@ class FixedStamp:
         if not spans or not spans.keys() <= _NUMERIC:
             return None
         stamp = cls(template.encode(), {k: (a, b - a) for k, (a, b) in spans.items()})
-        fixed = ~stamp._digits()
-        for text in stamps:  # the separators must be the same in every sample stamp
-            if any(a != b for a, b, f in zip(text, template, fixed, strict=True) if f):
-                return None
-        return stamp
+        rx = re.compile(stamp.regex)  # the separators must be the same in every sample stamp
+        return stamp if all(rx.fullmatch(text) for text in stamps) else None
 
     @property
     def regex(self) -> str:

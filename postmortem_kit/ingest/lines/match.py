@@ -19,7 +19,13 @@ import polars as pl
 
 from postmortem_kit.ingest.files.blocks import progress_bar
 from postmortem_kit.ingest.files.decompress import compression_of, read_head
-from postmortem_kit.ingest.lines.columns import WORKERS, LineBlock, iter_line_blocks, scan_lines
+from postmortem_kit.ingest.lines.columns import (
+    WORKERS,
+    LineBlock,
+    iter_line_blocks,
+    map_ahead,
+    scan_lines,
+)
 from postmortem_kit.ingest.registry import LoadContext
 
 SAMPLE_LINES = 1000  # the first lines, from which a loader picks the order of its patterns
@@ -212,25 +218,22 @@ def _blockwise(
     """The block path, one block ahead: reading and regex matching of block ``i + 1``
     happen on a worker thread while the caller turns block ``i`` into a frame (both
     mostly outside the GIL). The first ``skip`` lines are left out."""
-    blocks = iter_line_blocks(path, ctx)
 
-    def step() -> MatchedBlock | None:
-        while (block := next(blocks, None)) is not None:
+    def blocks() -> Iterator[LineBlock]:
+        for block in iter_line_blocks(path, ctx):
             end = block.first_line + len(block) - 1
             if end <= skip:
                 continue
             if block.first_line <= skip:
                 cut = skip - block.first_line + 1
                 block = LineBlock(block.series.slice(cut), block.first_line + cut)
-            matches, unmatched = match_first(block.series, patterns, key, derive=derive)
-            return block, patterns, matches, unmatched
-        return None
+            yield block
 
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(step)
-        while (item := pending.result()) is not None:
-            pending = pool.submit(step)
-            yield item
+    def match(block: LineBlock) -> MatchedBlock:
+        matches, unmatched = match_first(block.series, patterns, key, derive=derive)
+        return block, patterns, matches, unmatched
+
+    yield from map_ahead(match, blocks())
 
 
 # A regex ending in this group takes the rest of the line as the message. The regex engine

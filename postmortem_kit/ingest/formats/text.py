@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import re
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ from postmortem_kit.ingest.lines.columns import (
     parallel_map,
 )
 from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report
+from postmortem_kit.ingest.lines.extracted import Extracted
 from postmortem_kit.ingest.lines.fixedstamps import FixedStamp
 from postmortem_kit.ingest.lines.layout import (
     ANSI,
@@ -126,7 +126,7 @@ class _Parser:
         if self.fixed is not None:
             # The narrow regex takes the stamps that fit the template, whose parts are read
             # by position; the wider regexes capture the others' parts as groups.
-            self.rx = _with_group(self.rx, "timestamp", self.fixed.regex)
+            self.rx = self.fixed.in_line(self.rx)
             self.wider = [layout.line_rx, layout.fallback_rx]
         if layout.multiplex is not None:
             self.mux_rx = "^" + dict((n, rx) for n, rx, _ in MULTIPLEX)[layout.multiplex]
@@ -150,7 +150,7 @@ class _Parser:
         return pa.StructArray.from_arrays(columns, names=found.columns,
                                           mask=pc.invert(matched))
 
-    def extract_block(self, block: LineBlock) -> _Extracted:
+    def extract_block(self, block: LineBlock) -> Extracted:
         """The lines of ``block`` (ANSI codes removed) with what the regexes capture: the
         narrow regex, then, for the lines it misses, the layout's full regex, then the
         fallback (a line with a timestamp whose header does not fit the layout starts a
@@ -168,7 +168,7 @@ class _Parser:
             use = pc.and_(todo, loose.is_valid())
             if pc.any(use).as_py():
                 parts = _merge(parts, loose, use)
-        return _Extracted(block.lines, lines, parts, block.first_line)
+        return Extracted(block.lines, lines, parts, block.first_line)
 
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
         parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
@@ -227,7 +227,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """
     frames: list[pd.DataFrame] = []
     parser: _Parser | None = None
-    pending: _Extracted | None = None
+    pending: Extracted | None = None
     seen_record = False
     blocks = iter_line_blocks(path, ctx)
     # Reading, and matching, run a block ahead of the assembly on their own threads (the
@@ -276,79 +276,17 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     return out
 
 
-@dataclass(frozen=True)
-class _Extracted:
-    """Consecutive lines and what the regexes capture in them."""
-
-    raw: pa.Array  # the lines as read (rejected lines quote them)
-    lines: pa.Array  # as matched: ANSI codes removed
-    parts: pa.StructArray  # null where no regex matched
-    first_line: int  # line number of ``lines[0]``
-
-    def slice(self, start: int, stop: int | None = None) -> _Extracted:
-        """The lines from position ``start`` to ``stop`` (default: the end)."""
-        n = None if stop is None else stop - start
-        return _Extracted(self.raw.slice(start, n), self.lines.slice(start, n),
-                          self.parts.slice(start, n), self.first_line + start)
-
-    def joined(self, after: _Extracted) -> _Extracted:
-        """These lines followed by those of ``after`` (a copy of both: keep them short)."""
-
-        def cat(a: pa.Array, b: pa.Array) -> pa.Array:
-            return pa.concat_arrays([a, b.cast(a.type)])
-        return _Extracted(cat(self.raw, after.raw), cat(self.lines, after.lines),
-                          _concat_parts(self.parts, after.parts), self.first_line)
-
-
 def _with_arrow_lines(block: LineBlock) -> LineBlock:
     block.lines  # noqa: B018 (converted here, on the reading thread)
     return block
 
 
-def _with_group(rx: str, name: str, inner: str) -> str:
-    """``rx`` with the pattern of its group ``name`` replaced by ``inner``."""
-    start = rx.index("(?P<" + name + ">") + len(name) + 5
-    depth, i, in_class = 1, start, False
-    while depth:
-        c = rx[i]
-        if c == "\\":
-            i += 1  # (an escaped character: never a bracket that counts)
-        elif in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            if rx[i + 1] == "]":  # (a "]" first in a class is a member)
-                i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        i += 1
-    return rx[:start] + inner + rx[i - 1:]
-
-
-def _first_start(block: _Extracted) -> int | None:
+def _first_start(block: Extracted) -> int | None:
     """Position of the first line of ``block`` that starts a record (as
     :func:`_parse_block` tells them), if any."""
     is_start = pc.or_kleene(block.parts.is_valid(), block.lines.is_null())
     first = pc.index(is_start, True).as_py()
     return None if first < 0 else first
-
-
-def _concat_parts(a: pa.StructArray, b: pa.StructArray) -> pa.StructArray:
-    """``a`` then ``b``; fields are the union (a regex tried on some lines only may
-    capture groups the others lack), null where absent."""
-    if a.type == b.type:
-        return pa.concat_arrays([a, b])
-    types = {f.name: f.type for f in b.type} | {f.name: f.type for f in a.type}
-
-    def field(arr: pa.StructArray, name: str) -> pa.Array:
-        i = arr.type.get_field_index(name)
-        return arr.field(i).cast(types[name]) if i >= 0 else pa.nulls(len(arr), types[name])
-
-    return pa.StructArray.from_arrays(
-        [pa.concat_arrays([field(a, n), field(b, n)]) for n in types], names=list(types),
-        mask=pc.invert(pa.concat_arrays([a.is_valid(), b.is_valid()])))
 
 
 def _typed_part(name: str, text: pl.Expr) -> pl.Expr:
@@ -375,8 +313,8 @@ def _reject_all(path: Path, ctx: LoadContext, block: LineBlock, reason: str) -> 
 
 
 def _parse_block(
-    block: _Extracted, parser: _Parser, *, final: bool, seen: bool
-) -> tuple[pd.DataFrame, _Extracted | None, bool, bool]:
+    block: Extracted, parser: _Parser, *, final: bool, seen: bool
+) -> tuple[pd.DataFrame, Extracted | None, bool, bool]:
     """Records of ``block``; unless ``final``, the last record is returned as the tail.
 
     ``seen`` says whether a record started in an earlier block: until one has, lines

@@ -73,6 +73,10 @@ class FixedStamp:
         return "".join("[0-9]" if d else ("\\" + c if c in _META else c)
                        for c, d in zip(self.template.decode(), digit, strict=True))
 
+    def in_line(self, line_rx: str) -> str:
+        """``line_rx`` with its ``timestamp`` group taking only stamps that fit."""
+        return _with_group(line_rx, "timestamp", self.regex)
+
     def _digits(self) -> np.ndarray:
         digit = np.zeros(len(self.template), dtype=bool)
         for start, length in self.slots.values():
@@ -126,3 +130,25 @@ class FixedStamp:
             else:
                 parts[name][rows] = number
         return parts, fits
+
+
+def _with_group(rx: str, name: str, inner: str) -> str:
+    """``rx`` with the pattern of its group ``name`` replaced by ``inner``."""
+    start = rx.index("(?P<" + name + ">") + len(name) + 5
+    depth, i, in_class = 1, start, False
+    while depth:
+        c = rx[i]
+        if c == "\\":
+            i += 1  # (an escaped character: never a bracket that counts)
+        elif in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if rx[i + 1] == "]":  # (a "]" first in a class is a member)
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        i += 1
+    return rx[:start] + inner + rx[i - 1:]

@@ -52,6 +52,14 @@ def test_the_template_regex_takes_only_stamps_that_fit():
     assert pl.Series(values).str.contains("^" + fixed.regex + "$").to_list() == [True, False]
 
 
+def test_in_line_replaces_only_the_timestamp_groups_pattern():
+    fixed = FixedStamp.from_sample(["2024-05-01 10:00:00"], ISO)
+    line_rx = (r"^[\[(]?(?P<timestamp>(?P<_t_Y>\d{4})-(?:[)\]](?P<_t_m>\d\d))?\(x\))[\])]? "
+               r"(?P<level>[A-Z]+) (?P<message>.*)$")
+    assert fixed.in_line(line_rx) == (r"^[\[(]?(?P<timestamp>" + fixed.regex + r")[\])]? "
+                                      r"(?P<level>[A-Z]+) (?P<message>.*)$")
+
+
 def test_read_takes_the_digits_of_stamps_of_the_templates_width():
     fixed = FixedStamp.from_sample(["2024-05-01 10:00:00,123"], ISO)
     stamps = pa.array(["2024-12-31 23:59:59,007", None, "2024-05-01 10:00:01,500",

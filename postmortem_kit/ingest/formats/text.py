@@ -24,6 +24,7 @@ and said in a warning and in ``--explain``.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from pathlib import Path
@@ -37,8 +38,15 @@ import pyarrow.compute as pc
 
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
-from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks, parallel_map
+from postmortem_kit.ingest.lines.columns import (
+    LineBlock,
+    iter_line_blocks,
+    map_ahead,
+    parallel_map,
+)
 from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report, samples
+from postmortem_kit.ingest.lines.extracted import Extracted
+from postmortem_kit.ingest.lines.fixedstamps import FixedStamp
 from postmortem_kit.ingest.lines.header import Header, read_header
 from postmortem_kit.ingest.lines.layout import (
     ANSI,
@@ -54,7 +62,7 @@ from postmortem_kit.ingest.lines.layout import (
 from postmortem_kit.ingest.lines.match import extract_groups
 from postmortem_kit.ingest.lines.strays import between_neighbours, own_times
 from postmortem_kit.ingest.lines.tailfields import lift_tail_fields
-from postmortem_kit.ingest.lines.timeparts import YearState, assemble
+from postmortem_kit.ingest.lines.timeparts import YearState, assemble, part_expr
 from postmortem_kit.ingest.lines.undated import (
     MTIME,
     OWN,
@@ -118,6 +126,7 @@ class _Parser:
     timed: set[str]  # programs of a multiplexed stream that wrote a timestamped line
     undated: dict[str, int]  # program -> lines dated by the nearest timestamped line
     last_stamp: tuple[pd.Timestamp, int] | None = None  # last dated record: time, line
+    fixed: FixedStamp | None = None  # where the parts sit in fixed-width timestamps
 
     def __init__(self, path: Path, ctx: LoadContext, first: LineBlock) -> None:
         self.path, self.ctx = path, ctx
@@ -148,15 +157,23 @@ class _Parser:
             self.header = read_header(clean, layout.line_rx, layout.fallback_rx)
             if self.header is not None and self.header.line_rx is not None:
                 line_rx, self.columns = self.header.line_rx, self.header.columns
-        self.rx = narrowed(_nonblank_sample(head, self.ansi), line_rx)
+        sample = _nonblank_sample(head, self.ansi)
+        self.rx = narrowed(sample, line_rx)
         self.fallback_rx = layout.fallback_rx
         self.wider = list(dict.fromkeys(
             rx for rx in (line_rx, layout.line_rx, layout.fallback_rx) if rx != self.rx))
         self.ts_rx = layout.timestamp_rx
+        stamps = pc.drop_null(pc.extract_regex(sample, self.rx).field("timestamp"))
+        self.fixed = FixedStamp.from_sample(stamps.to_pylist(), layout.timestamp_rx)
+        if self.fixed is not None:
+            # The narrow regex takes the stamps that fit the template, whose parts are read
+            # by position; the wider regexes capture the others' parts as groups.
+            self.rx = self.fixed.in_line(self.rx)
+            self.wider = list(dict.fromkeys((line_rx, layout.line_rx, layout.fallback_rx)))
         if layout.multiplex is not None:
             self.mux_rx = "^" + dict((n, rx) for n, rx, _ in MULTIPLEX)[layout.multiplex]
 
-    def extract(self, lines: pa.Array, rx: str | None = None) -> pa.StructArray:
+    def extract(self, lines: pa.Array | pl.Series, rx: str | None = None) -> pa.StructArray:
         """The groups of ``rx`` (default: the layout's) in ``lines``; null where it does
         not match. An inferred layout runs on polars' regex engine (Rust ``regex``), which
         extracts captures several times faster than RE2; a ``pattern=`` on RE2, as
@@ -164,15 +181,41 @@ class _Parser:
         rx = rx or self.rx
         assert rx is not None
         if self.layout is None:
+            if isinstance(lines, pl.Series):
+                lines = lines.to_arrow()
             return pa.concat_arrays(parallel_map(lambda a: pc.extract_regex(a, rx), lines))
-        found = extract_groups(pl.Series("line", lines), rx)
-        columns = [c.to_arrow().cast(pa.large_string()) for c in found.get_columns()]
+        if not isinstance(lines, pl.Series):
+            lines = pl.Series("line", lines)
+        found = extract_groups(lines, rx, typed=_typed_part)
+        columns = [_large(c.to_arrow()) for c in found.get_columns()]
         matched = columns[found.columns.index("timestamp")].is_valid()
         return pa.StructArray.from_arrays(columns, names=found.columns,
                                           mask=pc.invert(matched))
 
+    def extract_block(self, block: LineBlock) -> Extracted:
+        """The lines of ``block`` (ANSI codes removed) with what the regexes capture: the
+        narrow regex, then, for the lines it misses, the layout's full regex, then the
+        fallback (a line with a timestamp whose header does not fit the layout starts a
+        record). Each line on its own: this runs ahead, on a worker thread."""
+        lines = block.lines
+        if self.ansi:
+            lines = pc.replace_substring_regex(lines, ANSI, "")
+        # (the block as polars framed it, when it did: no round trip through Arrow)
+        parts = self.extract(block.series if not self.ansi and self.layout else lines)
+        for rx in self.wider:
+            if parts.null_count <= lines.null_count:
+                break
+            todo = pc.and_(pc.invert(parts.is_valid()), lines.is_valid())
+            loose = self.extract(pc.if_else(todo, lines, ""), rx)  # ("": fails at once)
+            use = pc.and_(todo, loose.is_valid())
+            if pc.any(use).as_py():
+                parts = _merge(parts, loose, use)
+        return Extracted(block.lines, lines, parts, block.first_line)
+
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
         parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
+        if self.fixed is not None:
+            parts = self._fixed_parts(raw, parts)
         if "z" in parts and not self.zone_seen:
             self.zone_seen = bool(pc.any(pc.greater(pc.utf8_length(parts["z"]), 0)).as_py())
         if "M" in parts and not parts.keys() & {"H", "m", "b", "j"}:  # minutes, seconds
@@ -181,6 +224,24 @@ class _Parser:
             return assemble(parts, tz=self.ctx.tz, year=self.ctx.year, state=self.years,
                             path=self.path)
         return self._user_timestamps(raw)
+
+    def _fixed_parts(self, raw: pa.Array, captured: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        """The parts of the timestamps ``raw``: read by position where the narrow regex
+        matched (the stamp fits the template), else as a wider regex ``captured`` them."""
+        assert self.fixed is not None
+        numbers, _ = self.fixed.read(raw)
+        parts: dict[str, pa.Array] = {}
+        numeric = [c for c in captured.values() if pa.types.is_integer(c.type)]
+        if numeric:  # (null on the rows the narrow regex matched, -1 for none elsewhere)
+            wide = numeric[0].is_valid().to_numpy(zero_copy_only=False)
+            for name, column in captured.items():
+                if pa.types.is_integer(column.type):  # (a part the template lacks: as if absent)
+                    values = numbers.setdefault(name, np.full(
+                        len(raw), 0 if name == "f" else -1, dtype=np.int64))
+                    values[wide] = pc.fill_null(column, -1).to_numpy(zero_copy_only=False)[wide]
+                else:  # text: an AM/PM mark, a zone
+                    parts[name] = column
+        return {name: pa.array(values) for name, values in numbers.items()} | parts
 
     def _user_timestamps(self, raw: pa.Array) -> pd.Series:
         ts_rx = self.ts_rx
@@ -210,26 +271,43 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """
     frames: list[pd.DataFrame] = []
     parser: _Parser | None = None
-    pending: LineBlock | None = None
+    pending: Extracted | None = None
     seen_record = False
-    for block in iter_line_blocks(path, ctx):
-        if pending is not None and len(pending.lines):
-            joined = pa.concat_arrays([pending.lines, block.lines.cast(pending.lines.type)])
-            block = LineBlock(joined, pending.first_line)
-        if parser is None:
-            parser = _Parser(path, ctx, block)
-        if parser.rx is None:  # no timestamp in the first lines: every line dated by the file
+    blocks = iter_line_blocks(path, ctx)
+    # Reading, and matching, run a block ahead of the assembly on their own threads (the
+    # reading also while the layout is detected), unless the load stops at ``end=``:
+    # that must not read, nor reject lines of, the block after it.
+    ahead = ctx.end is None
+    if ahead:
+        blocks = map_ahead(_with_arrow_lines, blocks)
+    first = next(blocks, None)
+    if first is not None:
+        parser = _Parser(path, ctx, first)
+        blocks = itertools.chain([first], blocks)
+    if parser is not None and parser.rx is None:
+        for block in blocks:  # no timestamp in the first lines: every line dated by the file
             frame, past_end = _mtime_rows(block, parser)
             frames.append(frame)
             if past_end:
                 break
-            continue
-        frame, pending, seen_record, past_end = _parse_block(
-            block, parser, final=False, seen=seen_record)
-        frames.append(frame)
-        if past_end:  # streaming: the rest of the file is after the window
-            pending = None
-            break
+    elif parser is not None:
+        extracted = (map_ahead(parser.extract_block, blocks) if ahead
+                     else map(parser.extract_block, blocks))
+        for item in extracted:
+            if pending is not None and len(pending.lines):
+                opening = _first_start(item) if parser.mux_rx is None else None
+                if opening is None:  # (a multiplexed stream's records interleave)
+                    item = pending.joined(item)
+                else:  # the pending record ends where the block's first one starts
+                    frames.append(_parse_block(pending.joined(item.slice(0, opening)), parser,
+                                               final=True, seen=seen_record)[0])
+                    item = item.slice(opening)
+            frame, pending, seen_record, past_end = _parse_block(
+                item, parser, final=False, seen=seen_record)
+            frames.append(frame)
+            if past_end:  # streaming: the rest of the file is after the window
+                pending = None
+                break
     if pending is not None and len(pending.lines) and parser is not None:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
@@ -283,6 +361,29 @@ def _said(path: Path, parser: _Parser) -> dict[str, object]:
     return report
 
 
+def _with_arrow_lines(block: LineBlock) -> LineBlock:
+    block.lines  # noqa: B018 (converted here, on the reading thread)
+    return block
+
+
+def _first_start(block: Extracted) -> int | None:
+    """Position of the first line of ``block`` that starts a record (as
+    :func:`_parse_block` tells them), if any."""
+    is_start = pc.or_kleene(block.parts.is_valid(), block.lines.is_null())
+    first = pc.index(is_start, True).as_py()
+    return None if first < 0 else first
+
+
+def _typed_part(name: str, text: pl.Expr) -> pl.Expr:
+    """A timestamp part as :func:`assemble` reads it, computed where the regex runs."""
+    return part_expr(name[len(TIME_GROUP):], text) if name.startswith(TIME_GROUP) else text
+
+
+def _large(arr: pa.Array) -> pa.Array:
+    # (a cast to the type an array has already still copies it)
+    return arr.cast(pa.large_string()) if pa.types.is_string(arr.type) else arr
+
+
 def _nonblank_sample(head: pa.Array, ansi: bool) -> pa.Array:
     head = pc.drop_null(head)
     if ansi:
@@ -296,9 +397,20 @@ def _reject_all(path: Path, ctx: LoadContext, block: LineBlock, reason: str) -> 
             ctx.rejects.add(str(path), block.first_line + i, reason, text)
 
 
-def _nonblank(lines: pa.Array) -> np.ndarray:
-    return pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0),
-                        False).to_numpy(zero_copy_only=False)
+def _nonblank(lines: pa.Array, among: np.ndarray | None = None) -> np.ndarray:
+    """Which ``lines`` hold more than whitespace; with ``among`` (a mask), only those
+    lines are looked at, the others are False."""
+    def test(values: pa.Array) -> np.ndarray:
+        return pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(values)), 0),
+                            False).to_numpy(zero_copy_only=False)
+
+    if among is None:
+        return test(lines)
+    out = np.zeros(len(lines), dtype=bool)
+    where = np.flatnonzero(among)
+    if len(where):
+        out[where] = test(lines.take(pa.array(where)))
+    return out
 
 
 def _mtime_rows(block: LineBlock, parser: _Parser) -> tuple[pd.DataFrame, bool]:
@@ -321,8 +433,8 @@ def _mtime_rows(block: LineBlock, parser: _Parser) -> tuple[pd.DataFrame, bool]:
 
 
 def _parse_block(
-    block: LineBlock, parser: _Parser, *, final: bool, seen: bool
-) -> tuple[pd.DataFrame, LineBlock | None, bool, bool]:
+    block: Extracted, parser: _Parser, *, final: bool, seen: bool
+) -> tuple[pd.DataFrame, Extracted | None, bool, bool]:
     """Records of ``block``; unless ``final``, the last record is returned as the tail.
 
     ``seen`` says whether a record started in an earlier block: until one has, lines
@@ -334,20 +446,7 @@ def _parse_block(
         ``past_end``: every record of the block is after ``ctx.end``.
     """
     ctx, path = parser.ctx, parser.path
-    lines = block.lines
-    if parser.ansi:
-        lines = pc.replace_substring_regex(lines, ANSI, "")
-    parts = parser.extract(lines)
-    for rx in parser.wider:
-        # Lines the narrow regex misses: the layout's full regex, then the fallback
-        # (a line with a timestamp whose header does not fit the layout starts a record).
-        if parts.null_count <= lines.null_count:
-            break
-        todo = pc.and_(pc.invert(parts.is_valid()), lines.is_valid())
-        loose = parser.extract(pc.if_else(todo, lines, ""), rx)  # ("": fails at once)
-        use = pc.and_(todo, loose.is_valid())
-        if pc.any(use).as_py():
-            parts = _merge(parts, loose, use)
+    lines, parts = block.lines, block.parts
     # A line the reader rejected (NUL byte, invalid UTF-8) is null here. It may have
     # started a record: it ends the one above, and what follows it is not glued on there.
     is_start = (parts.is_valid().to_numpy(zero_copy_only=False)
@@ -356,15 +455,16 @@ def _parse_block(
     tail = None
     if not final:
         if not len(starts):  # only possible before the first record: nothing pending
-            _reject_all(path, ctx, block, "text before the first timestamped line")
+            _reject_all(path, ctx, LineBlock(block.raw, block.first_line),
+                        "text before the first timestamped line")
             return pd.DataFrame(), None, seen, False
         cut = int(starts[-1])  # the last record may go on in the next block
         if parser.mux_rx is not None:  # so may the last record of every program
             cut = _open_records(lines, is_start, parser.mux_rx, cut)
-        tail = LineBlock(lines.slice(cut), block.first_line + cut)
+        tail = block.slice(cut)
         lines, parts, is_start, starts = (
             lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[starts < cut])
-    nonblank = _nonblank(lines)
+    nonblank = _nonblank(lines, ~is_start)  # (of the other lines only: most logs have few)
     texts, programs = lines, None
     if parser.mux_rx is not None:  # a line goes on the record of its own program
         texts, programs = _programs(lines, parser.mux_rx)
@@ -415,26 +515,27 @@ def _parse_block(
 
 
 def _records(parts: pa.StructArray, is_start: np.ndarray, starts: np.ndarray,
-             lines: pa.Array, block: LineBlock, parser: _Parser
+             lines: pa.Array, block: LineBlock | Extracted, parser: _Parser
              ) -> tuple[pd.DataFrame, pa.Array]:
     """The records the layout's regexes start, with their timestamps; ``_ts_row`` and
     ``_unreadable`` (the line was rejected by the reader) for :func:`_checked`."""
-    records = parts.filter(pa.array(is_start))
+    records = parts if len(starts) == len(parts) else parts.filter(pa.array(is_start))
     fields = {f.name: records.field(i) for i, f in enumerate(records.type)}
     frame = pd.DataFrame({parser.columns.get(k, k): v.to_pandas() for k, v in fields.items()
                           if k != "timestamp" and not k.startswith(TIME_GROUP)})
     frame["timestamp"] = parser.timestamps(fields["timestamp"], fields)
-    frame["line"] = (starts + block.first_line).astype(np.int64)
+    numbers = (starts + block.first_line).astype(np.int64)
+    frame["line"] = numbers
     if "message" not in frame:  # a user pattern without one: the whole line
         frame["message"] = lines.take(starts).to_pandas()
     frame = _levels(frame)
     frame["_ts_row"] = np.arange(len(frame))  # (its text: the raw_ts of _checked)
-    frame["_unreadable"] = lines.take(starts).is_null().to_numpy(zero_copy_only=False)
+    frame["_unreadable"] = lines.is_null().to_numpy(zero_copy_only=False)[starts]
     return frame, fields["timestamp"]
 
 
 def _with_strays(frame: pd.DataFrame, texts: pa.Array, programs: pa.Array | None,
-                 is_start: np.ndarray, nonblank: np.ndarray, block: LineBlock,
+                 is_start: np.ndarray, nonblank: np.ndarray, block: LineBlock | Extracted,
                  parser: _Parser) -> tuple[pd.DataFrame, np.ndarray]:
     """``frame`` and ``is_start`` with the lines of a second layout that carry their own
     time (see :mod:`~postmortem_kit.ingest.lines.strays`) as records of their own."""
@@ -477,7 +578,7 @@ def _with_strays(frame: pd.DataFrame, texts: pa.Array, programs: pa.Array | None
 
 
 def _undated_rows(positions: np.ndarray, texts: pa.Array, programs: pa.Array,
-                  starts: np.ndarray, frame: pd.DataFrame | None, block: LineBlock,
+                  starts: np.ndarray, frame: pd.DataFrame | None, block: LineBlock | Extracted,
                   parser: _Parser) -> pd.DataFrame:
     """The lines of programs that write no timestamps, each a record dated by the
     nearest timestamped line (see :mod:`~postmortem_kit.ingest.lines.undated`); a line
@@ -521,7 +622,7 @@ def _undated_rows(positions: np.ndarray, texts: pa.Array, programs: pa.Array,
     return rows
 
 
-def _checked(frame: pd.DataFrame, lines: pa.Array, block: LineBlock, parser: _Parser,
+def _checked(frame: pd.DataFrame, lines: pa.Array, block: LineBlock | Extracted, parser: _Parser,
              raw_ts: pa.Array | None) -> tuple[pd.DataFrame, bool]:
     """``frame`` without the records whose time is invalid or implausible (rejected,
     with the reason) or outside ``start=`` / ``end=``; and whether all are after ``end=``.
@@ -565,7 +666,9 @@ def _checked(frame: pd.DataFrame, lines: pa.Array, block: LineBlock, parser: _Pa
     if ctx.end is not None:
         past_end = bool((frame["timestamp"] > ctx.end).all())
         keep &= frame["timestamp"] <= ctx.end
-    return frame.loc[keep].reset_index(drop=True), past_end
+    if not keep.all():  # (else no copy of every column)
+        frame = frame.loc[keep]
+    return frame.reset_index(drop=True), past_end
 
 
 def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -> pa.StructArray:
@@ -575,8 +678,12 @@ def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -
     for name in names:
         a = strict.field(name) if strict.type.get_field_index(name) >= 0 else None
         b = loose.field(name) if loose.type.get_field_index(name) >= 0 else None
-        a = a if a is not None else pa.nulls(len(strict), pa.string())
-        b = b if b is not None else pa.nulls(len(strict), pa.string())
+        # a field one regex lacks: nulls of the other's type (a timestamp part is a number)
+        if a is None:
+            assert b is not None
+            a = pa.nulls(len(strict), b.type)
+        elif b is None:
+            b = pa.nulls(len(strict), a.type)
         cols.append(pc.if_else(use_loose, b, pc.if_else(strict.is_valid(), a, None)))
     mask = pc.invert(pc.or_(strict.is_valid(), use_loose))
     return pa.StructArray.from_arrays(cols, names=names, mask=mask)
@@ -636,7 +743,12 @@ def _levels(frame: pd.DataFrame) -> pd.DataFrame:
         frame["level"] = (pri % 8).map(lambda v: None if v != v else str(int(v))).astype("str")
     for col in ("service", "logger", "level"):
         if col in frame and frame[col].dtype != object:
-            frame[col] = frame[col].where(frame[col].str.strip() != "")
+            values = pa.array(frame[col], from_pandas=True)
+            # blank: empty or whitespace only (a test per value, no stripped copy of each)
+            blank = pc.fill_null(pc.or_(pc.utf8_is_space(values),
+                                        pc.equal(pc.utf8_length(values), 0)), False)
+            if pc.any(blank).as_py():
+                frame[col] = frame[col].where(~blank.to_numpy(zero_copy_only=False))
     if "thread" in frame:
         frame["thread"] = frame["thread"].str.strip()
     return frame

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 import numpy as np
 import polars as pl
@@ -32,6 +32,8 @@ from polars._typing import PolarsDataType
 from postmortem_kit.ingest.files.blocks import Block, check_line, iter_blocks
 from postmortem_kit.ingest.registry import LoadContext
 
+T = TypeVar("T")
+U = TypeVar("U")
 # pyarrow.compute kernels release the GIL: a few threads over slices of a block scale
 # the RE2 work almost linearly, and more than 4 rarely pays off for one file.
 WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -165,6 +167,31 @@ def parallel_map(func: Callable[[pa.Array], Any], arr: pa.Array, min_rows: int =
     slices = [arr.slice(i, step) for i in range(0, n, step)]
     with ThreadPoolExecutor(parts) as pool:
         return list(pool.map(func, slices))
+
+
+def map_ahead(func: Callable[[T], U], items: Iterator[T]) -> Iterator[U]:
+    """``map(func, items)``, one item ahead: ``func`` of the next item (and drawing it
+    from ``items``) runs on a worker thread while the caller works on the current one.
+
+    Worth it when both sides spend their time in code that releases the GIL (polars
+    queries, ``pyarrow.compute``, numpy): a block's reading and regex matching then
+    overlap the previous block's assembly. Errors surface in item order.
+    """
+    def step() -> tuple[bool, U | None]:
+        item = next(items, _END)
+        return (False, None) if item is _END else (True, func(item))  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(step)
+        while True:
+            more, value = pending.result()
+            if not more:
+                return
+            pending = pool.submit(step)
+            yield value  # type: ignore[misc]
+
+
+_END = object()
 
 
 def reject_positions(

@@ -19,7 +19,13 @@ import polars as pl
 
 from postmortem_kit.ingest.files.blocks import progress_bar
 from postmortem_kit.ingest.files.decompress import compression_of, read_head
-from postmortem_kit.ingest.lines.columns import WORKERS, LineBlock, iter_line_blocks, scan_lines
+from postmortem_kit.ingest.lines.columns import (
+    WORKERS,
+    LineBlock,
+    iter_line_blocks,
+    map_ahead,
+    scan_lines,
+)
 from postmortem_kit.ingest.registry import LoadContext
 
 SAMPLE_LINES = 1000  # the first lines, from which a loader picks the order of its patterns
@@ -212,40 +218,72 @@ def _blockwise(
     """The block path, one block ahead: reading and regex matching of block ``i + 1``
     happen on a worker thread while the caller turns block ``i`` into a frame (both
     mostly outside the GIL). The first ``skip`` lines are left out."""
-    blocks = iter_line_blocks(path, ctx)
 
-    def step() -> MatchedBlock | None:
-        while (block := next(blocks, None)) is not None:
+    def blocks() -> Iterator[LineBlock]:
+        for block in iter_line_blocks(path, ctx):
             end = block.first_line + len(block) - 1
             if end <= skip:
                 continue
             if block.first_line <= skip:
                 cut = skip - block.first_line + 1
                 block = LineBlock(block.series.slice(cut), block.first_line + cut)
-            matches, unmatched = match_first(block.series, patterns, key, derive=derive)
-            return block, patterns, matches, unmatched
-        return None
+            yield block
 
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(step)
-        while (item := pending.result()) is not None:
-            pending = pool.submit(step)
-            yield item
+    def match(block: LineBlock) -> MatchedBlock:
+        matches, unmatched = match_first(block.series, patterns, key, derive=derive)
+        return block, patterns, matches, unmatched
+
+    yield from map_ahead(match, blocks())
 
 
-def extract_groups(lines: pl.Series, rx: str) -> pl.DataFrame:
-    """``lines.str.extract_groups(rx)`` unnested, on a few threads for large inputs.
+# A regex ending in this group takes the rest of the line as the message. The regex engine
+# would step through every byte of it (about half the work on a typical line): instead the
+# regex stops after the header, and the message is the line without the header.
+REST_OF_LINE = "(?P<message>.*)$"
+_HEAD = "__head"  # the header a regex matched (no pattern has a group of that name)
+
+
+def with_groups(frame: pl.LazyFrame, column: str, rx: str,
+                typed: Callable[[str, pl.Expr], pl.Expr] | None = None) -> pl.LazyFrame:
+    """The named groups of ``rx`` in ``column`` of ``frame`` as columns (in the order
+    of the groups), in place of ``column``.
+
+    Same values as ``str.extract_groups(rx)`` unnested; a message that is the rest of the
+    line (:data:`REST_OF_LINE`, after an ``^``-anchored header) is cut off the line rather
+    than matched. (A line never holds a newline, so ``.*$`` matches whatever follows the
+    header: the header matches the same with or without it.) ``typed``, given a group's
+    name and its column, returns the column to keep instead.
+    """
+    line = pl.col(column)
+    if not (rx.startswith("^") and rx.endswith(REST_OF_LINE)):
+        found = frame.select(line.str.extract_groups(rx).alias(column)).unnest(column)
+    else:
+        head = "^(?P<" + _HEAD + ">" + rx[1:-len(REST_OF_LINE)] + ")"
+        found = frame.select(line.str.extract_groups(head).alias(_HEAD), line).unnest(_HEAD)
+        found = found.with_columns(line.str.strip_prefix(pl.col(_HEAD)).alias("message"))
+        found = found.drop(_HEAD, column)
+    if typed is None:
+        return found
+    # (a query step of its own: as part of the regex's step, polars would run the regex
+    # again for a group that an expression reads twice)
+    return found.select(typed(name, pl.col(name)).alias(name)
+                        for name in found.collect_schema().names())
+
+
+def extract_groups(lines: pl.Series, rx: str,
+                   typed: Callable[[str, pl.Expr], pl.Expr] | None = None) -> pl.DataFrame:
+    """``lines.str.extract_groups(rx)`` unnested (see :func:`with_groups`, which also says
+    what ``typed`` does), on a few threads for large inputs.
 
     A lazy ``collect`` releases the GIL, so slices of one block run in parallel; polars
     runs this expression on one core by itself when the block is one chunk (numpy's
     framing makes one).
     """
     n = len(lines)
-    parts = max(1, min(WORKERS, n // 100_000))
+    parts = max(1, min(WORKERS, n // 25_000))
 
     def run(s: pl.Series) -> pl.DataFrame:
-        return pl.LazyFrame({"l": s}).select(pl.col("l").str.extract_groups(rx)).unnest(
-            "l").collect()
+        return with_groups(pl.LazyFrame({"l": s}), "l", rx, typed).collect()
 
     if parts == 1:
         return run(lines)
@@ -253,5 +291,3 @@ def extract_groups(lines: pl.Series, rx: str) -> pl.DataFrame:
     with ThreadPoolExecutor(parts) as pool:
         chunks = list(pool.map(run, [lines.slice(i, step) for i in range(0, n, step)]))
     return pl.concat(chunks, rechunk=False)  # a copy of every column would cost more
-
-

@@ -59,12 +59,13 @@ def lift_tail_fields(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if "message" not in frame or not len(frame):
         return frame
+    head = pa.array(frame["message"].iloc[:SAMPLE_ROWS], from_pandas=True,
+                    type=pa.large_string())
+    if not pc.any(pc.match_substring_regex(head, _ANY_KEY)).as_py():
+        return frame  # (the sample says no message has such pairs: no pass over them all)
     messages = pa.array(frame["message"], from_pandas=True, type=pa.large_string())
     if isinstance(messages, pa.ChunkedArray):
         messages = messages.combine_chunks()
-    head = messages.slice(0, SAMPLE_ROWS)
-    if not pc.any(pc.match_substring_regex(head, _ANY_KEY)).as_py():
-        return frame  # (the sample says no message has such pairs: no pass over them all)
     for field, rx in PATTERNS.items():
         if field in frame:
             continue

@@ -69,15 +69,45 @@ class YearState:
     last_second: int | None = None  # time-only lines: the previous line's second of the day
 
 
-def _ints(arr: pa.Array) -> np.ndarray:
-    """Digits (possibly space-padded, possibly null) as int64; null becomes -1."""
+# Parts read as integers: by :func:`part_ints` from text, or already by :func:`part_expr`.
+_INT_PARTS = frozenset({"Y", "y", "m", "d", "H", "M", "S", "j"})
+
+
+def part_expr(part: str, text: pl.Expr) -> pl.Expr:
+    """The value :func:`assemble` reads from a captured part, computed by polars where the
+    regex runs (on its threads, and without the part's text crossing over to Arrow):
+    the date and clock parts as integers (-1 for none, as :func:`part_ints` reads them);
+    ``f`` as microseconds (as :func:`_micros` reads it); any other part its text.
+    :func:`assemble` takes either form.
+
+    For the parts of :data:`~postmortem_kit.ingest.lines.stamps.STAMPS`, which hold
+    digits only: unlike :func:`part_ints`, no blanks are trimmed. (A digit of another script,
+    which ``\\d`` also matches, is no number: -1, then not a valid date.)
+    """
+    if part == "f":  # the first six digits, scaled to microseconds
+        digits = text.str.len_bytes().cast(pl.Int64).clip(upper_bound=6)
+        scaled = text.str.head(6).cast(pl.Int64, strict=False) * pl.lit(10, pl.Int64).pow(
+            6 - digits)
+        return scaled.fill_null(0)
+    if part in _INT_PARTS:
+        return text.cast(pl.Int64, strict=False).fill_null(-1)
+    return text
+
+
+def part_ints(arr: pa.Array) -> np.ndarray:
+    """Digits (possibly space-padded, possibly null) as int64; null becomes -1. A part
+    :func:`part_expr` read already is an integer array (-1 for none)."""
+    if pa.types.is_integer(arr.type):
+        if arr.null_count:
+            arr = pc.fill_null(arr, -1)
+        return arr.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)  # optional group unset
     return pc.fill_null(pc.cast(arr, pa.int64()), -1).to_numpy(zero_copy_only=False)
 
 
 def _months(parts: dict[str, pa.Array]) -> np.ndarray:
-    numbers = _ints(parts["m"]) if "m" in parts else None
+    numbers = part_ints(parts["m"]) if "m" in parts else None
     if "b" not in parts:
         if numbers is None:
             raise KeyError("a date's parts need a month: group m or b")
@@ -174,8 +204,8 @@ def assemble(
     n = len(next(iter(parts.values())))
     if parts.keys() & {"es", "ems", "eus", "ens", "tai"}:
         return _epoch(parts)
-    hours, minutes = _ints(parts["H"]), _ints(parts["M"])
-    seconds = _ints(parts["S"]) if "S" in parts else np.zeros(n, dtype=np.int64)
+    hours, minutes = part_ints(parts["H"]), part_ints(parts["M"])
+    seconds = part_ints(parts["S"]) if "S" in parts else np.zeros(n, dtype=np.int64)
     if "p" in parts:  # a 12-hour clock: 12 AM is midnight, 12 PM noon
         mark = pc.utf8_upper(pc.fill_null(parts["p"], "")).to_numpy(zero_copy_only=False)
         pm, am = mark == "PM", mark == "AM"
@@ -186,14 +216,14 @@ def assemble(
                           state=state or YearState(), path=path)
     if "j" in parts:  # an ordinal date: month 1, day of the year (checked below)
         months = np.ones(n, dtype=np.int64)
-        days = _ints(parts["j"])
+        days = part_ints(parts["j"])
     else:
         months = _months(parts)
-        days = _ints(parts["d"])
+        days = part_ints(parts["d"])
     if "y" in parts:
-        years = _ints(parts["y"]) + 2000
+        years = part_ints(parts["y"]) + 2000
     else:
-        years = _ints(parts["Y"]) if "Y" in parts else np.full(n, -1, dtype=np.int64)
+        years = part_ints(parts["Y"]) if "Y" in parts else np.full(n, -1, dtype=np.int64)
         if (years < 0).any():  # no year in the line: a syslog-style ``Jun 14 15:16:01``
             inferred = infer_years(months, days, year, state or YearState(), path)
             years = np.where(years < 0, inferred, years)
@@ -215,8 +245,10 @@ def assemble(
 def _micros(parts: dict[str, pa.Array], n: int) -> np.ndarray:
     if "f" not in parts:
         return np.zeros(n, dtype=np.int64)
+    if pa.types.is_integer(parts["f"].type):  # microseconds already (part_expr)
+        return part_ints(parts["f"]).clip(min=0)
     frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(parts["f"], ""), 6, "0"), 0, 6)
-    return _ints(frac).clip(min=0)
+    return part_ints(frac).clip(min=0)
 
 
 def _clock_ok(hours: np.ndarray, minutes: np.ndarray, seconds: np.ndarray) -> np.ndarray:
@@ -285,12 +317,12 @@ def _epoch(parts: dict[str, pa.Array]) -> pd.Series:
         return pd.Series(times.to_pandas(), dtype="datetime64[us, UTC]")
     for group, unit in (("eus", "us"), ("ens", "ns")):
         if group in parts:
-            n = _ints(parts[group])
+            n = part_ints(parts[group])
             times = epoch_to_utc(np.where(n >= 0, n, 0), unit=unit)
             times = pc.if_else(pa.array(n < 0), pa.scalar(None, times.type), times)
             return pd.Series(times.to_pandas(), dtype="datetime64[us, UTC]")
     if "ems" in parts:
-        ms = _ints(parts["ems"])  # (-1 where the line had none)
+        ms = part_ints(parts["ems"])  # (-1 where the line had none)
         times = epoch_to_utc(np.where(ms >= 0, ms, 0), unit="ms")
         times = pc.if_else(pa.array(ms < 0), pa.scalar(None, times.type), times)
     else:

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from postmortem_kit.ingest.lines.timeparts import modified_at
+from postmortem_kit.ingest.lines.timeparts import modified_at, part_ints
 
 TIME_SOURCE = "time_source"
 OWN = "own"
@@ -45,12 +45,6 @@ class HourState:
     last_second: int | None = None  # the previous line's second of the hour
 
 
-def _ints(arr: pa.Array) -> np.ndarray:
-    arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
-    return pc.fill_null(pc.cast(arr, pa.int64()), -1).to_numpy(zero_copy_only=False)
-
-
 def hours_for(minutes: pa.Array, seconds: pa.Array, state: HourState,
               path: Path | None) -> pa.Array:
     """The hour (as text, for the ``H`` time part) of each line written as minutes and
@@ -66,7 +60,7 @@ def hours_for(minutes: pa.Array, seconds: pa.Array, state: HourState,
     ...           None).to_pylist()
     ['9', '9', '10']
     """
-    m, s = _ints(minutes), _ints(seconds)
+    m, s = part_ints(minutes), part_ints(seconds)
     valid = (m >= 0) & (m < 60) & (s >= 0) & (s <= 60)
     second = m * 60 + s
     good = np.flatnonzero(valid)

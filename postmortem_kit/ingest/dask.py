@@ -135,6 +135,8 @@ def _remote_parts(url: str, storage_options: Mapping[str, Any]) -> list[FilePart
     glob = any(c in url for c in "*?[")
     protocol = url.split("://", 1)[0]
     out = []
+    if not glob and len(found) == 1 and not fs.exists(found[0]):
+        raise IngestError("no such file or folder", file=url, unusable=True)
     for path in found:
         files = sorted(fs.find(path)) if fs.isdir(path) else [path]
         named = not glob and len(files) == 1 and files[0] == path

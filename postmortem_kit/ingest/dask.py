@@ -206,8 +206,10 @@ BLOCKSIZE = 128 * 1024 * 1024
 # CSV (its header), folder formats and JSON documents are read whole.
 SPLITTABLE = ("jsonl", "access", "syslog", "text", "logfmt")
 # The file's first whole lines loaded before every block, so that its layout is detected
-# from the same lines as in a load of the whole file (at least what detection reads).
-HEAD_LINES_BYTES = max(HEAD_BYTES, 256 * 1024)
+# from the same lines as in a load of the whole file: at least what detection reads (the
+# first 1,000 lines, the first 64 KiB), at most this many bytes.
+HEAD_LINES = 1000
+HEAD_MAX_BYTES = 16 * 1024 * 1024
 # How far past a cut the first line that starts a record is looked for.
 PROBE_BYTES = 1024 * 1024
 
@@ -231,9 +233,7 @@ def split_part(part: FilePart, settings: LoadSettings, blocksize: int) -> list[F
     size = path.stat().st_size
     if size <= blocksize:
         return [part]
-    with open(path, "rb") as fh:
-        head = fh.read(HEAD_LINES_BYTES)
-    head = head[: head.rfind(b"\n") + 1] if len(head) < size else head
+    head = _head(path, size)
     if not head:
         return [part]
     try:
@@ -255,6 +255,23 @@ def split_part(part: FilePart, settings: LoadSettings, blocksize: int) -> list[F
     ends = [*starts[1:], size]
     return [replace(part, block=Block(a, b, n + 1, fmt, len(head)))
             for a, b, n in zip(starts, ends, lines, strict=True)]
+
+
+def _head(path: Path, size: int) -> bytes:
+    """The file's first whole lines: :data:`HEAD_LINES` of them and :data:`HEAD_BYTES`,
+    within :data:`HEAD_MAX_BYTES`."""
+    with open(path, "rb") as fh:
+        data = fh.read(HEAD_MAX_BYTES)
+    end = -1
+    for _ in range(HEAD_LINES):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            break
+    if end < 0:  # fewer lines than that in what was read
+        return data if len(data) == size else data[: data.rfind(b"\n") + 1]
+    if end + 1 < HEAD_BYTES:
+        end = max(end, data.rfind(b"\n", 0, HEAD_BYTES))
+    return data[: end + 1]
 
 
 def _record_start_after(path: Path, cut: int, head: bytes, fmt: str,
@@ -323,9 +340,9 @@ def _load_bytes(path: Path, data: bytes, fmt: str, settings: LoadSettings,
 
 def _load_block(part: FilePart, block: Block, settings: LoadSettings,
                 errors: ErrorPolicy) -> tuple[pd.DataFrame | None, RejectLog]:
-    """One block of a file: loaded after the file's first lines (:data:`HEAD_LINES_BYTES`,
-    so that its layout is detected from the lines a load of the whole file reads), whose
-    rows and rejects are then dropped; line numbers moved to the block's place."""
+    """One block of a file: loaded after the file's first lines (:func:`_head`, so that
+    its layout is detected from the lines a load of the whole file reads), whose rows and
+    rejects are then dropped; line numbers moved to the block's place."""
     path = Path(part.path)
     with open(path, "rb") as fh:
         head = fh.read(block.head) if block.start else b""

@@ -1,7 +1,7 @@
 """The same analysis on a Dask cluster: pandas path vs dask path on a gzip evidence folder.
 
     .venv/bin/python benchmarks/scale.py [--events 10000000] [--shard-lines 500000]
-        [--workers 2] [--memory-limit 3GB] [--skip-pandas]
+        [--workers 2] [--memory-limit 3GB] [--skip-pandas | --skip-dask]
 
 The sample incident generator (``postmortem_kit.sample``) writes the incident at the
 scale that gives about ``--events`` events, once, into ``benchmarks/.data/``; its big files

@@ -294,27 +294,27 @@ def _window_tally(bulk: dd.DataFrame, others: pd.DataFrame, start: pd.Timestamp,
 
 
 def _window_part(part: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                 slis: list[SLI]) -> tuple[WindowTally, list[np.ndarray], list[np.ndarray]]:
+                 slis: list[SLI]) -> tuple[WindowTally, list[pd.Series], list[pd.Series]]:
     tally = window_tally(part, start, end, slis)
     return tally.counts(), _buckets(tally.active), _buckets(tally.affected)
 
 
-def _buckets(identities: np.ndarray) -> list[np.ndarray]:
+def _buckets(identities: pd.Series) -> list[pd.Series]:
     """``identities`` split by hash into :data:`_USER_BUCKETS` (the same identity lands in
-    the same bucket in every process: ``hash_array`` is not salted)."""
+    the same bucket in every process: ``hash_pandas_object`` is not salted)."""
     if not len(identities):
         return [identities] * _USER_BUCKETS
-    which = pd.util.hash_array(identities) % _USER_BUCKETS
+    which = pd.util.hash_pandas_object(identities, index=False).to_numpy() % _USER_BUCKETS
     return [identities[which == b] for b in range(_USER_BUCKETS)]
 
 
-def _distinct_in_bucket(bucket: int, parts: list[tuple[WindowTally, list[np.ndarray],
-                                                       list[np.ndarray]]],
-                        active: np.ndarray, affected: np.ndarray) -> tuple[int, int]:
+def _distinct_in_bucket(bucket: int, parts: list[tuple[WindowTally, list[pd.Series],
+                                                       list[pd.Series]]],
+                        active: pd.Series, affected: pd.Series) -> tuple[int, int]:
     """Distinct active and affected identities of one bucket, over every partition."""
-    def distinct(arrays: list[np.ndarray]) -> int:
-        full = [a for a in arrays if len(a)]
-        return len(pd.unique(np.concatenate(full))) if full else 0
+    def distinct(identities: list[pd.Series]) -> int:
+        full = [i for i in identities if len(i)]
+        return int(pd.concat(full, ignore_index=True).nunique()) if full else 0
 
     return (distinct([p[1][bucket] for p in parts] + [active]),
             distinct([p[2][bucket] for p in parts] + [affected]))

@@ -32,7 +32,8 @@ def user_identity(events: pd.DataFrame) -> pd.Series:
 class WindowTally:
     """What :func:`measure_impact` reads of the impact window's rows, in a form whose parts
     add up: counts of a part of the events each, the distinct user identities (active, and
-    affected: with a bad event) as arrays, the per-service and per-path tallies."""
+    affected: with a bad event; ``str`` Series, compact even with millions), the
+    per-service and per-path tallies."""
 
     failed_requests: int = 0
     total_requests: int = 0
@@ -41,15 +42,15 @@ class WindowTally:
     has_users: bool = False
     services: pd.DataFrame | None = None
     endpoints: pd.DataFrame | None = None
-    active: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
-    affected: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    active: pd.Series = field(default_factory=lambda: pd.Series([], dtype="str"))
+    affected: pd.Series = field(default_factory=lambda: pd.Series([], dtype="str"))
     users_active: int | None = None  # when counted elsewhere (a cluster): the counts
     users_affected: int | None = None
 
     def counts(self) -> WindowTally:
         """This tally without its identities (what travels between processes)."""
-        return replace(self, active=np.array([], dtype=object),
-                       affected=np.array([], dtype=object))
+        return replace(self, active=pd.Series([], dtype="str"),
+                       affected=pd.Series([], dtype="str"))
 
 
 def window_tally(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
@@ -90,8 +91,8 @@ def window_tally(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
     )
 
 
-def _distinct(identity: pd.Series) -> np.ndarray:
-    return np.asarray(identity.dropna().unique(), dtype=object)
+def _distinct(identity: pd.Series) -> pd.Series:
+    return identity.dropna().drop_duplicates().reset_index(drop=True)
 
 
 def add_tallies(tallies: Sequence[WindowTally]) -> WindowTally:
@@ -116,11 +117,11 @@ def _added(tallies: list[pd.DataFrame | None]) -> pd.DataFrame | None:
     return found[0] if len(found) == 1 else pd.concat(found).groupby(level=0, sort=True).sum()
 
 
-def _union(arrays: list[np.ndarray]) -> np.ndarray:
-    full = [a for a in arrays if len(a)]
+def _union(identities: list[pd.Series]) -> pd.Series:
+    full = [i for i in identities if len(i)]
     if len(full) <= 1:
-        return full[0] if full else np.array([], dtype=object)
-    return np.asarray(pd.unique(np.concatenate(full)), dtype=object)
+        return full[0] if full else pd.Series([], dtype="str")
+    return pd.concat(full, ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
 def measure_impact(

@@ -1,7 +1,7 @@
 """The same analysis on a Dask cluster: pandas path vs dask path on a gzip evidence folder.
 
     .venv/bin/python benchmarks/scale.py [--events 10000000] [--shard-lines 500000]
-        [--workers 2] [--memory-limit 3GB] [--skip-pandas]
+        [--workers 2] [--memory-limit 3GB] [--skip-pandas | --skip-dask]
 
 The sample incident generator (``postmortem_kit.sample``) writes the incident at the
 scale that gives about ``--events`` events, once, into ``benchmarks/.data/``; its big files
@@ -154,11 +154,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default="3GB")
     parser.add_argument("--skip-pandas", action="store_true",
                         help="dask path only (100M events do not fit one pandas process)")
+    parser.add_argument("--skip-dask", action="store_true",
+                        help="pandas path only, in a fresh process (its peak then is its own)")
     args = parser.parse_args(argv)
     import postmortem_kit.ingest.dask
     import postmortem_kit.timeline.dask  # noqa: F401
 
     evidence = build(args.events, args.shard_lines)
+    if args.skip_dask:
+        p = run_pandas(evidence)
+        print(f"pandas (fresh process): {p['events']:,} events in {p['wall']:.1f} s wall, "
+              f"{p['cpu']:.1f} CPU-s, {p['events'] / p['cpu']:,.0f} events per CPU-s; peak "
+              f"{p['client_peak']:.2f} GiB", flush=True)
+        return 0
     d = run_dask(evidence, args.workers, args.memory_limit)
     print(f"dask   ({args.workers} workers x 1 thread, {d['limit_gib']:.2f} GiB limit, "
           f"{d['partitions']} partitions): {d['events']:,} events in {d['wall']:.1f} s wall, "

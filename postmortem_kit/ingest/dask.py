@@ -1,13 +1,18 @@
-"""``read_events(paths, engine="dask")``: the same load, one partition per file, on a cluster.
+"""``read_events(paths, engine="dask")``: the same load, by file or file block, on a cluster.
 
-Each partition is one file (or folder-format folder) loaded on a worker by the very code
-that loads it in pandas (:func:`postmortem_kit.ingest.reader.load_path`), so formats,
-limits and rejects are the same by construction. Remote files (any fsspec URL: ``s3://``,
-``gs://``, ``https://``) are copied to the worker's temporary folder first, then read like
-a local file: decompression stays bounded and a damaged file keeps what decoded before the
-damage. Compressed files cannot be split (gzip is not seekable), so an evidence folder
-spreads over the cluster file by file: many files of a few hundred MB each, as log
-shippers write them, is the shape that scales.
+Each partition is one file (or folder-format folder), or one block of a large plain file,
+loaded on a worker by the very code that loads it in pandas
+(:func:`postmortem_kit.ingest.reader.load_path`), so formats, limits and rejects are the
+same by construction. A plain (uncompressed) local file of a line format larger than
+``blocksize`` (128 MiB) is cut into blocks of about that size, each starting at a line
+that starts a record, its rows numbered as in the whole file (:func:`split_part`).
+
+Remote files (any fsspec URL: ``s3://``, ``gs://``, ``https://``) are copied to the
+worker's temporary folder first, then read like a local file: decompression stays bounded
+and a damaged file keeps what decoded before the damage. Compressed files (gzip, bz2, xz,
+zstd) cannot be split (they are not seekable), nor are remote files: each is one
+partition, so such an evidence folder spreads over the cluster file by file: many files of
+a few hundred MB each, as log shippers write them, is the shape that scales.
 
 The frame's columns (dask needs them before loading anything) come from a sample of every
 file: its first :data:`SAMPLE_BYTES` of lines, loaded on the workers. A column that only
@@ -25,6 +30,7 @@ Rejected records travel beside the events: :func:`rejected` gives them as a dask
 from __future__ import annotations
 
 import operator
+import os
 import tempfile
 import warnings
 from collections import OrderedDict
@@ -39,8 +45,14 @@ import dask.dataframe as dd
 import pandas as pd
 from dask.delayed import Delayed, delayed
 
-from postmortem_kit.errors import IngestError, IngestWarning
-from postmortem_kit.ingest.files.decompress import Decompressed, compression_of
+from postmortem_kit.errors import IngestError, IngestWarning, UsageError
+from postmortem_kit.ingest.detect import detect_format
+from postmortem_kit.ingest.files.decompress import (
+    HEAD_BYTES,
+    Decompressed,
+    compression_of,
+    head_bytes,
+)
 from postmortem_kit.ingest.paths import (
     PathLike,
     expand_paths,
@@ -72,6 +84,19 @@ class FilePart:
     source: str  # its default source name
     named: bool  # named by the caller (a problem raises) rather than found
     remote: bool = False
+    block: Block | None = None  # a byte range of the file, not all of it
+
+
+@dataclass(frozen=True)
+class Block:
+    """A byte range of a plain (uncompressed) local file: ``[start, end)``, from the start
+    of a line that starts a record; ``first_line`` is the 1-based number of that line."""
+
+    start: int
+    end: int
+    first_line: int
+    format: str  # the file's format, found once for all its blocks
+    head: int  # bytes of the file's first whole lines loaded before the block (see below)
 
 
 def is_url(path: PathLike) -> bool:
@@ -110,6 +135,8 @@ def _remote_parts(url: str, storage_options: Mapping[str, Any]) -> list[FilePart
     glob = any(c in url for c in "*?[")
     protocol = url.split("://", 1)[0]
     out = []
+    if not glob and len(found) == 1 and not fs.exists(found[0]):
+        raise IngestError("no such file or folder", file=url, unusable=True)
     for path in found:
         files = sorted(fs.find(path)) if fs.isdir(path) else [path]
         named = not glob and len(files) == 1 and files[0] == path
@@ -156,15 +183,189 @@ def load_part(part: FilePart, settings: LoadSettings, errors: ErrorPolicy,
     time (stable), like ``read_events`` sorts the whole load."""
     rejects = RejectLog(errors)
     notes: list[str] = []
-    with _local_copy(part, storage_options) as local:
-        rejects.aliases[str(local)] = part.name
-        frame = load_path(local, part.named, settings, rejects, notes, name=part.name,
-                          source=part.source)
+    if part.block is not None:
+        frame, rejects = _load_block(part, part.block, settings, errors)
+    else:
+        with _local_copy(part, storage_options) as local:
+            rejects.aliases[str(local)] = part.name
+            frame = load_path(local, part.named, settings, rejects, notes, name=part.name,
+                              source=part.source)
     events = empty_events() if frame is None else frame
     if not events["timestamp"].is_monotonic_increasing:
         events = events.sort_values("timestamp", kind="stable", ignore_index=True)
     events.attrs = {}
     return events, rejects.to_frame(), pd.DataFrame({"note": pd.Series(notes, dtype="str")})
+
+
+# -- large plain files in blocks -----------------------------------------------------------
+
+# A plain local file larger than this is read as several partitions (``blocksize=``).
+BLOCKSIZE = 128 * 1024 * 1024
+# Formats whose records start on a line of their own and need nothing from the lines
+# above but the file's first lines (a text log's layout, a year-less syslog's year):
+# CSV (its header), folder formats and JSON documents are read whole.
+SPLITTABLE = ("jsonl", "access", "syslog", "text", "logfmt")
+# The file's first whole lines loaded before every block, so that its layout is detected
+# from the same lines as in a load of the whole file: at least what detection reads (the
+# first 1,000 lines, the first 64 KiB), at most this many bytes.
+HEAD_LINES = 1000
+HEAD_MAX_BYTES = 16 * 1024 * 1024
+# How far past a cut the first line that starts a record is looked for.
+PROBE_BYTES = 1024 * 1024
+
+
+def split_part(part: FilePart, settings: LoadSettings, blocksize: int) -> list[FilePart]:
+    """``part`` as byte-range partitions of about ``blocksize`` bytes when it is a plain
+    local file of a :data:`SPLITTABLE` format larger than that; else ``[part]``.
+
+    Each cut is moved to the start of a line that starts a record (the first one the
+    format's own loader reads as a record, the file's first lines before it): a stack
+    trace folded into the record above it stays in that record's block. Each block knows
+    the number of its first line (newlines counted before it), so its rows and rejected
+    lines keep the numbers a load of the whole file gives them. Compressed files
+    (gzip, bz2, xz, zstd) are not seekable and stay one partition each; so do remote files
+    (copied whole to a worker).
+    """
+    path = Path(part.path)
+    if part.remote or blocksize <= 0 or not path.is_file() or \
+            compression_of(path) is not None:
+        return [part]
+    size = path.stat().st_size
+    if size <= blocksize:
+        return [part]
+    head = _head(path, size)
+    if not head:
+        return [part]
+    try:
+        fmt = settings.format if settings.format != "auto" else detect_format(
+            path, head=head_bytes(path)[0].decode("utf-8", errors="replace").removeprefix(
+                "\ufeff")).name
+    except IngestError:
+        return [part]
+    if fmt not in SPLITTABLE:
+        return [part]
+    starts = [0]
+    for cut in range(blocksize, size, blocksize):
+        at = _record_start_after(path, max(cut, starts[-1] + 1), head, fmt, settings)
+        if at is not None and at < size:
+            starts.append(at)
+    if len(starts) == 1:
+        return [part]
+    lines = _lines_before(path, starts)
+    ends = [*starts[1:], size]
+    return [replace(part, block=Block(a, b, n + 1, fmt, len(head)))
+            for a, b, n in zip(starts, ends, lines, strict=True)]
+
+
+def _head(path: Path, size: int) -> bytes:
+    """The file's first whole lines: :data:`HEAD_LINES` of them and :data:`HEAD_BYTES`,
+    within :data:`HEAD_MAX_BYTES`."""
+    with open(path, "rb") as fh:
+        data = fh.read(HEAD_MAX_BYTES)
+    end = -1
+    for _ in range(HEAD_LINES):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            break
+    if end < 0:  # fewer lines than that in what was read
+        return data if len(data) == size else data[: data.rfind(b"\n") + 1]
+    if end + 1 < HEAD_BYTES:
+        end = max(end, data.rfind(b"\n", 0, HEAD_BYTES))
+    return data[: end + 1]
+
+
+def _record_start_after(path: Path, cut: int, head: bytes, fmt: str,
+                        settings: LoadSettings) -> int | None:
+    """The offset of the first line at or after the line that ``cut`` falls in the middle
+    of (or starts) that the format's loader reads as the start of a record; None when
+    none starts within :data:`PROBE_BYTES`."""
+    with open(path, "rb") as fh:
+        fh.seek(cut - 1)
+        data = fh.read(PROBE_BYTES + 1)
+    newline = data.find(b"\n")  # (data[0] is the byte before the cut)
+    if newline < 0:
+        return None
+    line_start = cut + newline
+    probe = data[newline + 1:]
+    if len(data) == PROBE_BYTES + 1:  # (else the probe runs to the end of the file)
+        probe = probe[: probe.rfind(b"\n") + 1]
+    if not probe:
+        return None
+    with warnings.catch_warnings():  # (said by the load of the block itself)
+        warnings.simplefilter("ignore")
+        frame, _ = _load_bytes(path, head + probe, fmt, settings, RejectLog("report"))
+    head_lines = head.count(b"\n")
+    after = frame["line"].dropna() if frame is not None and "line" in frame else None
+    after = after[after > head_lines] if after is not None else None
+    if after is None or not len(after):
+        return None
+    skip = int(after.min()) - head_lines - 1  # lines of the probe before that record
+    offset = 0
+    for _ in range(skip):
+        offset = probe.index(b"\n", offset) + 1
+    return line_start + offset
+
+
+def _lines_before(path: Path, offsets: list[int]) -> list[int]:
+    """How many newlines the file has before each of ``offsets`` (ascending)."""
+    out: list[int] = []
+    count = pos = 0
+    with open(path, "rb") as fh:
+        for offset in offsets:
+            while pos < offset:
+                chunk = fh.read(min(16 * 1024 * 1024, offset - pos))
+                if not chunk:
+                    break
+                count += chunk.count(b"\n")
+                pos += len(chunk)
+            out.append(count)
+    return out
+
+
+def _load_bytes(path: Path, data: bytes, fmt: str, settings: LoadSettings,
+                rejects: RejectLog, name: str | None = None,
+                source: str | None = None) -> tuple[pd.DataFrame | None, RejectLog]:
+    """Load ``data`` as a file of format ``fmt`` named like ``path`` (formats read the
+    name) and as old (a year-less log takes its year from the file's time)."""
+    stat = path.stat()
+    with tempfile.TemporaryDirectory(prefix="postmortem-kit-") as tmp:
+        local = Path(tmp) / path.name
+        local.write_bytes(data)
+        os.utime(local, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        rejects.aliases[str(local)] = name or str(path)
+        frame = load_path(local, True, replace(settings, format=fmt), rejects, [],
+                          name=name or str(path), source=source or source_name(path))
+    return frame, rejects
+
+
+def _load_block(part: FilePart, block: Block, settings: LoadSettings,
+                errors: ErrorPolicy) -> tuple[pd.DataFrame | None, RejectLog]:
+    """One block of a file: loaded after the file's first lines (:func:`_head`, so that
+    its layout is detected from the lines a load of the whole file reads), whose rows and
+    rejects are then dropped; line numbers moved to the block's place."""
+    path = Path(part.path)
+    with open(path, "rb") as fh:
+        head = fh.read(block.head) if block.start else b""
+        fh.seek(block.start)
+        data = fh.read(block.end - block.start)
+    head_lines = head.count(b"\n")
+    # rejects of the head's lines are not this block's: collected apart, then filtered
+    found = RejectLog("report" if errors == "raise" and head_lines else errors)
+    frame, found = _load_bytes(path, head + data, block.format, settings, found,
+                               name=part.name, source=part.source)
+    shift = block.first_line - 1 - head_lines
+    rejects = RejectLog(errors)
+    for item in found.items:
+        if item.line is not None and item.line <= head_lines:
+            continue
+        line = None if item.line is None else item.line + shift
+        rejects.add(item.file, line, item.reason, item.text)
+    if frame is not None and "line" in frame:
+        if head_lines:
+            frame = frame.loc[(frame["line"] > head_lines).to_numpy(
+                dtype=bool, na_value=True)].reset_index(drop=True)
+        frame["line"] = frame["line"] + shift
+    return frame, rejects
 
 
 def sample_part(part: FilePart, settings: LoadSettings,
@@ -279,21 +480,27 @@ def _conformed(loaded: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], meta: pd
 
 def read_events_dask(paths: PathLike | Iterable[PathLike], settings: LoadSettings, *,
                      errors: ErrorPolicy = "report",
-                     storage_options: Mapping[str, Any] | None = None) -> dd.DataFrame:
+                     storage_options: Mapping[str, Any] | None = None,
+                     blocksize: int | str | None = None) -> dd.DataFrame:
     """``read_events(paths, engine="dask")`` (module docstring): a lazy events frame, one
-    partition per file, loaded by the current dask scheduler's workers.
+    partition per file or per block of a large plain file (:func:`split_part`; about
+    ``blocksize`` bytes each, default :data:`BLOCKSIZE`; 0: whole files), loaded by the
+    current dask scheduler's workers.
 
-    The samples that fix the columns are loaded now (on the workers, in parallel); the
-    files themselves when the frame is computed.
+    The samples that fix the columns are loaded now (on the workers, in parallel), and the
+    cuts of large files found; the files themselves are loaded when the frame is computed.
     """
     RejectLog(errors)  # (checks the policy here, not on a worker)
+    size = BLOCKSIZE if blocksize is None else _bytes(blocksize)
     options = dict(storage_options or {})
     walked: list[str] = []
     parts = file_parts(paths, settings, options, walked)
     quiet = _quiet(settings)
-    samples = dask.compute(*[delayed(sample_part, pure=True)(p, quiet, options)
-                             for p in parts])
+    samples, blocks = dask.compute(
+        [delayed(sample_part, pure=True)(p, quiet, options) for p in parts],
+        [delayed(split_part, pure=True)(p, quiet, size) for p in parts])
     meta = frame_meta([s for s in samples if s is not None])
+    parts = [b for split in blocks for b in split]
     loaded: list[Delayed] = []
     for part in parts:
         raw = delayed(load_part, pure=True)(part, quiet, errors, options)
@@ -302,6 +509,19 @@ def read_events_dask(paths: PathLike | Iterable[PathLike], settings: LoadSetting
     # missing value is pd.NA): the same dtypes as the pandas path.
     with dask.config.set({"dataframe.convert-string": False}):
         return _frames(loaded, meta, walked)
+
+
+def _bytes(blocksize: int | str) -> int:
+    from dask.utils import parse_bytes
+
+    try:
+        size = parse_bytes(blocksize) if isinstance(blocksize, str) else int(blocksize)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"blocksize= must be a number of bytes or a size such as "
+                         f"'128MiB', got {blocksize!r}") from exc
+    if size < 0:
+        raise UsageError(f"blocksize= must not be negative, got {blocksize!r}")
+    return size
 
 
 def _frames(loaded: list[Delayed], meta: pd.DataFrame, walked: list[str]) -> dd.DataFrame:

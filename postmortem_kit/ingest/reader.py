@@ -75,6 +75,7 @@ def read_events(
     valid_times: tuple[Any, Any] | None = None,
     engine: Literal["pandas", "dask"] = "pandas",
     storage_options: Mapping[str, Any] | None = None,
+    blocksize: int | str | None = None,
     **options: Any,
 ) -> pd.DataFrame | dd.DataFrame:
     """Load evidence files into one events frame (DESIGN.md §1), sorted by time.
@@ -136,12 +137,18 @@ def read_events(
     engine
         ``"pandas"`` (default): load here, into one pandas frame. ``"dask"``: a lazy
         ``dask.dataframe.DataFrame`` of the same schema, loaded by the workers of the
-        current dask client (:mod:`postmortem_kit.ingest.dask`), one partition per file,
-        which may also be an fsspec URL (``s3://``, ``gs://``, ``https://``) or a glob of
+        current dask client (:mod:`postmortem_kit.ingest.dask`), one partition per file
+        (or per block of a large plain file: ``blocksize``), a file being local or an
+        fsspec URL (``s3://``, ``gs://``, ``https://``) or a glob of
         them. Its rejected records: ``postmortem_kit.ingest.dask.rejected(events)``.
     storage_options
         With ``engine="dask"``: options for the fsspec file system of remote paths
         (``{"anon": True}``, ``{"endpoint_url": ...}``).
+    blocksize
+        With ``engine="dask"``: a plain local file of a line format larger than this
+        (bytes, or ``"64MiB"``; default 128 MiB; 0: never) is read as several partitions,
+        each cut at a line that starts a record. Compressed and remote files are one
+        partition each.
     **options
         Format-specific options, passed to the loader.
 
@@ -206,11 +213,14 @@ def read_events(
         from postmortem_kit.ingest.dask import read_events_dask
 
         return read_events_dask(paths, settings, errors=errors,
-                                storage_options=storage_options)
+                                storage_options=storage_options, blocksize=blocksize)
     if engine != "pandas":
         raise UsageError(f'engine= must be "pandas" or "dask", got {engine!r}')
     if storage_options is not None:
         raise UsageError("storage_options= is for remote paths, read with engine=\"dask\"")
+    if blocksize is not None:
+        raise UsageError("blocksize= cuts large files into dask partitions: read with "
+                         "engine=\"dask\"")
 
     paths = [paths] if isinstance(paths, str | Path) else list(paths)  # (read thrice)
     remote = [str(p) for p in paths if "://" in str(p)]

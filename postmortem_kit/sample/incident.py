@@ -64,8 +64,11 @@ def _merge(times: list[np.ndarray], lines: list[pa.Array]) -> pa.Array:
     if not lines:
         return pa.array([], pa.string())
     t = np.concatenate([np.asarray(x, dtype=np.int64) for x in times])
-    return pa.concat_arrays([x.cast(pa.string()) for x in lines]).take(
-        pa.array(np.argsort(t, kind="stable")))
+    arrays: list[pa.Array] = []
+    for x in lines:  # (at a large scale some come back chunked)
+        x = x.cast(pa.string())
+        arrays += x.chunks if isinstance(x, pa.ChunkedArray) else [x]
+    return pa.concat_arrays(arrays).take(pa.array(np.argsort(t, kind="stable")))
 
 
 def _in(t: int, t0: int, t1: int) -> bool:

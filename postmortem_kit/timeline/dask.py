@@ -23,8 +23,10 @@ only the rows left out (there is no one frame of every row to align it with).
 
 from __future__ import annotations
 
+import operator
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import dask
@@ -43,7 +45,12 @@ from postmortem_kit.timeline.derive import (
     shift_sources,
     signature_baseline,
 )
-from postmortem_kit.timeline.impact import USER_COLUMNS
+from postmortem_kit.timeline.impact import (
+    USER_COLUMNS,
+    WindowTally,
+    add_tallies,
+    window_tally,
+)
 from postmortem_kit.timeline.measure import (
     Measurement,
     binned_values,
@@ -56,6 +63,11 @@ from postmortem_kit.timeline.model import Timeline
 from postmortem_kit.timeline.ratio import RULE_COLUMNS, bin_index
 from postmortem_kit.timeline.rules import SLI, Latency, failed_rows
 from postmortem_kit.timeline.settings import TimelineSettings
+from postmortem_kit.timeline.signatures import (
+    add_signature_messages,
+    compare_messages,
+    signature_messages,
+)
 from postmortem_kit.timeline.span import (
     AnalysisSpan,
     _fit,
@@ -132,26 +144,29 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     measured = [_measure(sli, bulk, others, span, settings) for sli in slis]
     found = [m for m in measured if m.found]
     rows = [others]
+    tally = None
     if found:
         start = min(m.window.episodes["start"].iloc[0] for m in found)
         end = max(m.window.episodes["end"].iloc[-1] for m in found)
-        shown = found[0]
-        before = signature_baseline(start, shown.window, span)
-        wanted = _gather(bulk, _in_window, start, end, before[0])
-        if settings.signatures and not _has_error_messages(wanted, others, before, start, end):
-            # compare_signatures then mines every message: read them again
-            full = events.map_partitions(_numbered, meta=_numbered(events._meta,
-                                                                    {"number": 0}))
-            # (first: of a row twice, the first copy is kept, and this one has its message)
-            wanted = pd.concat([_gather(full, _all_in, before[0], end, offsets), wanted])
-        rows.append(wanted)
+        shown_slis = [m.sli for m in found]
+        tally = _window_tally(bulk, others, start, end, shown_slis)
+        # the first and last bad row of each SLI: the impact edges' evidence (last: of a
+        # row twice, the first copy is kept, and a signature row has its message)
+        edges = _gather(bulk, _edge_rows, shown_slis, start, end)
+    signatures = None
+    if found and settings.signatures:
+        signatures = _signatures(events, bulk, others, offsets,
+                                 baseline=signature_baseline(start, found[0].window, span),
+                                 impact=(start, end))
+    if found:
+        rows.append(edges)
     rows.append(_gather(bulk, _at_last, _last(bulk, others)))
     every = _ordered(pd.concat(rows, ignore_index=True)).drop_duplicates(
         subset=[_PART, _ROW], keep="first")
     all_requests = int(sum(dask.compute(*[dask.delayed(_requests_inside)(p, span.fence)
                                          for p in bulk.to_delayed()])))
     return assemble(_bare(every), settings, span=span, offsets=offsets, measured=measured,
-                    all_requests=all_requests)
+                    all_requests=all_requests, tally=tally, signatures=signatures)
 
 
 # -- the rows, in the pandas path's order -------------------------------------------------
@@ -200,31 +215,109 @@ def _gather(frame: dd.DataFrame, pick: Callable[..., pd.DataFrame], *args: Any,
     return pd.concat(parts, ignore_index=True) if parts else frame._meta
 
 
-def _in_window(part: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-               before: pd.Timestamp) -> pd.DataFrame:
-    """The impact window's rows (``ratio_by`` reads its end too), and the error rows of
-    the signatures' windows."""
+def _edge_rows(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp,
+               end: pd.Timestamp) -> pd.DataFrame:
+    """The first and the last bad row of each SLI in ``[start, end)`` (a partition's rows
+    are in the pandas path's order)."""
     ts = part["timestamp"]
-    inside = (ts >= start) & (ts <= end)
-    errors = (ts >= before) & (ts < end) & part["level"].isin(ERROR_LEVELS)
-    return part.loc[(inside | errors).to_numpy(dtype=bool, na_value=False)]
+    within = ((ts >= start) & (ts < end)).to_numpy(dtype=bool, na_value=False)
+    picks: set[Any] = set()
+    for sli in slis:
+        rows = select_rows(sli, part, within)
+        bad = rows.index[np.asarray(sli.bad(rows), dtype=bool)]
+        if len(bad):
+            picks.update((bad[0], bad[-1]))
+    return part.loc[sorted(picks)]
 
 
-def _all_in(part: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-            offsets: Mapping[str, pd.Timedelta]) -> pd.DataFrame:
+# -- the error signatures, their messages tallied per partition ----------------------------
+
+_ORDER = (_ORIG, _PART, _ROW)  # after the time: the pandas path's order
+
+
+def _signatures(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
+                offsets: Mapping[str, pd.Timedelta], *, baseline: tuple[pd.Timestamp,
+                pd.Timestamp], impact: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
+    """``compare_signatures`` of every row: each partition's distinct error messages
+    counted there (:func:`~postmortem_kit.timeline.signatures.signature_messages`), the
+    tables added and mined here (mining reads distinct messages only)."""
+    windows = {"baseline": baseline, "impact": impact}
+    levels: tuple[str, ...] | str = ERROR_LEVELS
+    tables = [signature_messages(others, levels=ERROR_LEVELS, order=_ORDER, **windows),
+              *dask.compute(*[dask.delayed(_messages)(p, windows, ERROR_LEVELS, {})
+                              for p in bulk.to_delayed()])]
+    table = add_signature_messages(tables, order=_ORDER)
+    if not len(table):
+        # no error message in either window: every message is mined, and the request
+        # and log rows kept here have theirs only at error level: read them again
+        full = events.map_partitions(_numbered, meta=_numbered(events._meta, {"number": 0}))
+        levels = "all"
+        tables = [signature_messages(others, levels=None, order=_ORDER, **windows),
+                  *dask.compute(*[dask.delayed(_messages)(p, windows, None, offsets, True)
+                                  for p in full.to_delayed()])]
+        table = add_signature_messages(tables, order=_ORDER)
+    return compare_messages(table, baseline=baseline, impact=impact, levels=levels,
+                            order=_ORDER)
+
+
+def _messages(part: pd.DataFrame, windows: dict[str, tuple[pd.Timestamp, pd.Timestamp]],
+              levels: tuple[str, ...] | None, offsets: Mapping[str, pd.Timedelta],
+              bulk_only: bool = False) -> pd.DataFrame:
+    if bulk_only:  # (the sparse kinds are counted from the client's copy)
+        part = part.loc[part["kind"].isin(BULK_KINDS).to_numpy(dtype=bool, na_value=False)]
     part = shift_sources(part, offsets) if offsets else part
-    ts = part["timestamp"]
-    return part.loc[((ts >= start) & (ts < end)).to_numpy(dtype=bool, na_value=False)]
+    return signature_messages(part, levels=levels, order=_ORDER, **windows)
 
 
-def _has_error_messages(rows: pd.DataFrame, others: pd.DataFrame,
-                        before: tuple[pd.Timestamp, pd.Timestamp], start: pd.Timestamp,
-                        end: pd.Timestamp) -> bool:
-    both = pd.concat([rows, others])
-    ts = both["timestamp"]
-    inside = ((ts >= before[0]) & (ts < before[1])) | ((ts >= start) & (ts < end))
-    return bool((inside & both["level"].isin(ERROR_LEVELS) & both["message"].notna()).fillna(
-        False).any())
+# -- the impact window, tallied per partition ----------------------------------------------
+
+_USER_BUCKETS = 16  # distinct users are counted per bucket of identities, on the workers
+
+
+def _window_tally(bulk: dd.DataFrame, others: pd.DataFrame, start: pd.Timestamp,
+                  end: pd.Timestamp, slis: list[SLI]) -> WindowTally:
+    """The impact window's :class:`~postmortem_kit.timeline.impact.WindowTally`: counts
+    and per-service and per-path tallies summed here; the distinct users counted on the
+    workers, each worker taking the identities of a bucket (by hash) from every
+    partition, so no list of users comes here."""
+    here = window_tally(_bare(others), start, end, slis)
+    parts = dask.persist(*[dask.delayed(_window_part)(p, start, end, slis)
+                           for p in bulk.to_delayed()])
+    counts = dask.compute(*[dask.delayed(operator.itemgetter(0))(p) for p in parts])
+    users = dask.compute(*[dask.delayed(_distinct_in_bucket)(
+        b, list(parts), _buckets(here.active)[b], _buckets(here.affected)[b])
+        for b in range(_USER_BUCKETS)])
+    del parts
+    total = add_tallies([here.counts(), *counts])
+    return replace(total, users_active=sum(u[0] for u in users),
+                   users_affected=sum(u[1] for u in users))
+
+
+def _window_part(part: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                 slis: list[SLI]) -> tuple[WindowTally, list[pd.Series], list[pd.Series]]:
+    tally = window_tally(part, start, end, slis)
+    return tally.counts(), _buckets(tally.active), _buckets(tally.affected)
+
+
+def _buckets(identities: pd.Series) -> list[pd.Series]:
+    """``identities`` split by hash into :data:`_USER_BUCKETS` (the same identity lands in
+    the same bucket in every process: ``hash_pandas_object`` is not salted)."""
+    if not len(identities):
+        return [identities] * _USER_BUCKETS
+    which = pd.util.hash_pandas_object(identities, index=False).to_numpy() % _USER_BUCKETS
+    return [identities[which == b] for b in range(_USER_BUCKETS)]
+
+
+def _distinct_in_bucket(bucket: int, parts: list[tuple[WindowTally, list[pd.Series],
+                                                       list[pd.Series]]],
+                        active: pd.Series, affected: pd.Series) -> tuple[int, int]:
+    """Distinct active and affected identities of one bucket, over every partition."""
+    def distinct(identities: list[pd.Series]) -> int:
+        full = [i for i in identities if len(i)]
+        return int(pd.concat(full, ignore_index=True).nunique()) if full else 0
+
+    return (distinct([p[1][bucket] for p in parts] + [active]),
+            distinct([p[2][bucket] for p in parts] + [affected]))
 
 
 def _last(bulk: dd.DataFrame, others: pd.DataFrame) -> pd.Timestamp:

@@ -12,7 +12,7 @@ from postmortem_kit.errors import PostmortemKitError
 from postmortem_kit.timeline import phases as rules
 from postmortem_kit.timeline.clocks import estimate_clock_offsets
 from postmortem_kit.timeline.conventions import PageTimes, conventions
-from postmortem_kit.timeline.impact import measure_impact
+from postmortem_kit.timeline.impact import WindowTally, measure_impact
 from postmortem_kit.timeline.key_events import candidates
 from postmortem_kit.timeline.measure import (
     Measurement,
@@ -148,12 +148,16 @@ def derive_timeline(
 
 def assemble(events: pd.DataFrame, settings: TimelineSettings, *, span: AnalysisSpan,
              offsets: Mapping[str, pd.Timedelta], measured: list[Measurement],
-             all_requests: int | None = None) -> Timeline:
+             all_requests: int | None = None, tally: WindowTally | None = None,
+             signatures: pd.DataFrame | None = None) -> Timeline:
     """The timeline from the measured SLIs: phases, impact, signatures, key events.
 
     ``events`` is the whole frame, or (on a cluster) every row these rules read: the
-    sparse kinds, the impact window's rows and the error rows of the signatures' windows,
-    and the last row; ``all_requests`` then counts the requests inside ``span``.
+    sparse kinds, the first and last bad row of each SLI in the impact window, the error
+    rows of the signatures' windows, and the last row; ``all_requests`` then counts the
+    requests inside ``span`` and ``tally`` is the impact window's
+    :class:`~postmortem_kit.timeline.impact.WindowTally` and ``signatures`` the error
+    signatures' comparison.
     """
     found = [m for m in measured if m.found]
     episodes = union(found)
@@ -196,8 +200,9 @@ def assemble(events: pd.DataFrame, settings: TimelineSettings, *, span: Analysis
     _put(table, "mitigated", mit)
 
     shown = next((m for m in measured if m.found), measured[0] if measured else None)
-    sig = (_signatures(events, start, end, shown.window, span)
-           if settings.signatures and start is not None and shown is not None else None)
+    sig = (signatures if signatures is not None else _signatures(
+        events, start, end, shown.window, span)
+        if settings.signatures and start is not None and shown is not None else None)
     peak = float(episodes["peak_ratio"].max()) if len(episodes) else None
     pages = PageTimes.from_events(events)
     ratio = next((m for m in measured if isinstance(m.sli, ErrorRatio | UserRule)), None)
@@ -207,7 +212,7 @@ def assemble(events: pd.DataFrame, settings: TimelineSettings, *, span: Analysis
         impact=measure_impact(events, start, end, slis=[m.sli for m in found],
                               peak_ratio=None if peak is None or peak != peak else peak,
                               slo=settings.slo, slo_window=settings.slo_window, span=span,
-                              all_requests=all_requests),
+                              all_requests=all_requests, tally=tally),
         **({"error_ratio": ratio.series[["requests", "failures", "ratio"]]}
            if ratio is not None else {}),
         episodes=episodes,

@@ -121,17 +121,35 @@ def error_ratio(
 def ratio_by(events: pd.DataFrame, column: str, *, start: pd.Timestamp, end: pd.Timestamp,
              failure: FailureRule | None = None) -> pd.DataFrame:
     """Requests, failures and ratio per value of ``column`` (service, path) in [start, end]."""
+    return ratio_table([ratio_tally(events, column, start=start, end=end, failure=failure)])
+
+
+def ratio_tally(events: pd.DataFrame, column: str, *, start: pd.Timestamp, end: pd.Timestamp,
+                failure: FailureRule | None = None) -> pd.DataFrame | None:
+    """The requests in [start, end] and their failures per value of ``column``: columns
+    ``size`` and ``sum``, indexed by the value; None when ``events`` lack ``column``.
+    Tallies of parts of the events add up (:func:`ratio_table`)."""
     if column not in events:
-        return pd.DataFrame(columns=["requests", "failures", "ratio"])
+        return None
     mask = ((events["kind"] == "request") & (events["timestamp"] >= start)
             & (events["timestamp"] <= end))
     cols = list(events.columns) if failure is not None else narrow_columns(events, column)
     rows = events.loc[mask, cols]
-    if not len(rows):
-        return pd.DataFrame(columns=["requests", "failures", "ratio"])
-    failed = np.asarray((failure or request_failed)(rows), dtype=bool)
-    grouped = pd.DataFrame({"key": rows[column].to_numpy(), "failed": failed}).groupby(
+    failed = np.asarray((failure or request_failed)(rows), dtype=bool) if len(rows) else \
+        np.zeros(0, dtype=bool)
+    return pd.DataFrame({"key": rows[column].to_numpy(), "failed": failed}).groupby(
         "key", dropna=True)["failed"].agg(["size", "sum"])
-    out = pd.DataFrame({"requests": grouped["size"], "failures": grouped["sum"].astype("int64")})
+
+
+def ratio_table(tallies: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """:func:`ratio_by`'s table from the tallies of parts of the events (None: the column
+    was in none of them)."""
+    found = [t for t in tallies if t is not None]
+    if not found or not any(len(t) for t in found):
+        return pd.DataFrame(columns=["requests", "failures", "ratio"])
+    grouped = found[0] if len(found) == 1 else \
+        pd.concat([t for t in found if len(t)]).groupby(level=0, sort=True).sum()
+    out = pd.DataFrame({"requests": grouped["size"].astype("int64"),
+                        "failures": grouped["sum"].astype("int64")})
     out["ratio"] = out["failures"] / out["requests"]
     return out.sort_values(["failures", "ratio"], ascending=False)

@@ -210,34 +210,105 @@ def compare_signatures(
     ...                          impact=("10:30", "11:00"))
     >>> sig.loc[sig["new"], ["template", "count_during", "first_seen"]]  # doctest: +SKIP
     """
+    table = signature_messages(events, baseline=baseline, impact=impact, levels=levels)
+    used_levels: tuple[str, ...] | str = tuple(levels)
+    if not len(table):
+        table, used_levels = signature_messages(events, baseline=baseline, impact=impact,
+                                                levels=None), "all"
+    return compare_messages(table, baseline=baseline, impact=impact, levels=used_levels,
+                            similarity=similarity, min_variety=min_variety,
+                            headline_only=headline_only)
+
+
+# What compare_signatures reads of each distinct message, and the key of its example row.
+MESSAGE_COLUMNS = ("message", "count_before", "count_during", "first_seen", "after_impact",
+                   "example_time")
+
+
+_POSITION = "example_row"  # the example row's position in the events, without ``order``
+
+
+def _tie_breakers(order: Sequence[str]) -> list[str]:
+    return list(order) or [_POSITION]
+
+
+def signature_messages(events: pd.DataFrame, *, baseline: Window, impact: Window,
+                       levels: Sequence[str] | None = ("error", "critical"),
+                       order: Sequence[str] = ()) -> pd.DataFrame:
+    """Each distinct message of ``levels`` (None: any) in the two windows, once: its count
+    in each, its first time, and the key of the row :func:`compare_signatures` takes for
+    its example (its first during the impact, else before it: ``after_impact``,
+    ``example_time``, then the ``order`` columns of ``events`` that break ties of time;
+    without them, the row order). Tables of parts of the events add up
+    (:func:`add_signature_messages`); :func:`compare_messages` ends the comparison."""
     b_start, b_end = _bounds(baseline, "baseline")
     i_start, i_end = _bounds(impact, "impact")
     ts = events["timestamp"]
     before = ((ts >= b_start) & (ts < b_end)).fillna(False).to_numpy(dtype=bool)
     during = ((ts >= i_start) & (ts < i_end)).fillna(False).to_numpy(dtype=bool)
-    in_windows = (before | during) & events["message"].notna().to_numpy(dtype=bool)
-    wanted = events["level"].isin(list(levels)).to_numpy(dtype=bool) & in_windows
-    used_levels: tuple[str, ...] | str = tuple(levels)
-    if not wanted.any():
-        wanted, used_levels = in_windows, "all"
+    wanted = (before | during) & events["message"].notna().to_numpy(dtype=bool)
+    if levels is not None:
+        wanted &= events["level"].isin(list(levels)).to_numpy(dtype=bool)
+    rows = events.loc[wanted, ["timestamp", "message", *order]].reset_index(drop=True)
+    order = _tie_breakers(order)
+    if order == [_POSITION]:
+        rows[_POSITION] = np.flatnonzero(wanted)
+    rows["before"] = before[wanted]
+    rows["during"] = during[wanted]
+    rows["after_impact"] = ~rows["during"]  # (False first: the impact's rows come first)
+    # the example row of each message: its first during the impact, else before it
+    first = rows.sort_values(["after_impact", "timestamp", *order], kind="stable"
+                             ).drop_duplicates("message", keep="first")
+    grouped = rows.groupby("message", sort=False)
+    counts = pd.DataFrame({"count_before": grouped["before"].sum().astype("int64"),
+                           "count_during": grouped["during"].sum().astype("int64"),
+                           "first_seen": grouped["timestamp"].min()})
+    examples = first.set_index("message")[["after_impact", "timestamp", *order]].rename(
+        columns={"timestamp": "example_time"})
+    return counts.join(examples).rename_axis("message").reset_index()[
+        [*MESSAGE_COLUMNS, *order]]
 
-    rows = events.loc[wanted, ["timestamp", "message"]].reset_index(drop=True)
-    sig = mine_signatures(rows["message"], similarity=similarity, min_variety=min_variety,
-                          headline_only=headline_only)
-    rows = rows.assign(signature_id=sig["signature_id"], template=sig["template"],
-                       before=before[wanted], during=during[wanted])
-    if rows.empty:
+
+def add_signature_messages(tables: Sequence[pd.DataFrame], order: Sequence[str] = (),
+                           ) -> pd.DataFrame:
+    """The :func:`signature_messages` table of the events that ``tables`` count part by
+    part (their rows in the events' order)."""
+    order = _tie_breakers(order)
+    both = pd.concat(list(tables), ignore_index=True)
+    first = both.sort_values(["after_impact", "example_time", *order], kind="stable"
+                             ).drop_duplicates("message", keep="first").set_index("message")
+    grouped = both.groupby("message", sort=False)
+    counts = pd.DataFrame({"count_before": grouped["count_before"].sum().astype("int64"),
+                           "count_during": grouped["count_during"].sum().astype("int64"),
+                           "first_seen": grouped["first_seen"].min()})
+    return counts.join(first[["after_impact", "example_time", *order]]).rename_axis(
+        "message").reset_index()[[*MESSAGE_COLUMNS, *order]]
+
+
+def compare_messages(table: pd.DataFrame, *, baseline: Window, impact: Window,
+                     levels: tuple[str, ...] | str, order: Sequence[str] = (),
+                     similarity: float | None = None, min_variety: int = 3,
+                     headline_only: bool = True) -> pd.DataFrame:
+    """:func:`compare_signatures` from the :func:`signature_messages` table of the events
+    (``levels``: what it says in ``attrs["levels"]``)."""
+    order = _tie_breakers(order)
+    b_start, b_end = _bounds(baseline, "baseline")
+    i_start, i_end = _bounds(impact, "impact")
+    if not len(table):
         out = _empty_comparison()
-        out.attrs["levels"] = used_levels
+        out.attrs["levels"] = levels
         return out
+    sig = mine_signatures(table["message"], similarity=similarity, min_variety=min_variety,
+                          headline_only=headline_only)
+    rows = table.assign(signature_id=sig["signature_id"], template=sig["template"])
     # The example is the first message during the impact: sorting puts those first.
-    ordered = rows.sort_values(["during", "timestamp"], ascending=[False, True], kind="stable")
+    ordered = rows.sort_values(["after_impact", "example_time", *order], kind="stable")
     grouped = rows.groupby("signature_id", sort=False)
     out = pd.DataFrame({
         "template": grouped["template"].first(),
-        "count_before": grouped["before"].sum().astype("int64"),
-        "count_during": grouped["during"].sum().astype("int64"),
-        "first_seen": grouped["timestamp"].min(),
+        "count_before": grouped["count_before"].sum().astype("int64"),
+        "count_during": grouped["count_during"].sum().astype("int64"),
+        "first_seen": grouped["first_seen"].min(),
         "example": ordered.groupby("signature_id", sort=False)["message"].first(),
     })
     out["new"] = (out["count_before"] == 0) & (out["count_during"] > 0)
@@ -247,7 +318,7 @@ def compare_signatures(
     out = out.sort_values(["new", "surge", "count_during", "first_seen", "signature_id"],
                           ascending=[False, False, False, True, True], kind="stable")
     out = out.reset_index(drop=True)[list(SIGNATURE_COMPARISON_COLUMNS)]
-    out.attrs["levels"] = used_levels
+    out.attrs["levels"] = levels
     return out
 
 

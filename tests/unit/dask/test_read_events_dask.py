@@ -17,7 +17,7 @@ import dask.dataframe as dd
 import pandas as pd
 import pytest
 
-from postmortem_kit.errors import IngestError
+from postmortem_kit.errors import IngestError, UsageError
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.dask import SAMPLE_BYTES, collect, notes, rejected
 from postmortem_kit.ingest.schema import CORE_COLUMNS, KIND_DTYPE, LEVEL_DTYPE
@@ -155,3 +155,83 @@ def test_what_the_folder_walk_leaves_out_is_in_the_notes(dask_client, tmp_path):
     assert expected.attrs["notes"]  # (the walk said something)
     events = read_events(tmp_path, engine="dask")
     assert list(notes(events).compute()["note"]) == expected.attrs["notes"]
+
+
+def _java_log(n: int) -> bytes:
+    """A text log whose records carry stack traces (folded into them), with a line of
+    invalid UTF-8, an impossible date and a leading line before the first record."""
+    out = [b"preamble without a timestamp"]
+    for i in range(n):
+        ts = f"2024-05-01 10:{i // 60 % 60:02d}:{i % 60:02d},{i % 1000:03d}"
+        level = "ERROR" if i % 3 == 0 else "INFO"
+        out.append(f"{ts} {level} [main-{i % 4}] com.shop.Checkout - request {i} done".encode())
+        if i % 3 == 0:
+            out.append(b"java.lang.IllegalStateException: boom " + str(i).encode())
+            out += [f"    at com.shop.Checkout.step{k}(Checkout.java:{k + 10})".encode()
+                    for k in range(6)]
+        if i == 200:
+            out.append(b"\xff\xfe not utf-8")
+        if i == 300:
+            out.append(b"2024-13-45 10:00:00,000 INFO [main] x - a month that is not one")
+    return b"\n".join(out) + b"\n"
+
+
+@pytest.mark.parametrize("blocksize", [4096, 20_000])
+def test_a_plain_file_in_blocks_gives_the_rows_of_the_pandas_path(dask_client, tmp_path,
+                                                                   blocksize):
+    from postmortem_kit.ingest.dask import file_parts, split_part
+    from postmortem_kit.ingest.reader import LoadSettings
+
+    path = tmp_path / "checkout.log"
+    path.write_bytes(_java_log(600))
+    expected = pandas_load(path)
+    assert expected["message"].str.contains("\n    at ").sum() == 200  # folded traces
+    assert len(expected.attrs["rejected"]) == 3
+    events = read_events(path, engine="dask", blocksize=blocksize)
+    assert events.npartitions >= path.stat().st_size // blocksize  # one per block
+    got = collect(events, warn=False)
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
+    pd.testing.assert_frame_equal(rejected(events).compute().reset_index(drop=True),
+                                  expected.attrs["rejected"].frame)
+    # the cuts moved past the stack trace lines they fell in, to a record's first line
+    (part,) = file_parts(path, LoadSettings())
+    blocks = [p.block for p in split_part(part, LoadSettings(), blocksize)]
+    data = path.read_bytes()
+    assert all(data[b.start:b.start + 4] == b"2024" for b in blocks[1:])
+    cut_in_traces = [k * blocksize for k in range(1, len(data) // blocksize + 1)
+                     if data[data.rfind(b"\n", 0, k * blocksize) + 1:].startswith(b"    at")]
+    assert cut_in_traces
+
+
+def test_json_lines_in_blocks_keep_their_line_numbers_and_rejects(dask_client, tmp_path):
+    good = [json.dumps({"ts": T0 + i, "msg": f"m{i}", "level": "info"}) for i in range(2000)]
+    lines = [*good[:700], "{not json", *good[700:1500], "", *good[1500:]]
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    expected = pandas_load(path)
+    events = read_events(path, engine="dask", blocksize="16KiB")
+    assert events.npartitions > 5
+    got = collect(events, warn=False)
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
+    bad = rejected(events).compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(bad, expected.attrs["rejected"].frame)
+    assert list(bad["line"]) == [701]
+
+
+def test_compressed_files_are_not_cut(dask_client, tmp_path):
+    data = _java_log(600)
+    (tmp_path / "checkout.log.gz").write_bytes(gzip.compress(data))
+    events = read_events(tmp_path, engine="dask", blocksize=4096)
+    assert events.npartitions == 1
+    (tmp_path / "checkout.log.gz").unlink()
+    (tmp_path / "checkout.log").write_bytes(data)
+    assert read_events(tmp_path, engine="dask", blocksize=0).npartitions == 1
+
+
+def test_blocksize_is_for_the_dask_engine(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"ts": T0, "msg": "ok"}) + "\n")
+    with pytest.raises(UsageError, match="blocksize"):
+        read_events(path, blocksize=1024)
+    with pytest.raises(UsageError, match="blocksize"):
+        read_events(path, engine="dask", blocksize="lots")

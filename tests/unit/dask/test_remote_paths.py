@@ -1,10 +1,17 @@
-"""Evidence in object storage: ``s3://`` paths and globs read by the cluster's workers from
-a real S3-compatible server (moto's standalone server, started here on a free port)."""
+"""Evidence in object storage and on web servers: ``s3://`` paths and globs read by the
+cluster's workers from a real S3-compatible server (moto's standalone server), ``http://``
+files from the standard library's HTTP server, each started here on a free port."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import warnings
 from pathlib import Path
 
@@ -71,3 +78,123 @@ def test_an_s3_glob_and_its_rejects_name_the_url(dask_client, s3):
 def test_an_s3_glob_matching_nothing_is_a_clear_error(dask_client, s3):
     with pytest.raises(IngestError, match="no file matches"):
         read_events(f"s3://{BUCKET}/nowhere/*.log", engine="dask", storage_options=s3)
+
+
+# -- https:// and http://: a real HTTP server (the standard library's) -------------------
+
+@pytest.fixture(scope="module")
+def http_root(tmp_path_factory):
+    """A folder served by ``python -m http.server`` on a free port: its base URL."""
+    root = tmp_path_factory.mktemp("www")
+    (root / "prod").mkdir()
+    (root / "prod" / "app.jsonl.gz").write_bytes(gzip.compress((INCIDENT / "app.jsonl")
+                                                               .read_bytes()))
+    (root / "prod" / "syslog.log").write_bytes((INCIDENT / "syslog.log").read_bytes())
+    (root / "bad.jsonl").write_text(json.dumps({"ts": T0, "msg": "ok"}) + "\n{cut\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                               "127.0.0.1", "--directory", str(root)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):  # until it answers
+            try:
+                urllib.request.urlopen(base + "/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_http_files_load_as_the_same_files_on_disk(dask_client, http_root):
+    urls = [f"{http_root}/prod/app.jsonl.gz", f"{http_root}/prod/syslog.log"]
+    events = read_events(urls, engine="dask")
+    assert events.npartitions == 2
+    got = collect(events, warn=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = read_events([INCIDENT / n for n in ("app.jsonl", "syslog.log")])
+    assert sorted(got["source"].unique()) == ["app", "syslog"]
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
+
+
+def test_an_http_file_s_rejects_name_the_url(dask_client, http_root):
+    events = read_events(f"{http_root}/bad.jsonl", engine="dask")
+    bad = rejected(events).compute()
+    assert list(bad["file"]) == [f"{http_root}/bad.jsonl"]
+    assert list(bad["line"]) == [2]
+    assert len(events.compute()) == 1
+
+
+def test_a_missing_http_file_is_a_clear_error(dask_client, http_root):
+    with pytest.raises(IngestError, match=r"nowhere\.log: no such file"):
+        read_events(f"{http_root}/nowhere.log", engine="dask")
+
+
+# -- gs://: a real local emulator of the Cloud Storage JSON API (gcp-storage-emulator) ---
+
+def _no_grpc_probe() -> None:
+    # gcsfs >= 2026 first asks the gRPC Storage Control API for a bucket's type (zonal,
+    # hierarchical), which the emulator does not serve: a minute's timeout per bucket.
+    # Its plain JSON-API file system is what reads an emulator (and most buckets).
+    os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"
+
+
+@pytest.fixture(scope="module")
+def gcs(dask_client):
+    _no_grpc_probe()
+    dask_client.run(_no_grpc_probe)  # (before gcsfs is first imported there)
+    import gcsfs
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gcp-storage-emulator")),
+                               "start", "--host", "127.0.0.1", "--port", str(port),
+                               "--in-memory"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    options = {"endpoint_url": endpoint, "token": "anon", "project": "test"}
+    try:
+        for _ in range(100):  # until it answers
+            try:
+                urllib.request.urlopen(endpoint + "/storage/v1/b?project=test", timeout=1
+                                       ).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        fs = gcsfs.GCSFileSystem(**options)
+        fs.mkdir(BUCKET)
+        fs.pipe(f"{BUCKET}/prod/app.jsonl.gz", gzip.compress((INCIDENT / "app.jsonl")
+                                                             .read_bytes()))
+        fs.pipe(f"{BUCKET}/prod/syslog.log", (INCIDENT / "syslog.log").read_bytes())
+        fs.pipe(f"{BUCKET}/other/bad.jsonl",
+                (json.dumps({"ts": T0, "msg": "ok"}) + "\n{cut\n").encode())
+        yield options
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_gs_folder_loads_as_the_same_files_on_disk(dask_client, gcs):
+    events = read_events(f"gs://{BUCKET}/prod/", engine="dask", storage_options=gcs)
+    assert events.npartitions == 2
+    got = collect(events, warn=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = read_events([INCIDENT / n for n in ("app.jsonl", "syslog.log")])
+    assert sorted(got["source"].unique()) == ["app", "syslog"]
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
+
+
+def test_a_gs_glob_and_its_rejects_name_the_url(dask_client, gcs):
+    events = read_events(f"gs://{BUCKET}/other/*.jsonl", engine="dask", storage_options=gcs)
+    bad = rejected(events).compute()
+    assert list(bad["file"]) == [f"gs://{BUCKET}/other/bad.jsonl"]
+    assert list(bad["line"]) == [2]
+    assert len(events.compute()) == 1

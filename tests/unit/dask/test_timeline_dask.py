@@ -4,6 +4,7 @@ attribute by attribute, on the sample incident."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import warnings
 from pathlib import Path
 
@@ -64,6 +65,15 @@ def incident_paths() -> list[Path]:
     return evidence_paths(INCIDENT)
 
 
+def on_cluster(client, frame: pd.DataFrame, npartitions: int) -> dd.DataFrame:
+    """``frame`` as a dask frame of ``npartitions`` whose pieces are already on the
+    workers (``dd.from_pandas`` would put the whole frame into the task graph)."""
+    bounds = np.linspace(0, len(frame), npartitions + 1).astype(int)
+    pieces = [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)]
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_delayed(client.scatter(pieces), meta=frame.iloc[:0], verify_meta=False)
+
+
 def pandas_timeline(paths, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -82,6 +92,29 @@ def test_the_sample_incident_timeline_is_the_pandas_one(dask_client, incident_pa
     assert got.impact["users_affected"] == expected.impact["users_affected"]
 
 
+def test_the_impact_window_rows_stay_on_the_workers(dask_client, incident_paths,
+                                                     monkeypatch):
+    """Of the request rows, the client gets only each SLI's first and last bad row per
+    partition (the impact edges' evidence) and the last row: the window's users, failures
+    and per-service tallies are counted on the workers."""
+    import postmortem_kit.timeline.dask as on_dask
+
+    handed: list[pd.DataFrame] = []
+    real = on_dask.assemble
+
+    def spy(events, *args, **kwargs):
+        handed.append(events)
+        return real(events, *args, **kwargs)
+
+    monkeypatch.setattr(on_dask, "assemble", spy)
+    events = read_events(incident_paths, engine="dask")
+    tl = derive_timeline(events)
+    requests = int((handed[0]["kind"] == "request").sum())
+    assert tl.impact["total_requests"] > 1_000  # the window has many
+    # two SLIs x (first, last) x partitions, and the last row
+    assert requests <= 2 * len(tl.sli) * events.npartitions + 1, requests
+
+
 # each takes a path of its own: clock offsets found and applied, metric SLIs, a latency SLI
 # alone, no SLI with impact, two episodes joined, a three-day window
 OWN_PATHS = ("skewed_clock", "metrics_only", "latency_only", "no_incident", "two_bursts",
@@ -95,9 +128,12 @@ def test_scenario_timelines_are_the_pandas_ones(dask_client, name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = derive_timeline(scenario.events)
-    with dask.config.set({"dataframe.convert-string": False}):
-        events = dd.from_pandas(scenario.events, npartitions=3, sort=False)
-    got = derive_timeline(events)
+    events = on_cluster(dask_client, scenario.events, 3)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = derive_timeline(events)
+    # what the workers need of the client (settings, spans, small tallies) is small
+    assert not [w for w in seen if "large graph" in str(w.message)], name
     for field in dataclasses.fields(expected):
         assert_same(getattr(got, field.name), getattr(expected, field.name), field.name)
 
@@ -109,8 +145,7 @@ def test_a_row_with_a_wrong_year_is_left_out_and_named_as_in_pandas(dask_client)
     events = pd.concat([wrong, events], ignore_index=True)
     with pytest.warns(Warning) as seen:
         expected = derive_timeline(events)
-    with dask.config.set({"dataframe.convert-string": False}):
-        frame = dd.from_pandas(events, npartitions=2, sort=False)
+    frame = on_cluster(dask_client, events, 2)
     with pytest.warns(Warning) as told:
         got = derive_timeline(frame)
     assert [str(w.message) for w in told] == [str(w.message) for w in seen]
@@ -118,3 +153,18 @@ def test_a_row_with_a_wrong_year_is_left_out_and_named_as_in_pandas(dask_client)
     assert got.analysis_span.left_out == expected.analysis_span.left_out == 1
     assert_same(got.phases, expected.phases, "phases")
     assert_same(got.impact, expected.impact, "impact")
+
+
+def test_signatures_of_every_level_when_no_error_message_is_in_the_windows(dask_client):
+    """Without an error-level message in either window, every message is mined (levels
+    "all"), on the cluster too: the messages the workers dropped are read again."""
+    events = build("latency_only", seed=3).events.copy()
+    errors = events["level"].isin(["error", "critical"]).to_numpy(dtype=bool, na_value=False)
+    events.loc[errors, "level"] = "warning"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = derive_timeline(events)
+    assert expected.signatures.attrs["levels"] == "all" and len(expected.signatures) > 1
+    got = derive_timeline(on_cluster(dask_client, events, 3))
+    for field in dataclasses.fields(expected):
+        assert_same(getattr(got, field.name), getattr(expected, field.name), field.name)

@@ -29,6 +29,33 @@ BUCKET = "incident-logs"
 T0 = 1714557600
 
 
+def _wait_until_answers(url: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def _assert_same_as_on_disk(events, names: tuple[str, ...]) -> None:
+    """``events`` (remote copies of the incident's ``names``) equal the local files' load."""
+    assert events.npartitions == len(names)
+    got = collect(events, warn=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = read_events([INCIDENT / n for n in names])
+    assert sorted(got["source"].unique()) == sorted(n.split(".")[0] for n in names)
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
+
+
+def _assert_one_reject_named_by_url(events, url: str) -> None:
+    bad = rejected(events).compute()
+    assert list(bad["file"]) == [url]
+    assert list(bad["line"]) == [2]
+    assert len(events.compute()) == 1
+
+
 @pytest.fixture(scope="module")
 def s3():
     from moto.server import ThreadedMotoServer
@@ -57,22 +84,12 @@ def s3():
 
 def test_an_s3_folder_loads_as_the_same_files_on_disk(dask_client, s3):
     events = read_events(f"s3://{BUCKET}/prod/", engine="dask", storage_options=s3)
-    assert events.npartitions == 3
-    got = collect(events, warn=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = read_events([INCIDENT / n for n in ("access.log", "app.jsonl",
-                                                       "syslog.log")])
-    assert sorted(got["source"].unique()) == ["access", "app", "syslog"]
-    pd.testing.assert_frame_equal(got, expected, check_like=True)
+    _assert_same_as_on_disk(events, ("access.log", "app.jsonl", "syslog.log"))
 
 
 def test_an_s3_glob_and_its_rejects_name_the_url(dask_client, s3):
     events = read_events(f"s3://{BUCKET}/other/*.jsonl", engine="dask", storage_options=s3)
-    bad = rejected(events).compute()
-    assert list(bad["file"]) == [f"s3://{BUCKET}/other/bad.jsonl"]
-    assert list(bad["line"]) == [2]
-    assert len(events.compute()) == 1
+    _assert_one_reject_named_by_url(events, f"s3://{BUCKET}/other/bad.jsonl")
 
 
 def test_an_s3_glob_matching_nothing_is_a_clear_error(dask_client, s3):
@@ -99,12 +116,7 @@ def http_root(tmp_path_factory):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):  # until it answers
-            try:
-                urllib.request.urlopen(base + "/", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        _wait_until_answers(base + "/")
         yield base
     finally:
         server.terminate()
@@ -113,22 +125,12 @@ def http_root(tmp_path_factory):
 
 def test_http_files_load_as_the_same_files_on_disk(dask_client, http_root):
     urls = [f"{http_root}/prod/app.jsonl.gz", f"{http_root}/prod/syslog.log"]
-    events = read_events(urls, engine="dask")
-    assert events.npartitions == 2
-    got = collect(events, warn=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = read_events([INCIDENT / n for n in ("app.jsonl", "syslog.log")])
-    assert sorted(got["source"].unique()) == ["app", "syslog"]
-    pd.testing.assert_frame_equal(got, expected, check_like=True)
+    _assert_same_as_on_disk(read_events(urls, engine="dask"), ("app.jsonl", "syslog.log"))
 
 
 def test_an_http_file_s_rejects_name_the_url(dask_client, http_root):
     events = read_events(f"{http_root}/bad.jsonl", engine="dask")
-    bad = rejected(events).compute()
-    assert list(bad["file"]) == [f"{http_root}/bad.jsonl"]
-    assert list(bad["line"]) == [2]
-    assert len(events.compute()) == 1
+    _assert_one_reject_named_by_url(events, f"{http_root}/bad.jsonl")
 
 
 def test_a_missing_http_file_is_a_clear_error(dask_client, http_root):
@@ -161,13 +163,7 @@ def gcs(dask_client):
     endpoint = f"http://127.0.0.1:{port}"
     options = {"endpoint_url": endpoint, "token": "anon", "project": "test"}
     try:
-        for _ in range(100):  # until it answers
-            try:
-                urllib.request.urlopen(endpoint + "/storage/v1/b?project=test", timeout=1
-                                       ).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        _wait_until_answers(endpoint + "/storage/v1/b?project=test")
         fs = gcsfs.GCSFileSystem(**options)
         fs.mkdir(BUCKET)
         fs.pipe(f"{BUCKET}/prod/app.jsonl.gz", gzip.compress((INCIDENT / "app.jsonl")
@@ -183,18 +179,9 @@ def gcs(dask_client):
 
 def test_a_gs_folder_loads_as_the_same_files_on_disk(dask_client, gcs):
     events = read_events(f"gs://{BUCKET}/prod/", engine="dask", storage_options=gcs)
-    assert events.npartitions == 2
-    got = collect(events, warn=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = read_events([INCIDENT / n for n in ("app.jsonl", "syslog.log")])
-    assert sorted(got["source"].unique()) == ["app", "syslog"]
-    pd.testing.assert_frame_equal(got, expected, check_like=True)
+    _assert_same_as_on_disk(events, ("app.jsonl", "syslog.log"))
 
 
 def test_a_gs_glob_and_its_rejects_name_the_url(dask_client, gcs):
     events = read_events(f"gs://{BUCKET}/other/*.jsonl", engine="dask", storage_options=gcs)
-    bad = rejected(events).compute()
-    assert list(bad["file"]) == [f"gs://{BUCKET}/other/bad.jsonl"]
-    assert list(bad["line"]) == [2]
-    assert len(events.compute()) == 1
+    _assert_one_reject_named_by_url(events, f"gs://{BUCKET}/other/bad.jsonl")

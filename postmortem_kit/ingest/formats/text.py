@@ -388,7 +388,7 @@ def _nonblank_sample(head: pa.Array, ansi: bool) -> pa.Array:
     head = pc.drop_null(head)
     if ansi:
         head = pc.replace_substring_regex(head, ANSI, "")
-    return pc.filter(head, pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(head)), 0))
+    return pc.filter(head, pa.array(_nonblank(head)))
 
 
 def _reject_all(path: Path, ctx: LoadContext, block: LineBlock, reason: str) -> None:

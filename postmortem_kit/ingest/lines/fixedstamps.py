@@ -99,9 +99,8 @@ class FixedStamp:
             Whether each stamp was read: of the template's width (null stamps are not).
         """
         n, width = len(stamps), len(self.template)
-        parts = {k: np.full(n, 0 if k == "f" else -1, dtype=np.int64) for k in self.slots}
         if not n:
-            return parts, np.zeros(0, dtype=bool)
+            return {k: np.zeros(0, dtype=np.int64) for k in self.slots}, np.zeros(0, dtype=bool)
         stamps = stamps.cast(pa.large_string()) if pa.types.is_string(stamps.type) else stamps
         bufs = stamps.buffers()
         offsets = np.frombuffer(bufs[1], dtype=np.int64)[stamps.offset:stamps.offset + n + 1]
@@ -117,6 +116,7 @@ class FixedStamp:
             rows = np.flatnonzero(fits)
             matrix = data[offsets[rows][:, None] + np.arange(width)]
         values = matrix - np.uint8(_ZERO)  # the digits' values
+        parts = {}
         for name, (start, length) in self.slots.items():
             if name == "f":  # the first six digits, scaled to microseconds
                 length = min(length, 6)
@@ -128,6 +128,7 @@ class FixedStamp:
             if rows is None:
                 parts[name] = number
             else:
+                parts[name] = np.full(n, 0 if name == "f" else -1, dtype=np.int64)
                 parts[name][rows] = number
         return parts, fits
 

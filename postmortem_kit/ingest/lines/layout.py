@@ -191,20 +191,45 @@ def _lead(stamp: Stamp) -> str:
     return _SEARCH if stamp.anywhere else (stamp.lead or _SEARCH_START)
 
 
+_PICK_HEAD = 200  # lines every rendering is looked for in first (see _pick_stamp)
+_NEAR_TOP = 0.9  # of the most lines a rendering is found on: "nearly as many"
+
+
 def _pick_stamp(sample: pa.Array) -> tuple[Stamp, int] | None:
     """The rendering found on the most lines; of those found on nearly as many, the one
-    that starts the most lines (ties to the earlier in :data:`STAMPS`)."""
-    found = []
-    for s in STAMPS:
-        n_any = _count(sample, _lead(s) + _OPEN + s.rx + _STAMP_END)
-        if n_any:
-            found.append((s, n_any, _count(sample, "^" + _OPEN + s.rx + _STAMP_END)))
-    if not found:
+    that starts the most lines (ties to the earlier in :data:`STAMPS`).
+
+    Every rendering is looked for in the first :data:`_PICK_HEAD` lines; in the rest only
+    those found there, and those not found there that the rest's lines alone could still
+    bring near the top. Each is first looked for anywhere, without where it must sit: the
+    regex that says where (up to 120 characters in) costs several times more to compile
+    than matching 200 lines, and most renderings are in no line at all."""
+    head, tail = sample.slice(0, _PICK_HEAD), sample.slice(_PICK_HEAD)
+    leads = [_lead(s) + _OPEN + s.rx + _STAMP_END for s in STAMPS]
+
+    def count(lines: pa.Array, i: int) -> int:
+        if not len(lines) or not pc.any(pc.match_substring_regex(lines, STAMPS[i].rx)).as_py():
+            return 0
+        return _count(lines, leads[i])
+
+    in_head = [count(head, i) for i in range(len(STAMPS))]
+    counts: dict[int, int] = {}
+    for i, n in enumerate(in_head):
+        if n:
+            counts[i] = n + count(tail, i)
+    top = max(counts.values(), default=0)
+    for i, n in enumerate(in_head):
+        if not n and len(tail) and len(tail) >= _NEAR_TOP * top:
+            found = count(tail, i)
+            if found:
+                counts[i] = found
+    if not counts:
         return None
-    top = max(n for _, n, _ in found)
-    near = [f for f in found if f[1] >= 0.9 * top]
-    best = max(near, key=lambda f: f[2])  # (max keeps the first of equal ones)
-    return best[0], best[1]
+    top = max(counts.values())
+    near = sorted(i for i, n in counts.items() if n >= _NEAR_TOP * top)
+    starting = [_count(sample, "^" + _OPEN + STAMPS[i].rx + _STAMP_END) for i in near]
+    best = near[starting.index(max(starting))]  # (index keeps the first of equal ones)
+    return STAMPS[best], counts[best]
 
 
 def _too_few(sample: pa.Array, starts: pa.Array, programs: pa.Array | None) -> bool:

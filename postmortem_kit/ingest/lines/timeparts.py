@@ -228,18 +228,47 @@ def assemble(
             inferred = infer_years(months, days, year, state or YearState(), path)
             years = np.where(years < 0, inferred, years)
     micros = _micros(parts, n)
-    month_ok = (months >= 1) & (months <= 12)
-    if "j" in parts:
-        date_ok = (days >= 1) & (days <= 365 + _leap(years))
-    else:
-        date_ok = (month_ok & (days >= 1)
-                   & (days <= _DAYS_IN_MONTH[np.where(month_ok, months, 0)])
-                   & ((months != 2) | (days <= 28) | _leap(years)))
+    day_numbers, date_ok = _dates(years, months, days, ordinal="j" in parts)
     valid = date_ok & _clock_ok(hours, minutes, seconds)
-    us = days_from_civil(years, months, days) * US_PER_DAY + (
+    us = day_numbers * US_PER_DAY + (
         (hours * 60 + minutes) * 60 + seconds
     ) * 1_000_000 + micros
     return _to_utc(us, valid, parts, tz)
+
+
+def _dates(years: np.ndarray, months: np.ndarray, days: np.ndarray, *, ordinal: bool
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Days since 1970 of each date, and whether it is a date (``ordinal``: ``days`` are
+    days of the year, ``months`` 1).
+
+    Computed once per run of equal consecutive dates: a log's lines share their date for
+    hours, and the divisions of the calendar arithmetic cost more than finding the runs.
+    """
+    n = len(years)
+    if n > 1:
+        change = np.empty(n, dtype=bool)
+        change[0] = True
+        np.not_equal(years[1:], years[:-1], out=change[1:])
+        change[1:] |= months[1:] != months[:-1]
+        change[1:] |= days[1:] != days[:-1]
+        first = np.flatnonzero(change)
+        if len(first) <= n // 2:
+            numbers, ok = _each_date(years[first], months[first], days[first], ordinal=ordinal)
+            lengths = np.diff(first, append=n)
+            return np.repeat(numbers, lengths), np.repeat(ok, lengths)
+    return _each_date(years, months, days, ordinal=ordinal)
+
+
+def _each_date(years: np.ndarray, months: np.ndarray, days: np.ndarray, *, ordinal: bool
+               ) -> tuple[np.ndarray, np.ndarray]:
+    if ordinal:
+        date_ok = (days >= 1) & (days <= 365 + _leap(years))
+    else:
+        month_ok = (months >= 1) & (months <= 12)
+        date_ok = (month_ok & (days >= 1)
+                   & (days <= _DAYS_IN_MONTH[np.where(month_ok, months, 0)])
+                   & ((months != 2) | (days <= 28) | _leap(years)))
+    return days_from_civil(years, months, days), date_ok
 
 
 def _micros(parts: dict[str, pa.Array], n: int) -> np.ndarray:

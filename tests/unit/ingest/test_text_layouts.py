@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from postmortem_kit.cli import main
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.files import blocks
+from postmortem_kit.ingest.lines.layout import detect_layout
 
 
 def T(text: str) -> pd.Timestamp:
@@ -131,6 +133,17 @@ def test_multiplexed_records_fold_across_read_blocks(tmp_path, monkeypatch):
     assert api == [f"failed {i}\n  at handler line {i}" for i in range(10)]
     assert ev.loc[ev["service"] == "pod/web/app", "message"].tolist() == [
         f"ok {i}" for i in range(10)]
+
+
+def test_the_rendering_on_most_lines_wins_though_it_starts_after_the_first_200():
+    """Renderings are looked for in the first 200 lines first: one that only the later
+    lines of the sample write must still win when it is on the most lines."""
+    lines = (["2024/05/01 10:00:00 boot: stage done"] * 200
+             + ["2024-05-01T10:00:01Z INFO api - served"] * 800)
+    layout = detect_layout(pa.array(lines))
+    assert layout is not None
+    assert layout.timestamp == "iso8601"
+    assert layout.coverage == 0.8
 
 
 def test_no_year_rolls_over_at_new_year(tmp_path):

@@ -90,3 +90,19 @@ def test_impossible_dates_become_nat():
               "H": ["10", "10"], "M": ["00", "00"], "S": ["00", "00"]}.items()}
     got = assemble(parts, tz="UTC")
     assert pd.isna(got[0]) and got[1] == pd.Timestamp("2024-02-29T10:00:00Z")
+
+
+def test_dates_in_runs_keep_each_rows_own_date():
+    """A log's rows share their date in long runs (the dates are computed once per run):
+    each row must still get its own date, an impossible one included, where runs change."""
+    dates = (["2024-02-28"] * 5 + ["2023-02-29"] * 4 + ["2024-02-29"] * 6 + ["2024-03-01"] * 3
+             + ["2024-12-31"] + ["2025-01-01"] * 5)
+    seconds = [f"{i % 60:02d}" for i in range(len(dates))]
+    parts = {"Y": pa.array([d[:4] for d in dates]), "m": pa.array([d[5:7] for d in dates]),
+             "d": pa.array([d[8:] for d in dates]), "H": pa.array(["23"] * len(dates)),
+             "M": pa.array(["59"] * len(dates)), "S": pa.array(seconds)}
+    got = assemble(parts, tz="UTC")
+    expected = [pd.NaT if d == "2023-02-29" else pd.Timestamp(f"{d}T23:59:{s}Z")
+                for d, s in zip(dates, seconds, strict=True)]
+    assert got.tolist() == expected
+    assert got.isna().sum() == 4

@@ -380,6 +380,11 @@ def narrowed(sample: pa.Array, line_rx: str) -> str:
 
     rx = line_rx
     for piece, options in pieces:
+        # Every occurrence spelled as the first option, in one check (each check compiles
+        # the regex: a piece written many times, as ``\d`` is, would cost one per
+        # occurrence); else occurrence by occurrence.
+        if rx.count(piece) > 1 and same(everywhere := rx.replace(piece, options[0])):
+            rx = everywhere
         while piece in rx:
             for option in options:
                 candidate = rx.replace(piece, option, 1)

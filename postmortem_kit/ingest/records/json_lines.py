@@ -229,6 +229,8 @@ def head_share(head: str, test: Callable[[dict[str, Any]], bool], lines: int = 2
         texts = texts[:-1]
     hits = 0
     for text in texts:
+        if not text.lstrip().startswith("{"):  # (only an object passes: no parse needed)
+            continue
         try:
             obj = loads(text)
         except ValueError:  # (TooDeep too)

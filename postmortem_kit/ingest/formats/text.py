@@ -293,7 +293,17 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     elif parser is not None:
         extracted = (map_ahead(parser.extract_block, blocks) if ahead
                      else map(parser.extract_block, blocks))
+        # Running ahead, a block is parsed once the next one is matched: when that one
+        # starts with a record, the block's last record ends with the block, which is
+        # parsed whole. Otherwise (and when not running ahead) the block's last record is
+        # cut off and parsed with the next block's first lines: one parse more.
+        held: Extracted | None = None  # matched, not parsed yet (running ahead)
         for item in extracted:
+            if held is not None:
+                whole = parser.mux_rx is None and _first_start(item) == 0
+                frame, pending, seen_record, _ = _parse_block(
+                    held, parser, final=whole, seen=seen_record)
+                frames.append(frame)
             if pending is not None and len(pending.lines):
                 opening = _first_start(item) if parser.mux_rx is None else None
                 if opening is None:  # (a multiplexed stream's records interleave)
@@ -302,12 +312,18 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
                     frames.append(_parse_block(pending.joined(item.slice(0, opening)), parser,
                                                final=True, seen=seen_record)[0])
                     item = item.slice(opening)
+                pending = None
+            if ahead:  # (``end=`` unset: no block is past the end)
+                held = item
+                continue
             frame, pending, seen_record, past_end = _parse_block(
                 item, parser, final=False, seen=seen_record)
             frames.append(frame)
             if past_end:  # streaming: the rest of the file is after the window
                 pending = None
                 break
+        if held is not None:
+            frames.append(_parse_block(held, parser, final=True, seen=seen_record)[0])
     if pending is not None and len(pending.lines) and parser is not None:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]

@@ -760,11 +760,8 @@ def _levels(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("service", "logger", "level"):
         if col in frame and frame[col].dtype != object:
             values = pa.array(frame[col], from_pandas=True)
-            # blank: empty or whitespace only (a test per value, no stripped copy of each;
-            # the ASCII test is several times faster, and right for ASCII text)
-            is_space = (pc.ascii_is_space if pc.all(pc.string_is_ascii(values)).as_py()
-                        is not False else pc.utf8_is_space)
-            blank = pc.fill_null(pc.or_(is_space(values),
+            # blank: empty or whitespace only (a test per value, no stripped copy of each)
+            blank = pc.fill_null(pc.or_(pc.utf8_is_space(values),
                                         pc.equal(pc.binary_length(values), 0)), False)
             if pc.any(blank).as_py():
                 frame[col] = frame[col].where(~blank.to_numpy(zero_copy_only=False))

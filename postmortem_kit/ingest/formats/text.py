@@ -45,7 +45,7 @@ from postmortem_kit.ingest.lines.columns import (
     parallel_map,
 )
 from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report, samples
-from postmortem_kit.ingest.lines.extracted import Extracted
+from postmortem_kit.ingest.lines.extracted import Extracted, merge_parts
 from postmortem_kit.ingest.lines.fixedstamps import FixedStamp
 from postmortem_kit.ingest.lines.header import Header, read_header
 from postmortem_kit.ingest.lines.layout import (
@@ -60,6 +60,8 @@ from postmortem_kit.ingest.lines.layout import (
     timestamp_pattern_for,
 )
 from postmortem_kit.ingest.lines.match import extract_groups
+from postmortem_kit.ingest.lines.multiplex import open_records, programs_of, records_by_program
+from postmortem_kit.ingest.lines.records import fold_continuations, level_words
 from postmortem_kit.ingest.lines.strays import between_neighbours, own_times
 from postmortem_kit.ingest.lines.tailfields import lift_tail_fields
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble, part_expr
@@ -73,7 +75,6 @@ from postmortem_kit.ingest.lines.undated import (
     mtime_note,
     nearest_times,
 )
-from postmortem_kit.ingest.records.fields import LEVEL_MARKS
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.schema import empty_events
 from postmortem_kit.ingest.times import parse_timestamps
@@ -209,7 +210,7 @@ class _Parser:
             loose = self.extract(pc.if_else(todo, lines, ""), rx)  # ("": fails at once)
             use = pc.and_(todo, loose.is_valid())
             if pc.any(use).as_py():
-                parts = _merge(parts, loose, use)
+                parts = merge_parts(parts, loose, use)
         return Extracted(block.lines, lines, parts, block.first_line)
 
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
@@ -476,14 +477,14 @@ def _parse_block(
             return pd.DataFrame(), None, seen, False
         cut = int(starts[-1])  # the last record may go on in the next block
         if parser.mux_rx is not None:  # so may the last record of every program
-            cut = _open_records(lines, is_start, parser.mux_rx, cut)
+            cut = open_records(lines, is_start, parser.mux_rx, cut)
         tail = block.slice(cut)
         lines, parts, is_start, starts = (
             lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[starts < cut])
     nonblank = _nonblank(lines, ~is_start)  # (of the other lines only: most logs have few)
     texts, programs = lines, None
     if parser.mux_rx is not None:  # a line goes on the record of its own program
-        texts, programs = _programs(lines, parser.mux_rx)
+        texts, programs = programs_of(lines, parser.mux_rx)
     frame, raw_ts = (_records(parts, is_start, starts, lines, block, parser) if len(starts)
                      else (None, None))
     if frame is not None:  # lines of a second layout, with their own time
@@ -492,7 +493,7 @@ def _parse_block(
         starts = np.flatnonzero(is_start)
     rec = np.cumsum(is_start) - 1  # record index of every line (-1: before the first)
     if programs is not None:
-        rec = _records_by_program(is_start, programs)
+        rec = records_by_program(is_start, programs)
         parser.timed.update(p for p in programs.take(pa.array(starts)).to_pylist() if p)
     cont = np.flatnonzero(~is_start & nonblank)
     undated = np.array([], dtype=np.int64)
@@ -518,7 +519,8 @@ def _parse_block(
     if frame is not None and len(cont):
         order = np.argsort(rec[cont], kind="stable")  # (by program: records interleave)
         cont = cont[order]
-        frame = _fold(frame, rec[cont], np.array(texts.take(cont).to_pylist(), dtype=object))
+        frame = fold_continuations(frame, rec[cont],
+                                   np.array(texts.take(cont).to_pylist(), dtype=object))
     if len(undated):
         assert programs is not None
         rows = _undated_rows(undated, texts, programs, starts, frame, block, parser)
@@ -544,7 +546,7 @@ def _records(parts: pa.StructArray, is_start: np.ndarray, starts: np.ndarray,
     frame["line"] = numbers
     if "message" not in frame:  # a user pattern without one: the whole line
         frame["message"] = lines.take(starts).to_pandas()
-    frame = _levels(frame)
+    frame = level_words(frame)
     frame["_ts_row"] = np.arange(len(frame))  # (its text: the raw_ts of _checked)
     frame["_unreadable"] = lines.is_null().to_numpy(zero_copy_only=False)[starts]
     return frame, fields["timestamp"]
@@ -604,9 +606,9 @@ def _undated_rows(positions: np.ndarray, texts: pa.Array, programs: pa.Array,
     names = programs.take(pa.array(positions))
     indented = pc.fill_null(pc.match_substring_regex(text, r"^(?:\t|  )"), False).to_numpy(
         zero_copy_only=False)
-    rec = _records_by_program(~indented, names)
+    rec = records_by_program(~indented, names)
     head = ~indented | (rec < 0)  # (an indented line with nothing above it: its own record)
-    rec = np.where(head, np.cumsum(head) - 1, _records_by_program(head, names))
+    rec = np.where(head, np.cumsum(head) - 1, records_by_program(head, names))
     empty = pd.Series([], dtype="datetime64[us, UTC]")
     times, source = nearest_times(
         positions[head], starts, frame["timestamp"] if frame is not None else empty,
@@ -633,8 +635,8 @@ def _undated_rows(positions: np.ndarray, texts: pa.Array, programs: pa.Array,
     folded = np.flatnonzero(~head)
     if len(folded):
         folded = folded[np.argsort(rec[folded], kind="stable")]
-        rows = _fold(rows, rec[folded], np.array(text.take(pa.array(folded)).to_pylist(),
-                                                  dtype=object))
+        texts_of = np.array(text.take(pa.array(folded)).to_pylist(), dtype=object)
+        rows = fold_continuations(rows, rec[folded], texts_of)
     return rows
 
 
@@ -685,100 +687,3 @@ def _checked(frame: pd.DataFrame, lines: pa.Array, block: LineBlock | Extracted,
     if not keep.all():  # (else no copy of every column)
         frame = frame.loc[keep]
     return frame.reset_index(drop=True), past_end
-
-
-def _merge(strict: pa.StructArray, loose: pa.StructArray, use_loose: pa.Array) -> pa.StructArray:
-    """Row-wise: ``loose`` where ``use_loose``, else ``strict``; fields are the union."""
-    names = list(dict.fromkeys([f.name for f in strict.type] + [f.name for f in loose.type]))
-    cols = []
-    for name in names:
-        a = strict.field(name) if strict.type.get_field_index(name) >= 0 else None
-        b = loose.field(name) if loose.type.get_field_index(name) >= 0 else None
-        # a field one regex lacks: nulls of the other's type (a timestamp part is a number)
-        if a is None:
-            assert b is not None
-            a = pa.nulls(len(strict), b.type)
-        elif b is None:
-            b = pa.nulls(len(strict), a.type)
-        cols.append(pc.if_else(use_loose, b, pc.if_else(strict.is_valid(), a, None)))
-    mask = pc.invert(pc.or_(strict.is_valid(), use_loose))
-    return pa.StructArray.from_arrays(cols, names=names, mask=mask)
-
-
-def _programs(lines: pa.Array, mux_rx: str) -> tuple[pa.Array, pa.Array]:
-    """For a multiplexed stream: each line's text without the program prefix, and its
-    program (null: a line without the prefix)."""
-    program = pc.extract_regex(lines, mux_rx).field("service")
-    program = pc.if_else(pc.match_substring_regex(lines, mux_rx), program, None)
-    return pc.replace_substring_regex(lines, mux_rx, ""), program
-
-
-def _records_by_program(is_start: np.ndarray, programs: pa.Array) -> np.ndarray:
-    """The record of each line of a multiplexed stream: the last record started by the
-    same program (-1 before its first, and for a line without a program prefix)."""
-    key = pd.Series(programs.to_pandas()).fillna("").to_numpy()
-    record = pd.Series(np.cumsum(is_start) - 1, dtype="float64").where(is_start)
-    rec = record.groupby(key).ffill().fillna(-1).to_numpy().astype(np.int64)
-    rec[(key == "") & ~is_start] = -1
-    return rec
-
-
-# How far back (in lines) a multiplexed stream's record may still get continuation lines
-# from the next block: a program silent for longer has finished its record.
-OPEN_RECORD_LINES = 5000
-
-
-def _open_records(lines: pa.Array, is_start: np.ndarray, mux_rx: str, cut: int) -> int:
-    """Where to cut a multiplexed block so that every line after the cut belongs to a
-    record that starts after it: at or before the last record of each program that
-    started one in the block's last :data:`OPEN_RECORD_LINES` lines."""
-    n = len(lines)
-    program = pc.extract_regex(lines, mux_rx).field("service").to_numpy(zero_copy_only=False)
-    position = pd.Series(np.arange(n), dtype="float64").where(is_start)
-    owner = position.groupby(program).ffill().to_numpy()  # start of each line's record
-    low = max(0, n - OPEN_RECORD_LINES)
-    recent = np.flatnonzero(is_start[low:]) + low
-    if len(recent):
-        cut = min(cut, int(pd.Series(recent).groupby(program[recent]).max().min()))
-    owner = np.where(np.isnan(owner), np.inf, owner)  # (lines of no record: rejected anyway)
-    after = np.minimum.accumulate(owner[::-1])[::-1]  # earliest owner from each line on
-    valid = np.flatnonzero((after >= np.arange(n)) & (np.arange(n) <= cut))
-    if len(valid) and valid[-1] >= low:
-        return int(valid[-1])
-    # a record open for longer: its late lines will be rejected rather than the whole
-    # stream held back for it
-    return cut
-
-
-def _levels(frame: pd.DataFrame) -> pd.DataFrame:
-    """Levels written as a Redis mark or a syslog priority, as level words."""
-    if "mark" in frame:
-        frame["level"] = frame.pop("mark").map(LEVEL_MARKS).astype("str")
-    if "pri" in frame:
-        pri = pd.to_numeric(frame["pri"], errors="coerce")
-        frame["level"] = (pri % 8).map(lambda v: None if v != v else str(int(v))).astype("str")
-    for col in ("service", "logger", "level"):
-        if col in frame and frame[col].dtype != object:
-            values = pa.array(frame[col], from_pandas=True)
-            # blank: empty or whitespace only (a test per value, no stripped copy of each)
-            blank = pc.fill_null(pc.or_(pc.utf8_is_space(values),
-                                        pc.equal(pc.binary_length(values), 0)), False)
-            if pc.any(blank).as_py():
-                frame[col] = frame[col].where(~blank.to_numpy(zero_copy_only=False))
-    if "thread" in frame:
-        frame["thread"] = frame["thread"].str.strip()
-    return frame
-
-
-def _fold(frame: pd.DataFrame, rec: np.ndarray, texts: np.ndarray) -> pd.DataFrame:
-    """Append continuation ``texts`` to the messages of records ``rec`` (sorted)."""
-    messages = frame["message"].astype(object).to_numpy(copy=True)
-    bounds = np.flatnonzero(np.diff(rec)) + 1
-    for group in np.split(np.arange(len(rec)), bounds):
-        r = int(rec[group[0]])
-        extra = "\n".join(texts[group]).rstrip("\n")
-        if extra:  # (a record a rejected line started has no message: NaN)
-            first = messages[r] if isinstance(messages[r], str) else ""
-            messages[r] = first + "\n" + extra if first else extra
-    frame["message"] = pd.Series(messages, index=frame.index, dtype="str")
-    return frame

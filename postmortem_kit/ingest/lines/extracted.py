@@ -52,3 +52,22 @@ def concat_parts(a: pa.StructArray, b: pa.StructArray) -> pa.StructArray:
     return pa.StructArray.from_arrays(
         [pa.concat_arrays([field(a, n), field(b, n)]) for n in types], names=list(types),
         mask=pc.invert(pa.concat_arrays([a.is_valid(), b.is_valid()])))
+
+
+def merge_parts(strict: pa.StructArray, loose: pa.StructArray,
+                use_loose: pa.Array) -> pa.StructArray:
+    """Row-wise: ``loose`` where ``use_loose``, else ``strict``; fields are the union."""
+    names = list(dict.fromkeys([f.name for f in strict.type] + [f.name for f in loose.type]))
+    cols = []
+    for name in names:
+        a = strict.field(name) if strict.type.get_field_index(name) >= 0 else None
+        b = loose.field(name) if loose.type.get_field_index(name) >= 0 else None
+        # a field one regex lacks: nulls of the other's type (a timestamp part is a number)
+        if a is None:
+            assert b is not None
+            a = pa.nulls(len(strict), b.type)
+        elif b is None:
+            b = pa.nulls(len(strict), a.type)
+        cols.append(pc.if_else(use_loose, b, pc.if_else(strict.is_valid(), a, None)))
+    mask = pc.invert(pc.or_(strict.is_valid(), use_loose))
+    return pa.StructArray.from_arrays(cols, names=names, mask=mask)

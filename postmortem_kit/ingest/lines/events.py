@@ -11,7 +11,7 @@ reader waits for polars' busy threads, an Arrow kernel does not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,13 @@ import pyarrow.compute as pc
 
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import LineBlock, reject_positions
-from postmortem_kit.ingest.lines.match import Derive, Matches, iter_matched_blocks
+from postmortem_kit.ingest.lines.match import (
+    Derive,
+    MatchedBlock,
+    Matches,
+    StreamFailed,
+    iter_matched_blocks,
+)
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.schema import empty_events
 
@@ -57,10 +63,21 @@ def load_matched(
         The reasons given for the lines no pattern matched, and for those whose time is
         not valid.
     """
+    mark = len(ctx.rejects)
+    try:
+        return _load_blocks(iter_matched_blocks(path, ctx, choose, key, derive), path, ctx,
+                            frame, categories, unmatched, bad_time)
+    except StreamFailed:  # (what was made of the blocks handed out so far is dropped)
+        del ctx.rejects.items[mark:]
+        return _load_blocks(iter_matched_blocks(path, ctx, choose, key, derive, stream=False),
+                            path, ctx, frame, categories, unmatched, bad_time)
+
+
+def _load_blocks(blocks: Iterator[MatchedBlock], path: Path, ctx: LoadContext,
+                 frame: FrameOf, categories: Mapping[str, pd.CategoricalDtype],
+                 unmatched: str, bad_time: str) -> pd.DataFrame:
     events = EventBlocks(categories)
-    for block, patterns, matches, missed in iter_matched_blocks(
-        path, ctx, choose, key, derive
-    ):
+    for block, patterns, matches, missed in blocks:
         reject_positions(path, ctx, block, missed, unmatched)
         parts = []
         for m in matches:

@@ -40,6 +40,15 @@ class _HandOver(Exception):
     """The streaming path stops here: the block path takes the rest of the file."""
 
 
+class StreamFailed(Exception):
+    """polars' streaming reader failed after blocks were handed out.
+
+    What it hands out before it fails on a line (invalid UTF-8, the separator byte) may be
+    out of order: the lines of later batches under earlier line numbers. The caller must
+    start over with ``stream=False``, dropping what it made of those blocks.
+    """
+
+
 @dataclass(frozen=True)
 class Matches:
     """The rows of a block one regex matched: their positions and captured groups."""
@@ -137,6 +146,8 @@ def iter_matched_blocks(
     choose: Callable[[pl.Series], list[str]],
     key: str,
     derive: Derive = _no_derive,
+    *,
+    stream: bool = True,
 ) -> Iterator[MatchedBlock]:
     """The lines of ``path`` in blocks, each with :func:`match_first` already run.
 
@@ -165,13 +176,16 @@ def iter_matched_blocks(
     head = [line.removesuffix("\r") for line in read_head(path).split("\n")[:SAMPLE_LINES]]
     patterns = choose(pl.Series(head, dtype=pl.String))
     done = 0  # lines yielded so far
-    if _can_stream(path, ctx):
+    if stream and _can_stream(path, ctx):
         try:
             for item in _streamed(path, ctx, patterns, key, derive):
                 done += len(item[0])
                 yield item
             return
-        except (pl.exceptions.PolarsError, _HandOver):
+        except pl.exceptions.PolarsError as exc:
+            if done:  # (see StreamFailed)
+                raise StreamFailed(f"{path}: {exc}") from exc
+        except _HandOver:
             pass  # a line the block path must see: it rejects it (or not) and goes on
     yield from _blockwise(path, ctx, patterns, key, derive, skip=done)
 
@@ -192,8 +206,13 @@ def _streamed(
     bar = progress_bar(path, ctx)
     first_line = 1
     try:
-        for batch in query.collect_batches(chunk_size=STREAM_ROWS):
+        batches = query.collect_batches(chunk_size=STREAM_ROWS)
+        for batch in batches:
             if batch.get_column(_NUL).any():
+                # The batches handed out are right only if polars reads the rest without
+                # failing (see StreamFailed): it fails here if it does.
+                for _ in batches:
+                    pass
                 raise _HandOver
             series = batch.get_column(_LINE)
             if series.null_count():  # blank lines: "" as in the block path

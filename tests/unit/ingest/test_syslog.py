@@ -12,6 +12,7 @@ import pytest
 from postmortem_kit.errors import IngestWarning
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.formats import syslog
+from postmortem_kit.ingest.lines import match
 
 BSD = (
     "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; rhost=218.188.2.4 \n"
@@ -181,3 +182,28 @@ def test_rfc5424_level_parameter_fills_level_where_the_pri_is_absent(tmp_path):
     assert levels[:2] == ["error", "warning"] and pd.isna(levels[2])
     assert levels[3] == "info"  # the PRI's severity (14 = user.info) is the syslog level
     assert ev["meta@1.level"].iloc[0] == "ERROR"  # the parameter is kept as written
+
+
+@pytest.mark.parametrize("bad", [
+    {10_000: b"caf\xe9"},  # invalid UTF-8: polars fails
+    {10_000: b"a\x1fb"},  # polars' column separator: it fails too
+    {3_000: b"nul\x00", 15_000: b"caf\xe9"},  # a NUL (our hand-over), then a failure
+])
+def test_bad_lines_past_the_first_batches_leave_every_other_line_its_number(
+        tmp_path, monkeypatch, bad):
+    """polars' streaming reader, failing on a line (invalid UTF-8, its separator byte),
+    hands out later lines under earlier numbers before it fails: the load starts over
+    block by block."""
+    monkeypatch.setattr(match, "STREAM_ROWS", 1000)
+    lines = [f"Jun 14 15:16:{i % 60:02d} host app[1]: message {i + 1}".encode()
+             for i in range(20_000)]
+    for i, text in bad.items():
+        lines[i] = b"Jun 14 15:16:00 host app[1]: " + text
+    path = tmp_path / "messages"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    events = load(path, format="syslog", year=2024)
+    good = events["message"].str.startswith("message ")
+    assert (events.loc[good, "message"] == "message " + events.loc[good, "line"].astype(str)).all()
+    assert len(events) + len(events.attrs["rejected"]) == 20_000
+    assert sorted(events.attrs["rejected"]["line"].tolist() + events.loc[~good, "line"].tolist()
+                  ) == sorted(i + 1 for i in bad)

@@ -156,10 +156,10 @@ def iter_matched_blocks(
     works on the previous block. Compressed files and loads cut to a ``start=`` / ``end=``
     window (which stop reading early and hold one block at a time) go through
     :func:`~postmortem_kit.ingest.lines.columns.iter_line_blocks` (:func:`_blockwise`), and so
-    does the rest of a file from a block with a line the streaming reader refuses (invalid
-    UTF-8, the separator byte of :func:`~postmortem_kit.ingest.lines.columns.scan_lines`) or
-    would keep though it must be rejected (a NUL byte), so that line is rejected or framed
-    like in any other file.
+    does the rest of a file from a block with a line the streaming reader would keep though
+    it must be rejected (a NUL byte), and a file whose lines it refuses (invalid UTF-8, the
+    separator byte of :func:`~postmortem_kit.ingest.lines.columns.scan_lines`) before it
+    handed out a block: so that line is rejected or framed like in any other file.
 
     Parameters
     ----------
@@ -167,6 +167,14 @@ def iter_matched_blocks(
         Given the first lines of the file, the patterns to try, in order.
     key, derive
         See :func:`match_first`.
+    stream
+        Whether to try polars' streaming engine first.
+
+    Raises
+    ------
+    StreamFailed
+        polars refused a line after blocks were handed out: start over with
+        ``stream=False``.
 
     Yields
     ------

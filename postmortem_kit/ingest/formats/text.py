@@ -40,6 +40,7 @@ from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import (
     LineBlock,
+    StreamFailed,
     iter_line_blocks,
     map_ahead,
     parallel_map,
@@ -270,15 +271,24 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> ctx = LoadContext(source="app", rejects=RejectLog())
     >>> frame = load(Path("app.log"), ctx)  # doctest: +SKIP
     """
+    mark = len(ctx.rejects)
+    try:
+        return _load(path, ctx, stream=True)
+    except StreamFailed:  # (see there: what was made of the lines so far is dropped)
+        del ctx.rejects.items[mark:]
+        return _load(path, ctx, stream=False)
+
+
+def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
     frames: list[pd.DataFrame] = []
     parser: _Parser | None = None
     pending: Extracted | None = None
     seen_record = False
-    blocks = iter_line_blocks(path, ctx)
     # Reading, and matching, run a block ahead of the assembly on their own threads (the
     # reading also while the layout is detected), unless the load stops at ``end=``:
     # that must not read, nor reject lines of, the block after it.
     ahead = ctx.end is None
+    blocks = iter_line_blocks(path, ctx, stream=stream and ahead)
     if ahead:
         blocks = map_ahead(_with_arrow_lines, blocks)
     first = next(blocks, None)

@@ -22,14 +22,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypedDict, TypeVar
+from typing import Any, NoReturn, TypedDict, TypeVar, cast
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 from polars._typing import PolarsDataType
 
-from postmortem_kit.ingest.files.blocks import Block, check_line, iter_blocks
+from postmortem_kit.ingest.files.blocks import Block, check_line, iter_blocks, progress_bar
+from postmortem_kit.ingest.files.decompress import compression_of
 from postmortem_kit.ingest.registry import LoadContext
 
 T = TypeVar("T")
@@ -84,17 +85,98 @@ class LineBlock:
         return len(self.data)
 
 
-def iter_line_blocks(path: Path, ctx: LoadContext) -> Iterator[LineBlock]:
+def iter_line_blocks(path: Path, ctx: LoadContext, *, stream: bool = False
+                     ) -> Iterator[LineBlock]:
     """Yield the lines of ``path`` (plain, gzip or bz2) in blocks.
 
     Decompression, truncation, the progress bar, the byte-order mark and the block size
     come from :func:`postmortem_kit.ingest.files.blocks.iter_blocks`; a line with a NUL byte or
     invalid UTF-8 is rejected there with the reason of
     :func:`~postmortem_kit.ingest.files.blocks.check_line` and is null here.
+
+    ``stream``: a plain file read whole is framed by polars' streaming reader instead
+    (:func:`_streamed`: its own threads, the file mapped, no copy of each block through
+    Python), up to a block with a line the blocks above must see (a NUL byte, a line over
+    ``max_line_bytes``), from which they take over; the lines are the same. Raises
+    :class:`StreamFailed` when polars refuses a line after blocks were handed out.
     """
-    for block in iter_blocks(path, ctx):
-        if block.data:
-            yield _to_block(block, path, ctx)
+    done = 0  # lines handed out by the streaming reader
+    if stream and can_stream(path, ctx):
+        try:
+            for block in _streamed(path, ctx):
+                done += len(block)
+                yield block
+            return
+        except pl.exceptions.PolarsError as exc:
+            if done:
+                raise StreamFailed(f"{path}: {exc}") from exc
+        except HandOver:
+            pass  # (the blocks below reject the line, or not, and go on)
+    for raw in iter_blocks(path, ctx):
+        if not raw.data or raw.first_line + raw.nlines - 1 <= done:
+            continue
+        block = _to_block(raw, path, ctx)
+        if raw.first_line <= done:
+            cut = done - raw.first_line + 1
+            block = LineBlock(block.series.slice(cut), raw.first_line + cut)
+        yield block
+
+
+class HandOver(Exception):
+    """A streaming reader stops here: the block path takes the rest of the file."""
+
+
+class StreamFailed(Exception):
+    """polars' streaming reader failed after blocks were handed out.
+
+    What it hands out before it fails on a line (invalid UTF-8, the separator byte) may be
+    out of order: the lines of later batches under earlier line numbers. The caller must
+    start over without streaming, dropping what it made of those blocks.
+    """
+
+
+def can_stream(path: Path, ctx: LoadContext) -> bool:
+    """Whether polars' streaming reader may read ``path``: a plain file, non-empty, read
+    whole (a ``start=`` / ``end=`` load stops reading early)."""
+    return (ctx.start is None and ctx.end is None and path.stat().st_size > 0
+            and compression_of(path) is None)
+
+
+def hand_over(batches: Iterator[pl.DataFrame]) -> NoReturn:
+    """Stop streaming at a line the block path must see; first read the rest of
+    ``batches``, to raise polars' error if it refuses a later line (the batches handed out
+    are right only if it does not: see :class:`StreamFailed`)."""
+    for _ in batches:
+        pass
+    raise HandOver
+
+
+STREAM_ROWS = 140_000  # lines per block of polars' streaming reader (about 16 MiB of text)
+_NUL = "__nul"
+
+
+def _streamed(path: Path, ctx: LoadContext) -> Iterator[LineBlock]:
+    line = pl.col("line")
+    query = scan_lines(path).select(line, line.str.contains("\x00", literal=True).alias(_NUL))
+    limit = ctx.max_line_bytes
+    bar = progress_bar(path, ctx)
+    first_line = 1
+    try:
+        batches = query.collect_batches(chunk_size=STREAM_ROWS)
+        for batch in batches:
+            series = batch.get_column("line")
+            longest = cast(int, series.str.len_bytes().max() or 0)
+            if batch.get_column(_NUL).any() or (limit is not None and longest > limit):
+                hand_over(batches)
+            if series.null_count():  # blank lines: "" as in the block path
+                series = series.fill_null("")
+            if bar is not None:
+                bar.update(int(series.str.len_bytes().sum()) + len(series))
+            yield LineBlock(series, first_line)
+            first_line += len(series)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _to_block(block: Block, path: Path, ctx: LoadContext) -> LineBlock:

@@ -18,10 +18,14 @@ import numpy as np
 import polars as pl
 
 from postmortem_kit.ingest.files.blocks import progress_bar
-from postmortem_kit.ingest.files.decompress import compression_of, read_head
+from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.lines.columns import (
     WORKERS,
+    HandOver,
     LineBlock,
+    StreamFailed,
+    can_stream,
+    hand_over,
     iter_line_blocks,
     map_ahead,
     scan_lines,
@@ -34,19 +38,6 @@ SAMPLE_LINES = 1000  # the first lines, from which a loader picks the order of i
 STREAM_ROWS = 200_000
 _LINE = "__line"  # the line itself, beside the groups (no pattern has a group of that name)
 _NUL = "__nul"  # whether the line holds a NUL byte
-
-
-class _HandOver(Exception):
-    """The streaming path stops here: the block path takes the rest of the file."""
-
-
-class StreamFailed(Exception):
-    """polars' streaming reader failed after blocks were handed out.
-
-    What it hands out before it fails on a line (invalid UTF-8, the separator byte) may be
-    out of order: the lines of later batches under earlier line numbers. The caller must
-    start over with ``stream=False``, dropping what it made of those blocks.
-    """
 
 
 @dataclass(frozen=True)
@@ -184,7 +175,7 @@ def iter_matched_blocks(
     head = [line.removesuffix("\r") for line in read_head(path).split("\n")[:SAMPLE_LINES]]
     patterns = choose(pl.Series(head, dtype=pl.String))
     done = 0  # lines yielded so far
-    if stream and _can_stream(path, ctx):
+    if stream and can_stream(path, ctx):
         try:
             for item in _streamed(path, ctx, patterns, key, derive):
                 done += len(item[0])
@@ -193,14 +184,9 @@ def iter_matched_blocks(
         except pl.exceptions.PolarsError as exc:
             if done:  # (see StreamFailed)
                 raise StreamFailed(f"{path}: {exc}") from exc
-        except _HandOver:
+        except HandOver:
             pass  # a line the block path must see: it rejects it (or not) and goes on
     yield from _blockwise(path, ctx, patterns, key, derive, skip=done)
-
-
-def _can_stream(path: Path, ctx: LoadContext) -> bool:
-    return (ctx.start is None and ctx.end is None and path.stat().st_size > 0
-            and compression_of(path) is None)
 
 
 def _streamed(
@@ -217,11 +203,7 @@ def _streamed(
         batches = query.collect_batches(chunk_size=STREAM_ROWS)
         for batch in batches:
             if batch.get_column(_NUL).any():
-                # The batches handed out are right only if polars reads the rest without
-                # failing (see StreamFailed): it fails here if it does.
-                for _ in batches:
-                    pass
-                raise _HandOver
+                hand_over(batches)
             series = batch.get_column(_LINE)
             if series.null_count():  # blank lines: "" as in the block path
                 series = series.fill_null("")

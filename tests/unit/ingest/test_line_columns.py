@@ -13,17 +13,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from postmortem_kit.ingest.files import blocks
-from postmortem_kit.ingest.lines.columns import LineBlock, iter_line_blocks
+from postmortem_kit.ingest.lines import columns
+from postmortem_kit.ingest.lines.columns import LineBlock, StreamFailed, iter_line_blocks
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
 from tests.unit.ingest.reference import PIECES, expected_lines
 
 
-def read_lines(path, block_bytes: int, monkeypatch) -> tuple[list[str | None], list[int]]:
+def read_lines(path, block_bytes: int, monkeypatch, stream: bool = False, rows: int = 1,
+               **ctx_options) -> tuple[list[str | None], list[int]]:
     monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
-    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False)
+    monkeypatch.setattr(columns, "STREAM_ROWS", rows)
+    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False, **ctx_options)
     texts: list[str | None] = []
-    for block in iter_line_blocks(path, ctx):
+    for block in iter_line_blocks(path, ctx, stream=stream):
         assert block.first_line == len(texts) + 1  # blocks are consecutive
         texts.extend(block.series.to_list())
     return texts, [r.line for r in ctx.rejects.lines()]
@@ -34,13 +37,40 @@ def read_lines(path, block_bytes: int, monkeypatch) -> tuple[list[str | None], l
     lines=st.lists(st.lists(st.sampled_from(PIECES), max_size=6).map(b"".join), max_size=40),
     final_newline=st.booleans(),
     block_bytes=st.sampled_from([1, 16, 64, 1 << 20]),
+    stream=st.booleans(),
+    rows=st.sampled_from([1, 3, 140_000]),
 )
 def test_every_line_is_framed_as_written(tmp_path, monkeypatch, lines, final_newline,
-                                         block_bytes):
+                                         block_bytes, stream, rows):
+    """By either reader, wherever its blocks end; polars' streaming one hands over to the
+    blocks at a NUL byte, or fails (a caller then starts over without it)."""
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
     path = tmp_path / "log"
     path.write_bytes(data)
-    assert read_lines(path, block_bytes, monkeypatch) == expected_lines(data)
+    try:
+        got = read_lines(path, block_bytes, monkeypatch, stream, rows)
+    except StreamFailed:
+        got = read_lines(path, block_bytes, monkeypatch)
+    assert got == expected_lines(data)
+
+
+def test_the_streaming_reader_drops_the_byte_order_mark_and_crs(tmp_path, monkeypatch):
+    path = tmp_path / "log"
+    path.write_bytes(b"\xef\xbb\xbffirst\r\nsecond\r\n\nlast")
+    assert read_lines(path, 1 << 20, monkeypatch, stream=True, rows=2) == (
+        ["first", "second", "", "last"], [])
+
+
+def test_a_line_over_the_limit_is_rejected_when_streaming_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(columns, "STREAM_ROWS", 1)
+    path = tmp_path / "log"
+    path.write_bytes(b"short\n" + b"x" * 100 + b"\nafter\n")
+    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False, max_line_bytes=50)
+    numbered = {block.first_line + i: text for block in iter_line_blocks(path, ctx, stream=True)
+                for i, text in enumerate(block.series.to_list())}
+    assert numbered == {1: "short", 3: "after"}  # (the neighbours keep their numbers)
+    (reject,) = ctx.rejects.lines()
+    assert reject.line == 2 and "longer than 50 bytes" in reject.reason
 
 
 def test_clean_blocks_are_framed_by_polars_and_blank_lines_are_empty(tmp_path, monkeypatch):

@@ -97,7 +97,7 @@ def test_both_paths_match_every_line_as_the_reference_does(
         got = run(path, stream=False)
     assert got == want
     with monkeypatch.context() as patch:  # (undone before the next example)
-        patch.setattr(match, "_can_stream", lambda *_: False)
+        patch.setattr(match, "can_stream", lambda *_: False)
         assert run(path) == want
 
 

@@ -14,6 +14,7 @@ from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.files import blocks
 from postmortem_kit.ingest.formats import access, syslog, text
+from postmortem_kit.ingest.lines import columns
 from postmortem_kit.ingest.lines.layout import detect_layout
 
 LOGBACK = """\
@@ -208,3 +209,25 @@ def test_start_and_end_cut_the_window_while_streaming(tmp_path, monkeypatch):
     body = "".join(f"2024-05-01 10:00:{s:02d} INFO n={s}\n" for s in range(30))
     ev = load(write(tmp_path, body), start="2024-05-01 10:00:02", end="2024-05-01 10:00:04")
     assert list(ev["message"]) == ["n=2", "n=3", "n=4"]
+
+
+@pytest.mark.parametrize("bad", [
+    {10_000: b"caf\xe9"},  # invalid UTF-8: polars' stream fails, the load starts over
+    {3_000: b"nul\x00", 15_000: b"caf\xe9"},  # a NUL (hand-over), then such a failure
+    {12_000: b"nul\x00"},  # a NUL alone: streamed up to it, then block by block
+])
+def test_bad_lines_in_a_big_file_leave_every_other_line_its_number(tmp_path, monkeypatch, bad):
+    """polars' streaming reader, failing on a line, hands out later lines under earlier
+    numbers before it fails: the text loader must not keep them."""
+    monkeypatch.setattr(columns, "STREAM_ROWS", 1000)
+    lines = [f"2024-05-01 10:00:00,{i % 1000:03d} INFO app - message {i + 1}".encode()
+             for i in range(20_000)]
+    for i, odd in bad.items():
+        lines[i] = b"2024-05-01 10:00:00,000 INFO app - " + odd
+    path = tmp_path / "app.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    events = read_events(path, progress=False)
+    good = events["message"].str.startswith("message ")
+    assert (events.loc[good, "message"] == "message " + events.loc[good, "line"].astype(str)).all()
+    assert good.sum() == 20_000 - len(bad)
+    assert sorted(events.attrs["rejected"]["line"]) == sorted(i + 1 for i in bad)

@@ -4,10 +4,11 @@ The regex-based loaders (``access``, ``syslog``, ``text``) read a file in blocks
 megabytes so memory stays bounded on multi-gigabyte logs and ``start=`` / ``end=`` can
 stop early. Each block becomes one column of lines (newlines and a trailing ``\\r``
 removed) without a Python object per line: polars' multi-threaded CSV reader frames the
-common block (one column, no quoting, no separator in the data), numpy the rest. The
-``access`` and ``syslog`` loaders match blocks with polars (and read plain files through
-polars' streaming engine instead: :mod:`postmortem_kit.ingest.lines.match`), ``text`` with
-the RE2 kernels of ``pyarrow.compute``; :class:`LineBlock` converts between the two.
+common block (one column, no quoting, no separator in the data), numpy the rest. A plain
+file read whole may go through polars' streaming reader instead (``stream=``, and
+:mod:`postmortem_kit.ingest.lines.match` for ``access`` and ``syslog``), which must hand
+over to the blocks, or have the load start over, at the lines it gets wrong
+(:class:`StreamFailed`). :class:`LineBlock` converts a block between polars and Arrow.
 
 Bytes come from :mod:`postmortem_kit.ingest.files` (decompression, truncation, progress);
 a line it would reject (NUL byte, invalid UTF-8) is rejected with its number and becomes

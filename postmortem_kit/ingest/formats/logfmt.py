@@ -19,7 +19,6 @@ into values without guessing.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -28,16 +27,10 @@ import pandas as pd
 from postmortem_kit.ingest.files.blocks import iter_lines
 from postmortem_kit.ingest.records.batches import RecordTables
 from postmortem_kit.ingest.records.fields import CANDIDATES
+from postmortem_kit.ingest.records.pairs import parse_pairs, split_line
 from postmortem_kit.ingest.registry import LoadContext, register
 from postmortem_kit.ingest.times import OFFSET
 
-# Every non-blank character of a line belongs to one token: a pair (groups 1, 2), a word
-# or quoted text without a key (3), or anything else (4: a quote out of place).
-_TOKEN = re.compile(r'''
-    ([^\s="]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?=\s|$)
-  | ("(?:[^"\\]|\\.)*"|[^\s"]+)(?=\s|$)
-  | (\S+)
-''', re.VERBOSE)
 _FRAMED = re.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?" + OFFSET + r"?)\s+"
     r"(?:(?P<proc>[\w.-]+)(?:\[(?P<dyno>[^\]]+)\])?:\s+)?(?P<rest>.*)$"
@@ -45,40 +38,6 @@ _FRAMED = re.compile(
 _DURATION = re.compile(r"^\d+(?:\.\d+)?ms$")
 _BATCH_LINES = 200_000
 _WHOLE_LINE = "\x00line"  # a key no logfmt line can contain
-
-
-def parse_pairs(text: str) -> dict[str, str]:
-    """The ``key=value`` pairs of one logfmt line, quoted values unescaped.
-
-    >>> parse_pairs('level=warn msg="disk \\\\"sda\\\\" 91% full" free=9.1G')
-    {'level': 'warn', 'msg': 'disk "sda" 91% full', 'free': '9.1G'}
-    """
-    return split_line(text)[0]
-
-
-def split_line(text: str) -> tuple[dict[str, str], list[str], str | None]:
-    """``(pairs, words, problem)`` of one logfmt line: the pairs (quoted values unescaped;
-    a key given twice keeps its last value), the words outside any pair, and the first
-    token that is neither (a quote out of place), or None."""
-    pairs: dict[str, str] = {}
-    words: list[str] = []
-    for key, value, word, bad in _TOKEN.findall(text):
-        if bad:
-            return pairs, words, bad
-        if word:
-            words.append(word)
-        else:
-            pairs[key] = _unquote(value) if value.startswith('"') else value
-    return pairs, words, None
-
-
-def _unquote(value: str) -> str:
-    try:
-        text = json.loads(value)
-        text.encode("utf-8")  # a lone surrogate (\ud800) is not text: keep the spelling
-        return text
-    except (ValueError, UnicodeEncodeError):  # Go's %q escapes are almost JSON
-        return value[1:-1]
 
 
 def _parse_line(text: str) -> tuple[dict[str, str] | None, str]:

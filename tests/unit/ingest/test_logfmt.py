@@ -10,7 +10,7 @@ import pytest
 
 from postmortem_kit.errors import IngestWarning
 from postmortem_kit.ingest import read_events
-from postmortem_kit.ingest.formats.logfmt import parse_pairs
+from postmortem_kit.ingest.records.pairs import parse_pairs
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ingest"
 

@@ -39,7 +39,7 @@ def without_root_file_access() -> None:
 
 def jsonl_with_bad_line(n: int, bad_at: int) -> str:
     lines = [json.dumps({"ts": 1714557600 + i, "msg": f"m{i}"}) for i in range(n)]
-    lines[bad_at - 1] = "this is not json"
+    lines[bad_at - 1] = "{this is not json"  # (broken JSON: plain text continues a record)
     return "\n".join(lines) + "\n"
 
 
@@ -101,7 +101,7 @@ def test_missing_file_and_unknown_format_are_one_line_errors(tmp_path):
 
 def test_errors_raise_stops_at_the_first_bad_line(tmp_path):
     path = tmp_path / "x.jsonl"
-    path.write_text('{"ts": 1714557600, "msg": "ok"}\nnot json\n')
+    path.write_text('{"ts": 1714557600, "msg": "ok"}\n{not json\n')
     proc = postmortem("ingest", path, "--errors", "raise")
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"postmortem ingest: error: {path}:2: malformed JSON")

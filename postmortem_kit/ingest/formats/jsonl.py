@@ -1,8 +1,9 @@
 """``jsonl``: one JSON object per line (zap, logrus, structlog, Bunyan, pino, ECS, GCP...).
 
 The lines are parsed by :class:`~postmortem_kit.ingest.records.json_lines.JsonLines` (Arrow
-in blocks, bad lines rejected alone with their numbers); the usual field names are found by
-:mod:`postmortem_kit.ingest.records.fields`.
+in blocks, bad lines rejected alone with their numbers; a logfmt line with a time is a
+record, a line of other text continues the record above it); the usual field names are
+found by :mod:`postmortem_kit.ingest.records.fields`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,10 @@ invalid UTF-8 silently), and Arrow did not raise (malformed JSON, or a field who
 changes, which it rejects for the whole block). Otherwise the block is halved and each half
 retried, down to a few hundred lines that ``json.loads`` reads one by one, so a bad line
 costs a few bisections, not a slow read of the file, and it is rejected alone with its
-line number. Keys that first appear late are kept (Arrow infers them; blocks are unified
-afterwards); a field whose type differs between blocks becomes text.
+line number; a line of plain text (no attempt at JSON) is no bad line but a logfmt record
+with a time, or a continuation of the record above it (a Go panic's stack, a traceback).
+Keys that first appear late are kept (Arrow infers them; blocks are unified afterwards); a
+field whose type differs between blocks becomes text.
 
 Lines nested deeper than ``max_depth=`` are rejected, and never reach a parser that would
 crash on them (pyarrow segfaults near 10,000 levels, ``json`` runs out of recursion near
@@ -43,8 +45,10 @@ from postmortem_kit.ingest.files.blocks import (
     split_lines,
 )
 from postmortem_kit.ingest.limits import TooDeep, deep_lines, loads, nesting_depth
+from postmortem_kit.ingest.lines.records import fold_continuations
 from postmortem_kit.ingest.records.batches import EXACT_IN_FLOAT, RecordTables
 from postmortem_kit.ingest.records.fields import CANDIDATES
+from postmortem_kit.ingest.records.pairs import split_line
 from postmortem_kit.ingest.registry import LoadContext
 
 _SCAN_LINES = 1024  # a failing part this small is checked line by line
@@ -90,6 +94,11 @@ class JsonLines:
         self.ctx = ctx
         self.records = RecordTables(self.name, ctx, times, unit)
         self.explicit: pa.Schema | None = None  # time fields forced to text (see _fast)
+        # The record that a line of plain text continues (None before the first record
+        # and after a rejected line), and such lines by the record they continue.
+        self.open: int | None = None
+        self.continued: dict[int, list[tuple[int, str]]] = {}
+        self.logfmt: dict[int, tuple[bytes, dict[str, str]]] = {}  # line -> text, pairs
 
     # -- parsing --------------------------------------------------------------------------
     def feed(self, block: Block) -> None:
@@ -130,6 +139,7 @@ class JsonLines:
         if table is not None:
             lines = first_line + np.arange(nlines, dtype="int64")
             self.records.add_table(table, lines, _text_of(data, first_line))
+            self.open = first_line + nlines - 1
             return
         if nlines <= _SCAN_LINES:
             self._scan(data, first_line)
@@ -187,7 +197,11 @@ class JsonLines:
     def _scan(self, data: bytes, first_line: int) -> None:
         """Check each line with ``json.loads``; reject the bad ones, then load the good ones
         with one Arrow call (or, when Arrow still refuses them, a field whose type changes,
-        from the Python objects already parsed)."""
+        from the Python objects already parsed).
+
+        A line of text that is no attempt at JSON is a record when it is a logfmt line
+        with a time (a second logger writing to the same stream), else it continues the
+        record above it (a Go ``panic:`` and its stack, a traceback), as in text logs."""
         good: dict[int, bytes] = {}
         rows: list[dict] = []
         for number, raw in split_lines(Block(first_line, data)):
@@ -195,8 +209,18 @@ class JsonLines:
             if isinstance(record, dict):
                 good[number] = raw
                 rows.append(record)
+                self.open = number
             elif record is not None:  # (None: a blank line is not a record)
-                self.ctx.rejects.add(self.name, number, record, raw)
+                text = _plain_text(raw)
+                logfmt = _logfmt_record(text) if text is not None else None
+                if logfmt is not None:  # (added with the others' field names: see frame)
+                    self.logfmt[number] = (raw, logfmt)
+                    self.open = number
+                elif text is not None and self.open is not None:
+                    self.continued.setdefault(self.open, []).append((number, text))
+                else:
+                    self.ctx.rejects.add(self.name, number, record, raw)
+                    self.open = None
         if not good:
             return
         lines = np.fromiter(good, dtype="int64", count=len(good))
@@ -206,8 +230,48 @@ class JsonLines:
         else:
             self.records.add_rows([_flatten_dict(r) for r in rows], lines, good.__getitem__)
 
+    def _named_as_json(self, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        """``rows`` (logfmt records) with a field of a usual role (level, message, ...) under
+        the name the JSON records use for it (``lvl`` where they say ``lvl``), so that one
+        column holds the role for all of them."""
+        seen = {c for t in self.records.tables for c in t.column_names}
+        renames = {}
+        for names in CANDIDATES.values():
+            theirs = next((n for n in names if n in seen), None)
+            if theirs is not None:
+                renames.update({n: theirs for n in names if n != theirs})
+        return [{renames.get(k, k) if renames.get(k, k) not in row else k: v
+                 for k, v in row.items()} for row in rows]
+
     def frame(self) -> pd.DataFrame:
-        return self.records.frame()
+        """The records read, each with the lines of text that continue it appended to its
+        message (a record rejected takes them along, with that reason)."""
+        if self.logfmt:
+            self.records.add_rows(self._named_as_json([p for _, p in self.logfmt.values()]),
+                                  list(self.logfmt), lambda number: self.logfmt[number][0])
+        df = self.records.frame()
+        if not self.continued:
+            return df
+        position = pd.Index(df["line"]).get_indexer(list(self.continued)) if len(df) else (
+            np.full(len(self.continued), -1))
+        name = self.ctx.rejects.aliases.get(self.name, self.name)
+        rejected = {r.line for r in self.ctx.rejects.items if r.file == name}
+        rec, texts = [], []
+        for i, (head, lines) in zip(position.tolist(), self.continued.items(), strict=True):
+            if i >= 0:
+                rec += [i] * len(lines)
+                texts += [text for _, text in lines]
+            elif head in rejected:
+                for number, text in lines:
+                    self.ctx.rejects.add(self.name, number, f"continues line {head}, which "
+                                         "was rejected", text)
+        if rec:
+            if "message" not in df:
+                df["message"] = pd.Series(pd.NA, index=df.index, dtype="str")
+            order = np.argsort(rec, kind="stable")
+            df = fold_continuations(df, np.asarray(rec)[order],
+                                    np.array(texts, dtype=object)[order])
+        return df
 
 
 def read_json_lines(path: Path, ctx: LoadContext, times: tuple[str, ...] | None = None,
@@ -278,6 +342,23 @@ def _record(raw: bytes, limit: int) -> dict[str, Any] | str | None:
     except json.JSONDecodeError as exc:
         return f"malformed JSON ({exc.msg}, column {exc.colno})"
     return obj if isinstance(obj, dict) else f"expected a JSON object, found {_json_kind(obj)}"
+
+
+def _plain_text(raw: bytes) -> str | None:
+    """The text of a line that is no attempt at JSON (its first non-blank character opens
+    no object or array), when it is valid text; else None."""
+    text, _ = check_line(raw)
+    if text is None or text.lstrip()[:1] in ("{", "["):
+        return None
+    return text
+
+
+def _logfmt_record(text: str) -> dict[str, str] | None:
+    """The pairs of a logfmt line with a time field and something else, else None."""
+    pairs, _, bad = split_line(text)
+    if bad is not None or len(pairs) < 2 or not pairs.keys() & set(CANDIDATES["timestamp"]):
+        return None
+    return pairs
 
 
 def _json_kind(value: Any) -> str:

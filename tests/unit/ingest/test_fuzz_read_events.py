@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from postmortem_kit.errors import IngestError
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.records.fields import CANDIDATES
+from postmortem_kit.ingest.records.pairs import split_line
 from tests.unit.ingest.reference import PIECES, expected_lines
 
 HERE = Path(__file__).resolve()
@@ -164,14 +165,40 @@ def must_account(texts: list[str | None]) -> set[int]:
     return {n for n, t in enumerate(texts, start=1) if t is None or t.strip()}
 
 
-def check_one_line_per_record(ev: pd.DataFrame, texts: list[str | None]) -> None:
-    """(b) for formats where a record is one line."""
+def check_one_line_per_record(ev: pd.DataFrame, texts: list[str | None],
+                              folded: dict[int, list[tuple[int, str]]] | None = None
+                              ) -> None:
+    """(b) for formats where a record is one line (``folded``: record line -> the lines of
+    text folded onto it, which are neither records nor rejected)."""
     accepted = ev["line"].tolist()
     rejected = [r for r in ev.attrs["rejected"]["line"].tolist() if not pd.isna(r)]
     assert len(accepted) == len(set(accepted)), "a line accepted twice"
     assert len(rejected) == len(set(rejected)), "a line rejected twice"
     assert not set(accepted) & set(rejected), "a line both accepted and rejected"
-    assert set(accepted) | set(rejected) == must_account(texts)
+    continuations = {n for lines in (folded or {}).values() for n, _ in lines}
+    assert set(accepted) | set(rejected) | continuations == must_account(texts)
+
+
+def check_folded_text(ev: pd.DataFrame, texts: list[str | None]
+                      ) -> dict[int, list[tuple[int, str]]]:
+    """JSON lines: each line neither a record nor rejected is text (no attempt at JSON)
+    at the end of the message of the nearest record above it. Returns record line -> the
+    lines (number, text) folded onto it, in order."""
+    accepted = sorted(ev["line"].tolist())
+    rejected = {r for r in ev.attrs["rejected"]["line"].tolist() if not pd.isna(r)}
+    messages = dict(zip(ev["line"], ev["message"], strict=True))
+    folded: dict[int, list] = {}
+    for n, text in enumerate(texts, start=1):
+        if n in rejected or n in messages or text is None or not text.strip():
+            continue
+        assert not text.lstrip().startswith(("{", "[")), (n, text)
+        above = [line for line in accepted if line < n]
+        assert above, f"line {n} folded onto no record"
+        folded.setdefault(above[-1], []).append((n, text))
+    for line, lines in folded.items():
+        extra = "\n".join(text for _, text in lines).rstrip("\n")
+        assert str(messages[line]).endswith(extra), (line, lines)
+    return folded
 
 
 # -- independent readers (c) --------------------------------------------------------------
@@ -329,9 +356,19 @@ def test_jsonl(tmp_path, data):
     if ev is None or compressed(data):
         return
     texts = source_lines(data)
-    check_one_line_per_record(ev, texts)
+    folded = check_folded_text(ev, texts)
+    check_one_line_per_record(ev, texts, folded)
     for row in ev.to_dict("records"):
-        obj = json.loads(texts[row["line"] - 1])
+        text = texts[row["line"] - 1]
+        if not text.lstrip().startswith(("{", "[")):  # a logfmt line with a time
+            pairs = split_line(text)[0]
+            assert any(same_time(pairs[k], row["timestamp"]) for k in TIME_KEYS if k in pairs)
+            continue
+        if folded.get(row["line"]):  # (the message without the lines folded onto it)
+            extra = "\n" + "\n".join(t for _, t in folded[row["line"]]).rstrip("\n")
+            row["message"] = row["message"][:-len(extra)] if row["message"].endswith(
+                extra) and row["message"] != extra[1:] else pd.NA
+        obj = json.loads(text)
         fields = flat(obj)
         times = [fields[k] for k in TIME_KEYS if k in fields]
         if not times:  # no usual name: a field named like a time, or log4j2's pair, is it

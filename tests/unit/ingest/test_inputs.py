@@ -27,9 +27,9 @@ def records(n: int, start: int = 0) -> bytes:
 
 
 def with_bad_line(n: int, bad_at: int) -> bytes:
-    """``n`` records, line ``bad_at`` (1-based) replaced by one that is not JSON."""
+    """``n`` records, line ``bad_at`` (1-based) replaced by broken JSON."""
     lines = records(n).splitlines(keepends=True)
-    lines[bad_at - 1] = b"this is not json\n"
+    lines[bad_at - 1] = b"{this is not json\n"  # (plain text would continue a record)
     return b"".join(lines)
 
 

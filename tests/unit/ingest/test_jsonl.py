@@ -282,3 +282,42 @@ def test_columns_come_in_the_order_the_lines_first_write_them(tmp_path):
     for _ in range(3):
         columns = list(read_events(path, format="jsonl").columns)
         assert columns.index("early") < columns.index("later") < columns.index("last"), columns
+
+
+def test_a_logfmt_line_is_a_record_and_text_lines_continue_the_record_above(
+        tmp_path, monkeypatch):
+    """A JSON logger's stream with a second logger's logfmt line and a Go panic in it (as
+    lnav's mixed JSON sample has), read across small blocks: the logfmt line is a record
+    whose fields land in the JSON records' columns, the panic and its stack go on the
+    message of the record above, text before any record and after a rejected line is
+    rejected."""
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 64)
+    path = write_lines(tmp_path / "app.json", [
+        "an opening banner",
+        '{"ts": "2024-05-01T10:00:00Z", "lvl": "INFO", "msg": "starting"}',
+        'timestamp="2024-05-01T10:00:01Z" level=error msg="disk full" host=db1',
+        "panic: runtime error: index out of range",
+        "   main.go:42",
+        '{"ts": "2024-05-01T10:00:02Z", "lvl": "WARN", "msg": "slow"}',
+        '{"ts": "2024-05-01T10:00:03Z", "lvl": "INFO", "msg": "cut',
+        "after a cut line",
+        '{"ts": "not a time", "lvl": "INFO", "msg": "bad time"}',
+        "goroutine 1 [running]:",
+        '{"ts": "2024-05-01T10:00:04Z", "lvl": "ERROR", "msg": "done"}',
+    ])
+    events = load(path)
+    assert events["line"].tolist() == [2, 3, 6, 11]
+    assert events["level"].astype(str).tolist() == ["info", "error", "warning", "error"]
+    assert events["message"].tolist() == [
+        "starting",
+        "disk full\npanic: runtime error: index out of range\n   main.go:42",
+        "slow", "done"]
+    assert events["host"].tolist()[1] == "db1"
+    assert "lvl" not in events and "timestamp_raw" not in events
+    rejected = dict(zip(events.attrs["rejected"]["line"], events.attrs["rejected"]["reason"],
+                        strict=True))
+    assert sorted(rejected) == [1, 7, 8, 9, 10]
+    assert rejected[1].startswith("malformed JSON")
+    assert rejected[8].startswith("malformed JSON")  # (after the rejected line 7)
+    assert "unparseable timestamp" in rejected[9]
+    assert rejected[10] == "continues line 9, which was rejected"

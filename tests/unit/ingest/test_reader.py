@@ -107,7 +107,7 @@ def test_only_an_empty_file_gives_an_empty_frame_with_the_schema(tmp_path):
 
 def test_rejects_warn_exactly_once_with_the_count(tmp_path):
     path = tmp_path / "x.jsonl"
-    path.write_bytes(records(3) + b"oops\n" + records(2, start=3) + b"[]\n{\n")
+    path.write_bytes(records(3) + b"{oops\n" + records(2, start=3) + b"[]\n{\n")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ev = read_events(path)
@@ -132,19 +132,19 @@ def test_rejects_are_listed_in_line_order_whichever_pass_found_them(tmp_path):
 
 def test_errors_raise_stops_at_the_first_reject_with_its_location(tmp_path):
     path = tmp_path / "x.jsonl"
-    path.write_bytes(records(3) + b"oops\n" + b"[]\n")
+    path.write_bytes(records(3) + b"{oops\n" + b"[]\n")
     with pytest.raises(IngestError, match=r"x\.jsonl:4: malformed JSON"):
         read_events(path, errors="raise")
 
 
 def test_rejects_survive_concat_events(tmp_path):
-    (tmp_path / "a.jsonl").write_bytes(records(2) + b"bad a\n")
-    (tmp_path / "b.jsonl").write_bytes(records(2, start=2) + b"bad b\n")
+    (tmp_path / "a.jsonl").write_bytes(records(2) + b"{bad a\n")
+    (tmp_path / "b.jsonl").write_bytes(records(2, start=2) + b"{bad b\n")
     a = quiet(tmp_path / "a.jsonl")
     b = quiet(tmp_path / "b.jsonl")
     both = concat_events([a, b])
     assert len(both) == 4
-    assert list(both.attrs["rejected"]["text"]) == ["bad a", "bad b"]
+    assert list(both.attrs["rejected"]["text"]) == ["{bad a", "{bad b"]
 
 
 def test_folder_glob_and_list_load_the_same_files_with_stem_sources(tmp_path):

@@ -12,7 +12,7 @@ from postmortem_kit.ingest import read_events
 def _loaded(tmp_path):
     path = tmp_path / "app.jsonl"
     path.write_text('{"ts": "2026-01-01T00:00:00Z", "msg": "a", "level": "info"}\n'
-                    "not json\n"
+                    "{not json\n"
                     '{"ts": "2026-01-01T00:01:00Z", "msg": "b", "level": "error"}\n')
     with pytest.warns(IngestWarning, match="1 rejected record"):
         return read_events(path)

@@ -296,6 +296,22 @@ def test_json_with_the_time_under_an_unusual_name():
     assert list(ev["response.status"]) == [200, 500, 400]
 
 
+def test_json_lines_with_a_logfmt_line_and_a_go_panic_among_them():
+    # {"ts": "2013-09-06T22:00:49.124817Z", "lvl": "INFO", "msg": "Shutting down service", ...}
+    # timestamp="2013-09-06T22:00:50.123000Z" level="INFO" msg="Hello, World"
+    # panic: foo bar failed baz
+    #    level1.py:10034  (and two more frames)
+    ev = load("logfile_mixed_json2.json")
+    assert len(ev) == 14 and len(ev.attrs["rejected"]) == 0
+    logfmt = ev[ev["line"] == 4].iloc[0]
+    assert logfmt["timestamp"] == T("2013-09-06T22:00:50.123Z")
+    assert logfmt["level"] == "info"
+    assert logfmt["message"] == ("Hello, World\npanic: foo bar failed baz\n   level1.py:10034"
+                                 "\n   level2.py:100\n   level3.py:42")
+    assert ev[ev["line"] == 3].iloc[0]["level"] == "info"  # (the JSON records' lvl, kept)
+    assert list(ev["line"])[4:6] == [9, 10]
+
+
 def test_json_with_log4j2_seconds_and_nanoseconds():
     # {"instant":{"epochSecond": 1663977609,"nanoOfSecond": 484000000}, "msg": "Hello, World!"}
     ev = load("logfile_json_subsec.json")

@@ -25,3 +25,24 @@ def expected_lines(data: bytes) -> tuple[list[str | None], list[int]]:
             rejected.append(number)
         texts.append(text)
     return texts, rejected
+
+
+def numbered_log(path, head, bad: dict[int, bytes], n: int = 20_000):
+    """Write ``n`` lines ``head(i) + "message <line number>"``, the lines at the positions
+    of ``bad`` replaced by ``head(i)`` and those bytes; return ``path``."""
+    lines = [f"{head(i)}message {i + 1}".encode() for i in range(n)]
+    for i, odd in bad.items():
+        lines[i] = head(i).encode() + odd
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def assert_numbered(events, bad: dict[int, bytes], n: int = 20_000) -> None:
+    """Every line of :func:`numbered_log` other than the bad ones is a record under its own
+    number; each bad one is rejected or a record of its own."""
+    good = events["message"].str.startswith("message ")
+    assert (events.loc[good, "message"] == "message " + events.loc[good, "line"].astype(str)).all()
+    assert good.sum() == n - len(bad)
+    others = events.attrs["rejected"]["line"].tolist() + events.loc[~good, "line"].tolist()
+    assert sorted(others) == sorted(i + 1 for i in bad)
+

@@ -13,6 +13,7 @@ from postmortem_kit.errors import IngestWarning
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.formats import syslog
 from postmortem_kit.ingest.lines import match
+from tests.unit.ingest.reference import assert_numbered, numbered_log
 
 BSD = (
     "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; rhost=218.188.2.4 \n"
@@ -195,15 +196,6 @@ def test_bad_lines_past_the_first_batches_leave_every_other_line_its_number(
     hands out later lines under earlier numbers before it fails: the load starts over
     block by block."""
     monkeypatch.setattr(match, "STREAM_ROWS", 1000)
-    lines = [f"Jun 14 15:16:{i % 60:02d} host app[1]: message {i + 1}".encode()
-             for i in range(20_000)]
-    for i, text in bad.items():
-        lines[i] = b"Jun 14 15:16:00 host app[1]: " + text
-    path = tmp_path / "messages"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    events = load(path, format="syslog", year=2024)
-    good = events["message"].str.startswith("message ")
-    assert (events.loc[good, "message"] == "message " + events.loc[good, "line"].astype(str)).all()
-    assert len(events) + len(events.attrs["rejected"]) == 20_000
-    assert sorted(events.attrs["rejected"]["line"].tolist() + events.loc[~good, "line"].tolist()
-                  ) == sorted(i + 1 for i in bad)
+    path = numbered_log(tmp_path / "messages", lambda i: f"Jun 14 15:16:{i % 60:02d} host app[1]: ",
+                        bad)
+    assert_numbered(load(path, format="syslog", year=2024), bad)

@@ -16,6 +16,7 @@ from postmortem_kit.ingest.files import blocks
 from postmortem_kit.ingest.formats import access, syslog, text
 from postmortem_kit.ingest.lines import columns
 from postmortem_kit.ingest.lines.layout import detect_layout
+from tests.unit.ingest.reference import assert_numbered, numbered_log
 
 LOGBACK = """\
 2024-05-01 10:00:00.101 [main] INFO  com.shop.checkout.App - Started App in 4.2 seconds
@@ -220,14 +221,6 @@ def test_bad_lines_in_a_big_file_leave_every_other_line_its_number(tmp_path, mon
     """polars' streaming reader, failing on a line, hands out later lines under earlier
     numbers before it fails: the text loader must not keep them."""
     monkeypatch.setattr(columns, "STREAM_ROWS", 1000)
-    lines = [f"2024-05-01 10:00:00,{i % 1000:03d} INFO app - message {i + 1}".encode()
-             for i in range(20_000)]
-    for i, odd in bad.items():
-        lines[i] = b"2024-05-01 10:00:00,000 INFO app - " + odd
-    path = tmp_path / "app.log"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    events = read_events(path, progress=False)
-    good = events["message"].str.startswith("message ")
-    assert (events.loc[good, "message"] == "message " + events.loc[good, "line"].astype(str)).all()
-    assert good.sum() == 20_000 - len(bad)
-    assert sorted(events.attrs["rejected"]["line"]) == sorted(i + 1 for i in bad)
+    path = numbered_log(tmp_path / "app.log",
+                        lambda i: f"2024-05-01 10:00:00,{i % 1000:03d} INFO app - ", bad)
+    assert_numbered(read_events(path, progress=False), bad)

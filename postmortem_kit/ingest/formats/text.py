@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
 
@@ -41,6 +42,8 @@ from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import (
     LineBlock,
     StreamFailed,
+    can_stream,
+    head_lines,
     iter_line_blocks,
     map_ahead,
     parallel_map,
@@ -288,12 +291,21 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
     # reading also while the layout is detected), unless the load stops at ``end=``:
     # that must not read, nor reject lines of, the block after it.
     ahead = ctx.end is None
-    blocks = iter_line_blocks(path, ctx, stream=stream and ahead)
+    stream = stream and ahead and can_stream(path, ctx)
+    blocks = iter_line_blocks(path, ctx, stream=stream)
     if ahead:
         blocks = map_ahead(_with_arrow_lines, blocks)
-    first = next(blocks, None)
+    # Streaming, the layout is detected on the first lines read apart while the first
+    # block is read (:func:`~postmortem_kit.ingest.lines.columns.head_lines`).
+    head = head_lines(path, ctx, SAMPLE_LINES) if stream else None
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(next, blocks, None)
+        if head is not None:
+            parser = _Parser(path, ctx, head)
+        first = reading.result()
     if first is not None:
-        parser = _Parser(path, ctx, first)
+        if parser is None:
+            parser = _Parser(path, ctx, first)
         blocks = itertools.chain([first], blocks)
     if parser is not None and parser.rx is None:
         for block in blocks:  # no timestamp in the first lines: every line dated by the file

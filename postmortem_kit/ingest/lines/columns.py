@@ -123,6 +123,31 @@ def iter_line_blocks(path: Path, ctx: LoadContext, *, stream: bool = False
         yield block
 
 
+def head_lines(path: Path, ctx: LoadContext, n: int) -> LineBlock | None:
+    """The first ``n`` lines of a plain file (or all, if fewer), framed as
+    :func:`iter_line_blocks` frames them, from one read of at most :data:`HEAD_BYTES`: for a
+    loader to set itself up while the file is read on other threads. None when that read
+    cannot give them alike: ``n`` lines longer than it, or a line the blocks would reject."""
+    with open(path, "rb") as f:
+        data = f.read(HEAD_BYTES)
+    whole = len(data) < HEAD_BYTES
+    if not whole:
+        data = data[: data.rfind(b"\n") + 1]
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if not data or b"\x00" in data or SEPARATOR in data:
+        return None
+    series = _framed_by_polars(data)
+    if series is None or len(series) != Block(1, data).nlines or (not whole and len(series) < n):
+        return None
+    limit = ctx.max_line_bytes
+    if limit is not None and cast(int, series.str.len_bytes().max() or 0) > limit:
+        return None
+    return LineBlock(series.fill_null("") if series.null_count() else series, 1)
+
+
+HEAD_BYTES = 1 << 20  # see head_lines
+
+
 class HandOver(Exception):
     """A streaming reader stops here: the block path takes the rest of the file."""
 

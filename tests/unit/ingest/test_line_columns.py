@@ -97,3 +97,24 @@ def test_a_block_converts_between_arrow_and_polars():
     block = LineBlock(pl.Series(["a", None]), 5)
     assert block.lines.to_pylist() == ["a", None]
     assert len(block) == 2
+
+
+def test_head_lines_are_the_first_lines_as_the_blocks_frame_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(columns, "HEAD_BYTES", 64)
+    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False)
+    path = tmp_path / "log"
+    path.write_bytes(b"\xef\xbb\xbfone\r\n\ntwo \"q\", x\nthree\n" + b"four five six seven\n" * 9)
+    head = columns.head_lines(path, ctx, 4)
+    assert head is not None and head.first_line == 1
+    whole = [t for b in iter_line_blocks(path, ctx) for t in b.series.to_list()]
+    assert head.series.to_list() == whole[:len(head)]
+    assert whole[:5] == ["one", "", 'two "q", x', "three", "four five six seven"]
+    assert len(head) == 5  # (the lines whole in the first 64 bytes)
+    assert columns.head_lines(path, ctx, 40) is None  # (40 lines are not in 64 bytes)
+    small = tmp_path / "small"
+    small.write_bytes(b"a\nb")
+    assert columns.head_lines(small, ctx, 1000).series.to_list() == ["a", "b"]  # the whole file
+    for odd in (b"n\x00l\n", b"caf\xe9\n", b"a\x1fb\n"):  # lines the blocks reject, or frame apart
+        path.write_bytes(b"fine\n" + odd + b"fine\n")
+        assert columns.head_lines(path, ctx, 2) is None
+    assert not ctx.rejects.lines().frame.shape[0]  # (it rejects nothing itself)

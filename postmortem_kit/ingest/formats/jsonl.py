@@ -28,6 +28,8 @@ def sniff(path: Path, head: str) -> float:
     good = 0
     timed = False
     for ln in lines:
+        if not ln.lstrip().startswith("{"):  # (only an object counts: no parse needed)
+            continue
         try:
             obj = loads(ln)
         except ValueError:  # (TooDeep too)

@@ -345,12 +345,17 @@ def _record(raw: bytes, limit: int) -> dict[str, Any] | str | None:
 
 
 def _plain_text(raw: bytes) -> str | None:
-    """The text of a line that is no attempt at JSON (its first non-blank character opens
-    no object or array), when it is valid text; else None."""
+    """The text of a line that is no attempt at JSON (valid text, not JSON, and opening no
+    object, array or string), else None: a JSON value that is no object (``null``, ``42``)
+    or broken JSON is a bad record, not text."""
     text, _ = check_line(raw)
-    if text is None or text.lstrip()[:1] in ("{", "["):
+    if text is None or text.lstrip()[:1] in ("{", "[", '"'):
         return None
-    return text
+    try:
+        json.loads(text)
+    except ValueError:
+        return text
+    return None
 
 
 def _logfmt_record(text: str) -> dict[str, str] | None:

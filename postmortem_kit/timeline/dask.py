@@ -86,7 +86,7 @@ from postmortem_kit.timeline.span import (
 BULK_KINDS = ("request", "log")  # the rows there are millions of; the others come here
 # What the rules read of request and log rows (a user's failure rule: everything).
 BULK_COLUMNS = ("timestamp", "source", "kind", "service", "level", "message", "line",
-                *RULE_COLUMNS, *USER_COLUMNS, "path", "host", "metric", "value")
+                *RULE_COLUMNS, *USER_COLUMNS, "path", "metric", "value")
 ERROR_LEVELS = ("error", "critical")
 _PART, _ROW, _ORIG = "__part", "__row", "__orig"  # the pandas path's order, kept
 _PROBES = 1024  # probe values per round of the quartile search
@@ -143,8 +143,13 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
     check_bins(span, freq)
-    support = pd.concat([*dask.compute(*[dask.delayed(_support_rows)(p)
-                                         for p in bulk.to_delayed()]), others])
+    # one pass for what each partition tells once the span is known (the rows persisted
+    # at 100M events are spilled to disk: each pass reads them back)
+    facts = dask.compute(*[dask.delayed(_facts)(p, span.fence) for p in bulk.to_delayed()])
+    support = pd.concat([*(f[0] for f in facts), others])
+    all_requests = int(sum(f[1] for f in facts))
+    last = max(t for t in [*(f[2] for f in facts), others["timestamp"].max()]
+               if not pd.isna(t))
     slis = choose_slis(support, wanted=settings.sli, failure=settings.failure,
                        slo_latency=settings.slo_latency, quantile=settings.latency_quantile,
                        factor=settings.latency_factor)
@@ -157,21 +162,17 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
         end = max(m.window.episodes["end"].iloc[-1] for m in found)
         shown_slis = [m.sli for m in found]
         tally = _window_tally(bulk, others, start, end, shown_slis)
-        # the first and last bad row of each SLI: the impact edges' evidence (last: of a
-        # row twice, the first copy is kept, and a signature row has its message)
-        edges = _gather(bulk, _edge_rows, shown_slis, start, end)
     signatures = None
     if found and settings.signatures:
         signatures = _signatures(events, bulk, others, offsets,
                                  baseline=signature_baseline(start, found[0].window, span),
                                  impact=(start, end))
-    if found:
-        rows.append(edges)
-    rows.append(_gather(bulk, _at_last, _last(bulk, others)))
+    # the first and last bad row of each SLI (the impact edges' evidence) and the last
+    # row; of a row twice, the first copy is kept
+    rows.append(_gather(bulk, _picked, [m.sli for m in found], start if found else None,
+                        end if found else None, last))
     every = _ordered(pd.concat(rows, ignore_index=True)).drop_duplicates(
         subset=[_PART, _ROW], keep="first")
-    all_requests = int(sum(dask.compute(*[dask.delayed(_requests_inside)(p, span.fence)
-                                         for p in bulk.to_delayed()])))
     return assemble(_bare(every), settings, span=span, offsets=offsets, measured=measured,
                     all_requests=all_requests, tally=tally, signatures=signatures)
 
@@ -341,9 +342,20 @@ def _distinct_in_bucket(bucket: int, parts: list[tuple[WindowTally, list[pd.Seri
             distinct([p[2][bucket] for p in parts] + [affected]))
 
 
-def _last(bulk: dd.DataFrame, others: pd.DataFrame) -> pd.Timestamp:
-    latest = [bulk["timestamp"].max().compute(), others["timestamp"].max()]
-    return max(t for t in latest if not pd.isna(t))
+def _facts(part: pd.DataFrame, fence: tuple[pd.Timestamp, pd.Timestamp],
+           ) -> tuple[pd.DataFrame, int, pd.Timestamp]:
+    """A partition's support rows (:func:`_support_rows`), its requests inside the
+    span's fence, its last time."""
+    return _support_rows(part), _requests_inside(part, fence), part["timestamp"].max()
+
+
+def _picked(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp | None,
+            end: pd.Timestamp | None, last: pd.Timestamp) -> pd.DataFrame:
+    """The SLIs' edge rows (:func:`_edge_rows`, when an SLI showed impact), then the
+    partition's first row at the last time."""
+    picks = [_edge_rows(part, slis, start, end)] if slis and start is not None \
+        and end is not None else []
+    return pd.concat([*picks, _at_last(part, last)])
 
 
 def _at_last(part: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:

@@ -100,7 +100,7 @@ def build(events: int, shard_lines: int) -> Path:
     return evidence
 
 
-def _worker_spill(dask_worker) -> dict[str, float]:  # noqa: ANN001 (client.run passes it)
+def _worker_spill(dask_worker) -> dict[str, float]:
     """What the worker spilled to disk and read back: bytes and seconds (dask's own
     metrics, summed over every task and activity)."""
     out = {"disk-write bytes": 0.0, "disk-read bytes": 0.0, "disk-write seconds": 0.0,

@@ -9,7 +9,6 @@ per-minute failure counts is the skew between their clocks.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -100,6 +100,20 @@ def build(events: int, shard_lines: int) -> Path:
     return evidence
 
 
+def _worker_spill(dask_worker) -> dict[str, float]:
+    """What the worker spilled to disk and read back: bytes and seconds (dask's own
+    metrics, summed over every task and activity)."""
+    out = {"disk-write bytes": 0.0, "disk-read bytes": 0.0, "disk-write seconds": 0.0,
+           "disk-read seconds": 0.0}
+    for key, value in dask_worker.digests_total.items():
+        parts = key if isinstance(key, tuple) else (key,)
+        for name in out:
+            activity, unit = name.split()
+            if activity in parts and unit in parts:
+                out[name] += float(value)
+    return out
+
+
 def run_dask(evidence: Path, workers: int, memory_limit: str) -> dict:
     from distributed import Client, LocalCluster
 
@@ -118,13 +132,18 @@ def run_dask(evidence: Path, workers: int, memory_limit: str) -> dict:
         wall = time.perf_counter() - started
         client_cpu = _cpu() - cpu
         after = client.run(_worker_usage)
+        spill = client.run(_worker_spill)
+        tasks = cluster.scheduler.transition_counter \
+            if hasattr(cluster, "scheduler") else 0
         limit = cluster.workers[next(iter(cluster.workers))].memory_manager.memory_limit
         counted = int(events.map_partitions(len).sum().compute())
     worker_cpu = sum(after[w][0] - before[w][0] for w in after)
     return {"tl": tl, "events": counted, "wall": wall, "cpu": client_cpu + worker_cpu,
             "client_cpu": client_cpu, "client_peak": _peak_gib(),
             "worker_peaks": sorted(after[w][1] for w in after),
-            "limit_gib": limit / 2**30, "partitions": events.npartitions}
+            "limit_gib": limit / 2**30, "partitions": events.npartitions,
+            "spill": {k: sum(w[k] for w in spill.values()) for k in next(iter(spill.values()))},
+            "transitions": tasks}
 
 
 def _warm() -> None:
@@ -174,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{d['events'] / d['cpu']:,.0f} events per CPU-s; client peak "
           f"{d['client_peak']:.2f} GiB, worker peaks "
           f"{', '.join(f'{p:.2f}' for p in d['worker_peaks'])} GiB", flush=True)
+    spill = d["spill"]
+    print(f"workers spilled {spill['disk-write bytes'] / 2**30:.2f} GiB to disk "
+          f"({spill['disk-write seconds']:.1f} s) and read back "
+          f"{spill['disk-read bytes'] / 2**30:.2f} GiB ({spill['disk-read seconds']:.1f} s); "
+          f"scheduler transitions: {d['transitions']:,}", flush=True)
     if args.skip_pandas:
         return 0
     p = run_pandas(evidence)

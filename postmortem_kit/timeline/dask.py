@@ -35,7 +35,11 @@ import numpy as np
 import pandas as pd
 
 from postmortem_kit.errors import PostmortemKitError, PostmortemKitWarning
-from postmortem_kit.timeline.clocks import estimate_clock_offsets
+from postmortem_kit.timeline.clocks import (
+    add_failure_tallies,
+    failure_tally,
+    offsets_from_tally,
+)
 from postmortem_kit.timeline.derive import (
     LEFT_OUT_OF,
     REQUIRED,
@@ -61,7 +65,7 @@ from postmortem_kit.timeline.measure import (
 )
 from postmortem_kit.timeline.model import Timeline
 from postmortem_kit.timeline.ratio import RULE_COLUMNS, bin_index
-from postmortem_kit.timeline.rules import SLI, Latency, failed_rows
+from postmortem_kit.timeline.rules import SLI, Latency
 from postmortem_kit.timeline.settings import TimelineSettings
 from postmortem_kit.timeline.signatures import (
     add_signature_messages,
@@ -82,7 +86,7 @@ from postmortem_kit.timeline.span import (
 BULK_KINDS = ("request", "log")  # the rows there are millions of; the others come here
 # What the rules read of request and log rows (a user's failure rule: everything).
 BULK_COLUMNS = ("timestamp", "source", "kind", "service", "level", "message", "line",
-                *RULE_COLUMNS, *USER_COLUMNS, "path", "host", "metric", "value")
+                *RULE_COLUMNS, *USER_COLUMNS, "path", "metric", "value")
 ERROR_LEVELS = ("error", "critical")
 _PART, _ROW, _ORIG = "__part", "__row", "__orig"  # the pandas path's order, kept
 _PROBES = 1024  # probe values per round of the quartile search
@@ -116,12 +120,15 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     offsets: Mapping[str, pd.Timedelta] = {}
     if settings.clock_offsets == "auto":
         if span is not None:
-            # (counted per source and bin: their order does not matter)
-            failed = pd.concat([_failed(others, settings), *dask.compute(
-                *[dask.delayed(_failed)(p, settings) for p in bulk.to_delayed()])])
-            offsets = estimate_clock_offsets(
-                failed, reference=settings.reference_source, failure=settings.failure,
-                freq=freq, span=span)
+            # failures counted per source and bin on the workers: what comes here does
+            # not grow with the rows
+            fence = _fence_micros(span)
+            tallies = [failure_tally(others, fence=fence, freq=freq, failure=settings.failure),
+                       *dask.compute(*[dask.delayed(failure_tally)(
+                           p, fence=fence, freq=freq, failure=settings.failure)
+                           for p in bulk.to_delayed()])]
+            offsets = offsets_from_tally(add_failure_tallies(tallies), freq=freq,
+                                         reference=settings.reference_source)
             if offsets:
                 bulk, others = _shifted(bulk, others, offsets)
                 span = _refit(bulk, others, span)
@@ -136,8 +143,13 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
     check_bins(span, freq)
-    support = pd.concat([*dask.compute(*[dask.delayed(_support_rows)(p)
-                                         for p in bulk.to_delayed()]), others])
+    # one pass for what each partition tells once the span is known (the rows persisted
+    # at 100M events are spilled to disk: each pass reads them back)
+    facts = dask.compute(*[dask.delayed(_facts)(p, span.fence) for p in bulk.to_delayed()])
+    support = pd.concat([*(f[0] for f in facts), others])
+    all_requests = int(sum(f[1] for f in facts))
+    last = max(t for t in [*(f[2] for f in facts), others["timestamp"].max()]
+               if not pd.isna(t))
     slis = choose_slis(support, wanted=settings.sli, failure=settings.failure,
                        slo_latency=settings.slo_latency, quantile=settings.latency_quantile,
                        factor=settings.latency_factor)
@@ -150,21 +162,17 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
         end = max(m.window.episodes["end"].iloc[-1] for m in found)
         shown_slis = [m.sli for m in found]
         tally = _window_tally(bulk, others, start, end, shown_slis)
-        # the first and last bad row of each SLI: the impact edges' evidence (last: of a
-        # row twice, the first copy is kept, and a signature row has its message)
-        edges = _gather(bulk, _edge_rows, shown_slis, start, end)
     signatures = None
     if found and settings.signatures:
         signatures = _signatures(events, bulk, others, offsets,
                                  baseline=signature_baseline(start, found[0].window, span),
                                  impact=(start, end))
-    if found:
-        rows.append(edges)
-    rows.append(_gather(bulk, _at_last, _last(bulk, others)))
+    # the first and last bad row of each SLI (the impact edges' evidence) and the last
+    # row; of a row twice, the first copy is kept
+    rows.append(_gather(bulk, _picked, [m.sli for m in found], start if found else None,
+                        end if found else None, last))
     every = _ordered(pd.concat(rows, ignore_index=True)).drop_duplicates(
         subset=[_PART, _ROW], keep="first")
-    all_requests = int(sum(dask.compute(*[dask.delayed(_requests_inside)(p, span.fence)
-                                         for p in bulk.to_delayed()])))
     return assemble(_bare(every), settings, span=span, offsets=offsets, measured=measured,
                     all_requests=all_requests, tally=tally, signatures=signatures)
 
@@ -283,14 +291,28 @@ def _window_tally(bulk: dd.DataFrame, others: pd.DataFrame, start: pd.Timestamp,
     here = window_tally(_bare(others), start, end, slis)
     parts = dask.persist(*[dask.delayed(_window_part)(p, start, end, slis)
                            for p in bulk.to_delayed()])
-    counts = dask.compute(*[dask.delayed(operator.itemgetter(0))(p) for p in parts])
+    # the per-service and per-path tallies added on the workers, a few partitions at a
+    # time: one tally comes here, not one per partition
+    (counts,) = dask.compute(_tree(add_tallies, [dask.delayed(operator.itemgetter(0))(p)
+                                                 for p in parts]))
     users = dask.compute(*[dask.delayed(_distinct_in_bucket)(
         b, list(parts), _buckets(here.active)[b], _buckets(here.affected)[b])
         for b in range(_USER_BUCKETS)])
     del parts
-    total = add_tallies([here.counts(), *counts])
+    total = add_tallies([here.counts(), counts])
     return replace(total, users_active=sum(u[0] for u in users),
                    users_affected=sum(u[1] for u in users))
+
+
+_FAN_IN = 16  # parts a task adds up at a time
+
+
+def _tree(add: Callable[[list[Any]], Any], parts: list[Any]) -> Any:
+    """``add(parts)`` as a tree of tasks of :data:`_FAN_IN` parts each (a delayed)."""
+    while len(parts) > 1:
+        parts = [dask.delayed(add)(parts[i:i + _FAN_IN])
+                 for i in range(0, len(parts), _FAN_IN)]
+    return parts[0] if parts else dask.delayed(add)([])
 
 
 def _window_part(part: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
@@ -320,9 +342,20 @@ def _distinct_in_bucket(bucket: int, parts: list[tuple[WindowTally, list[pd.Seri
             distinct([p[2][bucket] for p in parts] + [affected]))
 
 
-def _last(bulk: dd.DataFrame, others: pd.DataFrame) -> pd.Timestamp:
-    latest = [bulk["timestamp"].max().compute(), others["timestamp"].max()]
-    return max(t for t in latest if not pd.isna(t))
+def _facts(part: pd.DataFrame, fence: tuple[pd.Timestamp, pd.Timestamp],
+           ) -> tuple[pd.DataFrame, int, pd.Timestamp]:
+    """A partition's support rows (:func:`_support_rows`), its requests inside the
+    span's fence, its last time."""
+    return _support_rows(part), _requests_inside(part, fence), part["timestamp"].max()
+
+
+def _picked(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp | None,
+            end: pd.Timestamp | None, last: pd.Timestamp) -> pd.DataFrame:
+    """The SLIs' edge rows (:func:`_edge_rows`, when an SLI showed impact), then the
+    partition's first row at the last time."""
+    picks = [_edge_rows(part, slis, start, end)] if slis and start is not None \
+        and end is not None else []
+    return pd.concat([*picks, _at_last(part, last)])
 
 
 def _at_last(part: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
@@ -339,17 +372,6 @@ def _support_rows(part: pd.DataFrame) -> pd.DataFrame:
     picks.append((kind == "log") & part["level"].notna())
     rows = [part.loc[m.to_numpy(dtype=bool, na_value=False)].head(1) for m in picks]
     return pd.concat(rows)
-
-
-def _failed(part: pd.DataFrame, settings: TimelineSettings) -> pd.DataFrame:
-    """The rows the clock-skew estimate reads (failures and error-level logs), narrowed to
-    the columns it reads unless a failure rule of the user's may read any."""
-    logs = ((part["kind"] == "log") & (part["level"] >= "error")).to_numpy(
-        dtype=bool, na_value=False)
-    rows = failed_rows(part, settings.failure) | logs
-    if settings.failure is not None:
-        return part.loc[rows]
-    return part.loc[rows, [c for c in part.columns if c in (*RULE_COLUMNS, "source")]]
 
 
 def _requests_inside(part: pd.DataFrame, fence: tuple[pd.Timestamp, pd.Timestamp]) -> int:
@@ -437,19 +459,29 @@ def _nats(bulk: dd.DataFrame, others: pd.DataFrame) -> int:
 
 
 def _fit_all(arrays: list[Any], fence: tuple[int, int], nats: int) -> AnalysisSpan | None:
-    fits = [f for f in dask.compute(*[dask.delayed(_fit)(a, fence) for a in arrays])
+    fits = [f for f in dask.compute(*[dask.delayed(_fit_ends)(a, fence) for a in arrays])
             if f is not None]
     if not fits:
         return None
-    left_out = sum(f.left_out for f in fits) + nats
-    return AnalysisSpan(min(f.start for f in fits), max(f.end for f in fits),
+    left_out = sum(f[2] for f in fits) + nats
+    return AnalysisSpan(min(f[0] for f in fits), max(f[1] for f in fits),
                         (_ts(fence[0]), _ts(fence[1])), np.ones(left_out, dtype=bool))
 
 
+def _fit_ends(micros: np.ndarray, fence: tuple[int, int],
+              ) -> tuple[pd.Timestamp, pd.Timestamp, int] | None:
+    """A partition's span (start, end, rows left out): its rows' flags stay there."""
+    fit = _fit(micros, fence)
+    return None if fit is None else (fit.start, fit.end, fit.left_out)
+
+
 def _refit(bulk: dd.DataFrame, others: pd.DataFrame, span: AnalysisSpan) -> AnalysisSpan | None:
+    return _fit_all(_micro_arrays(bulk, others), _fence_micros(span), _nats(bulk, others))
+
+
+def _fence_micros(span: AnalysisSpan) -> tuple[int, int]:
     fence = _micros(pd.Series(list(span.fence)))
-    return _fit_all(_micro_arrays(bulk, others), (int(fence[0]), int(fence[1])),
-                    _nats(bulk, others))
+    return int(fence[0]), int(fence[1])
 
 
 def _outside(part: pd.DataFrame, fence: tuple[int, int]) -> pd.DataFrame:
@@ -468,24 +500,26 @@ def _measure(sli: SLI, bulk: dd.DataFrame, others: pd.DataFrame, span: AnalysisS
     freq = settings.freq
     nbins = span.bins(freq)
     spread = isinstance(sli, Latency)
-    tallies = dask.compute(*[dask.delayed(_tally)(p, sli, span, freq, spread)
-                             for p in bulk.to_delayed()])
-    samples = np.zeros(nbins, dtype="int64")
-    sums = np.zeros(nbins, dtype="float64")
-    pairs = []
-    for count, total, pair in tallies:
-        samples += count
-        sums += total
-        if pair is not None:
-            pairs.append(pair)
+    tallies = [dask.delayed(_tally)(p, sli, span, freq, spread) for p in bulk.to_delayed()]
+    if spread:  # the (bin, value, count) tables stay on the workers
+        tallies = list(dask.persist(*tallies))
+    counts = dask.compute(*[dask.delayed(_counts)(t) for t in tallies])
+    samples = np.sum([c[0] for c in counts], axis=0, dtype="int64") if counts else \
+        np.zeros(nbins, dtype="int64")
+    sums = np.sum([c[1] for c in counts], axis=0, dtype="float64") if counts else \
+        np.zeros(nbins, dtype="float64")
     if isinstance(sli, Latency):
-        table = _merge_pairs(pairs)
-        value = _quantile(table, samples, nbins, sli.quantile)
+        # each bin's values gathered on one worker (bins split by number, as the users
+        # are by hash), its exact quantile taken there: per-bin numbers come here
+        tables = dask.persist(*[dask.delayed(_bin_table)(b, tallies)
+                                for b in range(_BIN_BUCKETS)])
+        del tallies
+        value = _combined(dask.compute(*[dask.delayed(_quantile)(t, nbins, sli.quantile)
+                                         for t in tables]))
 
         def failures_over(limit: float | None) -> np.ndarray:
-            over = table.loc[table["value"] > limit]
-            return np.bincount(over["bin"].to_numpy(), weights=over["count"].to_numpy(
-                dtype="float64"), minlength=nbins)
+            return np.sum(dask.compute(*[dask.delayed(_over)(t, limit, nbins)
+                                         for t in tables]), axis=0)
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.where(samples > 0, sums / np.maximum(samples, 1), np.nan)
@@ -498,39 +532,70 @@ def _measure(sli: SLI, bulk: dd.DataFrame, others: pd.DataFrame, span: AnalysisS
                         baseline=settings.baseline)
 
 
+_BIN_BUCKETS = 16  # a latency's bins are split among this many tasks, each taking every
+# partition's (bin, value, count) rows of its bins
+
+
 def _tally(part: pd.DataFrame, sli: SLI, span: AnalysisSpan, freq: pd.Timedelta,
-           spread: bool) -> tuple[np.ndarray, np.ndarray, pd.DataFrame | None]:
+           spread: bool) -> tuple[np.ndarray, np.ndarray, list[pd.DataFrame] | None]:
     """One partition's requests per bin, the sum of their values per bin (whole numbers:
-    1.0 per bad event) and, for a latency, how many requests per bin and value."""
+    1.0 per bad event) and, for a latency, how many requests per bin and value, split into
+    :data:`_BIN_BUCKETS` tables by bin number."""
     bins, values, nbins = binned_values(sli, select_rows(sli, part), span, freq)
     count = np.bincount(bins, minlength=nbins)
     total = np.bincount(bins, weights=values, minlength=nbins)
     if not spread:
         return count, total, None
     pairs = pd.DataFrame({"bin": bins, "value": values}).value_counts(sort=False)
-    return count, total, pairs.rename("count").reset_index()
+    table = pairs.rename("count").reset_index()
+    which = table["bin"].to_numpy() % _BIN_BUCKETS
+    return count, total, [table[which == b] for b in range(_BIN_BUCKETS)]
 
 
-def _merge_pairs(pairs: list[pd.DataFrame]) -> pd.DataFrame:
+def _counts(tally: tuple[np.ndarray, np.ndarray, Any]) -> tuple[np.ndarray, np.ndarray]:
+    return tally[0], tally[1]
+
+
+def _bin_table(bucket: int, tallies: list[tuple[np.ndarray, np.ndarray, list[pd.DataFrame]]],
+               ) -> pd.DataFrame:
+    """The (bin, value, count) table of one bucket's bins, over every partition, sorted
+    by bin then value."""
+    pairs = [t[2][bucket] for t in tallies if t[2] is not None and len(t[2][bucket])]
     if not pairs:
         return pd.DataFrame({"bin": pd.Series([], dtype="int64"),
                              "value": pd.Series([], dtype="float64"),
                              "count": pd.Series([], dtype="int64")})
-    table = pd.concat(pairs, ignore_index=True).groupby(["bin", "value"], sort=True)[
+    return pd.concat(pairs, ignore_index=True).groupby(["bin", "value"], sort=True)[
         "count"].sum().reset_index()
-    return table
 
 
-def _quantile(table: pd.DataFrame, samples: np.ndarray, nbins: int, q: float) -> np.ndarray:
+def _over(table: pd.DataFrame, limit: float | None, nbins: int) -> np.ndarray:
+    """Per bin, how many of ``table``'s requests are slower than ``limit``."""
+    over = table.loc[table["value"] > limit]
+    return np.bincount(over["bin"].to_numpy(), weights=over["count"].to_numpy(
+        dtype="float64"), minlength=nbins)
+
+
+def _combined(parts: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The per-bin arrays of disjoint sets of bins (NaN elsewhere), as one."""
+    out = np.full(len(parts[0]), np.nan)
+    for part in parts:
+        known = ~np.isnan(part)
+        out[known] = part[known]
+    return out
+
+
+def _quantile(table: pd.DataFrame, nbins: int, q: float) -> np.ndarray:
     """Per bin, the nearest-rank ``q`` quantile (as ``measure.bin_quantile`` takes it) of
-    the values counted in ``table`` (bin, value, count; sorted by bin then value)."""
+    the values counted in ``table`` (bin, value, count; sorted by bin then value); NaN for
+    the bins it does not hold."""
     out = np.full(nbins, np.nan)
     if not len(table):
         return out
     bins = table["bin"].to_numpy()
     values = table["value"].to_numpy()
     running = table.groupby("bin", sort=False)["count"].cumsum().to_numpy()
-    n = samples[bins]
+    n = table.groupby("bin", sort=False)["count"].transform("sum").to_numpy()
     k = np.maximum(np.ceil(q * n).astype("int64") - 1, 0)
     # the first value of each bin whose running count passes rank k
     hit = running > k

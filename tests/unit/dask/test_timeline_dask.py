@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import sys
 import warnings
 from pathlib import Path
 
@@ -168,3 +169,78 @@ def test_signatures_of_every_level_when_no_error_message_is_in_the_windows(dask_
     got = derive_timeline(on_cluster(dask_client, events, 3))
     for field in dataclasses.fields(expected):
         assert_same(getattr(got, field.name), getattr(expected, field.name), field.name)
+
+
+def _entries(obj: object) -> int:
+    """The largest number of rows or items in ``obj`` (a result sent to the client)."""
+    if isinstance(obj, pd.DataFrame | pd.Series | np.ndarray):
+        return len(obj)
+    if isinstance(obj, tuple | list):
+        return max((_entries(o) for o in obj), default=0)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return max((_entries(getattr(obj, f.name)) for f in dataclasses.fields(obj)),
+                   default=0)
+    return 0
+
+
+def test_the_client_receives_tallies_whose_size_does_not_grow_with_the_rows(
+        dask_client, monkeypatch):
+    """With clock offsets found and a latency SLI (float latencies: every value distinct),
+    every result the workers send has fewer items than a partition has rows: counts per
+    bin, per source, per probe, a few rows, never one item per row."""
+    scenario = build("skewed_clock", seed=3)
+    events = on_cluster(dask_client, scenario.events, 2)
+    rows = len(scenario.events) // 2  # ~19,000 per partition
+    received: list[tuple[str, int]] = []
+    real = dask.compute
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        received.append((sys._getframe(1).f_code.co_name, _entries(out)))
+        return out
+
+    monkeypatch.setattr(dask, "compute", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tl = derive_timeline(events)
+    assert tl.clock_offsets == {"access": pd.Timedelta("-4min")}
+    assert "p99 latency (requests)" in [s.label for s in tl.sli]
+    # the span search's 1,024 probes are the largest bounded result
+    big = [(where, n) for where, n in received if n > 2_000]
+    assert rows > 15_000 and not big, big
+
+
+def test_a_bins_p99_takes_its_values_from_every_partition(dask_client):
+    """Each bin's quantile is taken on the workers over the values of every partition:
+    the first minute's 100 latencies (1..100 ms) are dealt to three partitions, so no
+    partition alone holds its p99 (nearest rank: the 99th smallest, 99 ms)."""
+    import postmortem_kit.timeline.dask as on_dask
+    from postmortem_kit.timeline.rules import Latency
+    from postmortem_kit.timeline.settings import TimelineSettings
+    from postmortem_kit.timeline.span import AnalysisSpan
+
+    t0 = pd.Timestamp("2026-11-30 08:00", tz="UTC")
+    first = np.arange(1, 101, dtype="float64")  # minute 0: 1..100 ms
+    second = np.array([5.0, 7.0, 900.0])  # minute 1: 5, 7 and 900 ms
+    latency = np.concatenate([first, second])
+    times = [t0 + pd.Timedelta(seconds=0.5 * i) for i in range(100)] + \
+        [t0 + pd.Timedelta(seconds=60 + i) for i in range(3)]
+    frame = pd.DataFrame({"timestamp": pd.Series(times, dtype="datetime64[us, UTC]"),
+                          "kind": "request", "source": "access",
+                          "latency_ms": latency, "status": 200, "line": range(103)})
+    # dealt round-robin: partition p gets every third request
+    parts = [frame.iloc[p::3].reset_index(drop=True) for p in range(3)]
+    bulk = dd.from_delayed(dask_client.scatter(parts), meta=frame.iloc[:0],
+                           verify_meta=False)
+    span = AnalysisSpan(times[0], times[-1], (times[0], times[-1]),
+                        np.zeros(0, dtype=bool))
+    settings = TimelineSettings()
+    measured = on_dask._measure(Latency(quantile=0.99, threshold=80.0), bulk, frame.iloc[:0],
+                                span, settings)
+    assert list(measured.series["value"]) == [99.0, 900.0]
+    assert list(measured.series["requests"]) == [100, 3]
+    # slower than 80 ms: 81..100 in the first minute, 900 in the second
+    assert list(measured.series["failures"]) == [20, 1]
+    median = on_dask._measure(Latency(quantile=0.5, threshold=80.0), bulk, frame.iloc[:0],
+                              span, settings)
+    assert list(median.series["value"]) == [50.0, 7.0]

@@ -240,6 +240,9 @@ def menu(page, top: str, item: str) -> None:
     page.locator(".lm-Menu-itemLabel").filter(has_text=item).first.click()
 
 
+RENDER_ATTEMPTS = 3  # runs of the cell before a widget error fails the test (see run_cell)
+
+
 def run_cell(page) -> None:
     """Run the notebook's cell and wait for the form (accepting a kernel dialog if one shows).
 
@@ -258,17 +261,23 @@ def run_cell(page) -> None:
     page.locator(".pmk-form").wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
     # JupyterLab 4's widget manager now and then renders a freshly displayed widget tree
     # with one child as "Error: widget model not found" (jupyter-widgets/ipywidgets#3823;
-    # seen here about once in ten runs, in a different pane each time, never twice in a
-    # row). Running the cell again is what a user does; a second failure fails the test.
+    # seen here about once in ten runs, in a different pane each time; twice in a row
+    # once, in CI). Running the cell again is what a user does; a form that renders with
+    # the error RENDER_ATTEMPTS times in a row fails the test.
     settled = page.locator(".pmk-form .pmk-main, .pmk-form .jupyter-widgets-error-widget")
-    settled.first.wait_for(state="attached", timeout=WIDGET_TIMEOUT_MS)
-    if page.locator(".pmk-form .jupyter-widgets-error-widget").count():
+    errors = page.locator(".pmk-form .jupyter-widgets-error-widget")
+    for _ in range(RENDER_ATTEMPTS - 1):
+        settled.first.wait_for(state="attached", timeout=WIDGET_TIMEOUT_MS)
+        if not errors.count():
+            break
+        shown = page.locator(".pmk-form").first.element_handle()
         page.locator(".jp-Cell .jp-InputArea-editor").first.click()
         page.keyboard.press("Control+Enter")
-        page.locator(".pmk-form .pmk-main").first.wait_for(state="visible",
-                                                           timeout=WIDGET_TIMEOUT_MS)
-        assert not page.locator(".pmk-form .jupyter-widgets-error-widget").count(), \
-            "the form rendered with a widget error twice in a row"
+        shown.wait_for_element_state("hidden", timeout=WIDGET_TIMEOUT_MS)  # (the old one gone)
+    settled.first.wait_for(state="attached", timeout=WIDGET_TIMEOUT_MS)
+    assert not errors.count(), (
+        f"the form rendered with a widget error {RENDER_ATTEMPTS} times in a row")
+    page.locator(".pmk-form .pmk-main").first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
 
 
 def test_values_typed_in_the_form_survive_a_kernel_restart(lab, page):

@@ -224,7 +224,9 @@ def assemble(
         years = part_ints(parts["y"]) + 2000
     else:
         years = part_ints(parts["Y"]) if "Y" in parts else np.full(n, -1, dtype=np.int64)
-        if (years < 0).any():  # no year in the line: a syslog-style ``Jun 14 15:16:01``
+        # no year in a line with a month: a syslog-style ``Jun 14 15:16:01`` (a row that
+        # matched nothing, a line the reader rejected, has neither: no year to assume)
+        if ((years < 0) & (months >= 1) & (months <= 12)).any():
             inferred = infer_years(months, days, year, state or YearState(), path)
             years = np.where(years < 0, inferred, years)
     micros = _micros(parts, n)

@@ -224,3 +224,18 @@ def test_bad_lines_in_a_big_file_leave_every_other_line_its_number(tmp_path, mon
     path = numbered_log(tmp_path / "app.log",
                         lambda i: f"2024-05-01 10:00:00,{i % 1000:03d} INFO app - ", bad)
     assert_numbered(read_events(path, progress=False), bad)
+
+
+def test_a_rejected_line_does_not_make_a_dated_layout_assume_a_year(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_bytes(b"2024-05-01 10:00:00,000 INFO app - one\n"
+                     b"2024-05-01 10:00:01,000 INFO app - caf\xe9\n"
+                     b"2024-05-01 10:00:02,000 INFO app - three\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        events = read_events(path, progress=False)
+    said = [str(w.message) for w in caught]
+    assert not [s for s in said if "no year" in s], said
+    assert list(events["timestamp"]) == [pd.Timestamp("2024-05-01T10:00:00Z"),
+                                         pd.Timestamp("2024-05-01T10:00:02Z")]
+    assert events.attrs["layouts"][str(path)]["year"] == "in each line"

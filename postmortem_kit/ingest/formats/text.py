@@ -41,12 +41,12 @@ from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import (
     LineBlock,
-    StreamFailed,
     can_stream,
     head_lines,
     iter_line_blocks,
     map_ahead,
     parallel_map,
+    without_failed_stream,
 )
 from postmortem_kit.ingest.lines.explain import assumed_dates, layout_report, samples
 from postmortem_kit.ingest.lines.extracted import Extracted, merge_parts
@@ -274,12 +274,7 @@ def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     >>> ctx = LoadContext(source="app", rejects=RejectLog())
     >>> frame = load(Path("app.log"), ctx)  # doctest: +SKIP
     """
-    mark = len(ctx.rejects)
-    try:
-        return _load(path, ctx, stream=True)
-    except StreamFailed:  # (see there: what was made of the lines so far is dropped)
-        del ctx.rejects.items[mark:]
-        return _load(path, ctx, stream=False)
+    return without_failed_stream(lambda stream: _load(path, ctx, stream=stream), ctx)
 
 
 def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
@@ -322,14 +317,15 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
         # cut off and parsed with the next block's first lines: one parse more.
         held: Extracted | None = None  # matched, not parsed yet (running ahead)
         for item in extracted:
+            # where the block's first record starts (None: a multiplexed stream, whose
+            # records interleave, is not cut there)
+            opening = _first_start(item) if parser.mux_rx is None else None
             if held is not None:
-                whole = parser.mux_rx is None and _first_start(item) == 0
                 frame, pending, seen_record, _ = _parse_block(
-                    held, parser, final=whole, seen=seen_record)
+                    held, parser, final=opening == 0, seen=seen_record)
                 frames.append(frame)
             if pending is not None and len(pending.lines):
-                opening = _first_start(item) if parser.mux_rx is None else None
-                if opening is None:  # (a multiplexed stream's records interleave)
+                if opening is None:
                     item = pending.joined(item)
                 else:  # the pending record ends where the block's first one starts
                     frames.append(_parse_block(pending.joined(item.slice(0, opening)), parser,

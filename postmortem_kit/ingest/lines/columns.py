@@ -18,7 +18,7 @@ null in its block, so positions and line numbers stay aligned.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -103,16 +103,10 @@ def iter_line_blocks(path: Path, ctx: LoadContext, *, stream: bool = False
     """
     done = 0  # lines handed out by the streaming reader
     if stream and can_stream(path, ctx):
-        try:
-            for block in _streamed(path, ctx):
-                done += len(block)
-                yield block
+        handed = yield from until_hand_over(_streamed(path, ctx), path, len)
+        if handed is None:
             return
-        except pl.exceptions.PolarsError as exc:
-            if done:
-                raise StreamFailed(f"{path}: {exc}") from exc
-        except HandOver:
-            pass  # (the blocks below reject the line, or not, and go on)
+        done = handed  # (the blocks below reject the line, or not, and go on)
     for raw in iter_blocks(path, ctx):
         if not raw.data or raw.first_line + raw.nlines - 1 <= done:
             continue
@@ -159,6 +153,43 @@ class StreamFailed(Exception):
     out of order: the lines of later batches under earlier line numbers. The caller must
     start over without streaming, dropping what it made of those blocks.
     """
+
+
+def until_hand_over(blocks: Iterator[T], path: Path, lines_in: Callable[[T], int],
+                    ) -> Generator[T, None, int | None]:
+    """Yield a streaming reader's ``blocks`` (of ``lines_in(block)`` lines each); return
+    None when they were the whole file, else how many lines they handed out before the
+    reader handed over to the block path (:class:`HandOver`, or polars refusing a line
+    before any block).
+
+    Raises
+    ------
+    StreamFailed
+        polars refused a line after blocks were handed out.
+    """
+    done = 0
+    try:
+        for block in blocks:
+            done += lines_in(block)
+            yield block
+        return None
+    except pl.exceptions.PolarsError as exc:
+        if done:
+            raise StreamFailed(f"{path}: {exc}") from exc
+    except HandOver:
+        pass
+    return done
+
+
+def without_failed_stream(load: Callable[[bool], T], ctx: LoadContext) -> T:
+    """``load(True)``: a load that may stream; or, when its stream fails after handing out
+    blocks (:class:`StreamFailed`), ``load(False)``, the rejects of the first try dropped."""
+    mark = len(ctx.rejects)
+    try:
+        return load(True)
+    except StreamFailed:
+        del ctx.rejects.items[mark:]
+        return load(False)
 
 
 def can_stream(path: Path, ctx: LoadContext) -> bool:

@@ -21,12 +21,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.ingest.limits import describe, outside, show
-from postmortem_kit.ingest.lines.columns import LineBlock, reject_positions
+from postmortem_kit.ingest.lines.columns import (
+    LineBlock,
+    reject_positions,
+    without_failed_stream,
+)
 from postmortem_kit.ingest.lines.match import (
     Derive,
     MatchedBlock,
     Matches,
-    StreamFailed,
     iter_matched_blocks,
 )
 from postmortem_kit.ingest.registry import LoadContext
@@ -63,14 +66,9 @@ def load_matched(
         The reasons given for the lines no pattern matched, and for those whose time is
         not valid.
     """
-    mark = len(ctx.rejects)
-    try:
-        return _load_blocks(iter_matched_blocks(path, ctx, choose, key, derive), path, ctx,
-                            frame, categories, unmatched, bad_time)
-    except StreamFailed:  # (what was made of the blocks handed out so far is dropped)
-        del ctx.rejects.items[mark:]
-        return _load_blocks(iter_matched_blocks(path, ctx, choose, key, derive, stream=False),
-                            path, ctx, frame, categories, unmatched, bad_time)
+    return without_failed_stream(lambda stream: _load_blocks(
+        iter_matched_blocks(path, ctx, choose, key, derive, stream=stream), path, ctx, frame,
+        categories, unmatched, bad_time), ctx)
 
 
 def _load_blocks(blocks: Iterator[MatchedBlock], path: Path, ctx: LoadContext,

@@ -21,14 +21,13 @@ from postmortem_kit.ingest.files.blocks import progress_bar
 from postmortem_kit.ingest.files.decompress import read_head
 from postmortem_kit.ingest.lines.columns import (
     WORKERS,
-    HandOver,
     LineBlock,
-    StreamFailed,
     can_stream,
     hand_over,
     iter_line_blocks,
     map_ahead,
     scan_lines,
+    until_hand_over,
 )
 from postmortem_kit.ingest.registry import LoadContext
 
@@ -176,16 +175,11 @@ def iter_matched_blocks(
     patterns = choose(pl.Series(head, dtype=pl.String))
     done = 0  # lines yielded so far
     if stream and can_stream(path, ctx):
-        try:
-            for item in _streamed(path, ctx, patterns, key, derive):
-                done += len(item[0])
-                yield item
+        handed = yield from until_hand_over(_streamed(path, ctx, patterns, key, derive), path,
+                                            lambda item: len(item[0]))
+        if handed is None:
             return
-        except pl.exceptions.PolarsError as exc:
-            if done:  # (see StreamFailed)
-                raise StreamFailed(f"{path}: {exc}") from exc
-        except HandOver:
-            pass  # a line the block path must see: it rejects it (or not) and goes on
+        done = handed  # a line the block path must see: it rejects it (or not) and goes on
     yield from _blockwise(path, ctx, patterns, key, derive, skip=done)
 
 

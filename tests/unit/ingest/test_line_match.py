@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from postmortem_kit.ingest.files import blocks
 from postmortem_kit.ingest.lines import match
+from postmortem_kit.ingest.lines.columns import StreamFailed
 from postmortem_kit.ingest.lines.match import iter_matched_blocks
 from postmortem_kit.ingest.registry import LoadContext
 from postmortem_kit.ingest.rejects import RejectLog
@@ -93,7 +94,7 @@ def test_both_paths_match_every_line_as_the_reference_does(
     want = expected_matches(data)
     try:
         got = run(path)
-    except match.StreamFailed:  # (the caller starts over, as load_matched does)
+    except StreamFailed:  # (the caller starts over, as load_matched does)
         got = run(path, stream=False)
     assert got == want
     with monkeypatch.context() as patch:  # (undone before the next example)
@@ -142,7 +143,7 @@ def test_a_line_the_stream_fails_on_makes_the_caller_start_over(
     monkeypatch.setattr(match, "STREAM_ROWS", 1000)
     at = 250_001
     path = with_odd_line(tmp_path, odd, at)
-    with pytest.raises(match.StreamFailed):
+    with pytest.raises(StreamFailed):
         run(path)
     matched, unmatched, rejects = run(path, stream=False)
     assert rejects == ([at] if rejected else [])

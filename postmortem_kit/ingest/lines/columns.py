@@ -193,10 +193,20 @@ def without_failed_stream(load: Callable[[bool], T], ctx: LoadContext) -> T:
 
 
 def can_stream(path: Path, ctx: LoadContext) -> bool:
-    """Whether polars' streaming reader may read ``path``: a plain file, non-empty, read
-    whole (a ``start=`` / ``end=`` load stops reading early)."""
-    return (ctx.start is None and ctx.end is None and path.stat().st_size > 0
-            and compression_of(path) is None)
+    """Whether polars' streaming reader may read ``path``: a plain file, read whole (a
+    ``start=`` / ``end=`` load stops reading early), ending with a newline.
+
+    (Of a last line without one, polars reads a line holding nothing but its separator
+    byte as empty, without failing; and hands such a line out first when it fails on an
+    earlier one.)
+    """
+    if ctx.start is not None or ctx.end is not None or compression_of(path) is not None:
+        return False
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"\n"
 
 
 def hand_over(batches: Iterator[pl.DataFrame]) -> NoReturn:

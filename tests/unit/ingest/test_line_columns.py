@@ -118,3 +118,10 @@ def test_head_lines_are_the_first_lines_as_the_blocks_frame_them(tmp_path, monke
         path.write_bytes(b"fine\n" + odd + b"fine\n")
         assert columns.head_lines(path, ctx, 2) is None
     assert not ctx.rejects.lines().frame.shape[0]  # (it rejects nothing itself)
+
+
+def test_a_last_line_of_the_separator_byte_alone_is_read_as_written(tmp_path, monkeypatch):
+    """polars reads such a line, without a newline after it, as empty without failing."""
+    path = tmp_path / "log"
+    path.write_bytes(b"\n\x1f")
+    assert read_lines(path, 1 << 20, monkeypatch, stream=True, rows=1) == (["", "\x1f"], [])

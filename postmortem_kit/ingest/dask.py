@@ -559,17 +559,24 @@ def _report(events: dd.DataFrame) -> tuple[dd.DataFrame, dd.DataFrame]:
                           "(or it was derived from one): pass that frame itself") from None
 
 
-def persist_with(events: dd.DataFrame, *others: dd.DataFrame) -> tuple[dd.DataFrame, ...]:
-    """``dask.persist(*others)`` (frames derived from ``events``) with ``events``' rejected
-    records and notes, so that they come from the same read of the files: later,
-    :func:`rejected` and :func:`notes` give the persisted ones. A frame that is not a load
-    of ``read_events`` has no report: only ``others`` are persisted."""
+def persist_with(events: dd.DataFrame, *values: Delayed) -> tuple[Delayed, ...]:
+    """``dask.persist(*values)`` (delayed values derived from ``events``' partitions) with
+    ``events``' rejected records and notes, so that they come from the same read of the
+    files: later, :func:`rejected` and :func:`notes` give the persisted ones. A frame that
+    is not a load of ``read_events`` has no report: only ``values`` are persisted.
+
+    The report goes as delayed partitions too: a frame persisted with delayed values makes
+    dask materialise its expression, with a warning."""
     report = _REPORTS.get(events._name)
     if report is None:
-        return tuple(dask.persist(*others))
-    *done, rejects, skipped = dask.persist(*others, *report)
-    _REPORTS[events._name] = (rejects, skipped)
-    return tuple(done)
+        return tuple(dask.persist(*values))
+    rejects, skipped = report
+    done = dask.persist(*values, *rejects.to_delayed(optimize_graph=False),
+                        *skipped.to_delayed(optimize_graph=False))
+    a, b = len(values), len(values) + rejects.npartitions
+    _REPORTS[events._name] = (dd.from_delayed(list(done[a:b]), meta=rejects._meta),
+                              dd.from_delayed(list(done[b:]), meta=skipped._meta))
+    return tuple(done[:a])
 
 
 def collect(events: dd.DataFrame, *, warn: bool = True) -> pd.DataFrame:

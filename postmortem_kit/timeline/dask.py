@@ -5,8 +5,10 @@ workers, partition by partition, with the pandas path's own functions, and only 
 results come back:
 
 - the files are read once; the request and log rows stay in the workers' memory narrowed
-  to the columns the rules read (their messages only at error level), the other kinds
-  (alerts, pages, deploys, changes, chat, metrics: a few thousand rows) come here whole;
+  to the columns the rules read (their messages only at error level), each partition
+  packed (:class:`~postmortem_kit.timeline.packed.PackedFrame`: compressed, so that 100M
+  events' rows fit in two workers) and unpacked by each pass; the other kinds (alerts,
+  pages, deploys, changes, chat, metrics: a few thousand rows) come here whole;
 - the analysis span: its quartiles found exactly by counting, in every sorted partition,
   the times below a few probe values (``np.searchsorted``), narrowing until one is left;
 - per-bin SLI values: each partition's bins and values (``measure.binned_values``) tallied
@@ -26,13 +28,14 @@ from __future__ import annotations
 import operator
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.delayed import Delayed
 
 from postmortem_kit.errors import PostmortemKitError, PostmortemKitWarning
 from postmortem_kit.timeline.clocks import (
@@ -64,6 +67,7 @@ from postmortem_kit.timeline.measure import (
     select_rows,
 )
 from postmortem_kit.timeline.model import Timeline
+from postmortem_kit.timeline.packed import PackedFrame
 from postmortem_kit.timeline.ratio import RULE_COLUMNS, bin_index
 from postmortem_kit.timeline.rules import SLI, Latency
 from postmortem_kit.timeline.settings import TimelineSettings
@@ -100,20 +104,51 @@ def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline
                                  "read_events returns")
     narrow = settings.failure is None and not any(isinstance(s, SLI) for s in settings.sli or ())
     columns = [c for c in events.columns if not narrow or c in BULK_COLUMNS]
-    bulk = events.map_partitions(_bulk_rows, columns,
-                                 meta=_bulk_rows(events._meta, columns, {"number": 0}))
+    bulk = _pack(events.map_partitions(_bulk_rows, columns,
+                                       meta=_bulk_rows(events._meta, columns, {"number": 0})))
     others = events.map_partitions(_other_rows, meta=_other_rows(events._meta, {"number": 0}))
     from postmortem_kit.ingest.dask import persist_with
 
     # one read of the files for both, and for the load's rejected records
-    bulk, others = persist_with(events, bulk, others)
+    done = persist_with(events, *bulk.parts, *others.to_delayed(optimize_graph=False))
+    bulk = Rows(list(done[:len(bulk.parts)]), bulk.meta)
+    here = pd.concat([others._meta, *dask.compute(*done[len(bulk.parts):])], ignore_index=True)
+    del done
     try:
-        return _derive(events, bulk, _ordered(others.compute()), settings)
+        return _derive(events, bulk, _ordered(here), settings)
     finally:
-        del bulk, others
+        del bulk
 
 
-def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
+@dataclass(frozen=True)
+class Rows:
+    """The request and log rows on the workers: a
+    :class:`~postmortem_kit.timeline.packed.PackedFrame` per partition (delayed, persisted
+    once computed) and an empty frame of their columns."""
+
+    parts: list[Delayed]
+    meta: pd.DataFrame
+
+    def each(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[Delayed]:
+        """``fn(partition, *args, **kwargs)`` of every partition, unpacked where it is."""
+        return [dask.delayed(_unpacked)(fn, p, *args, **kwargs) for p in self.parts]
+
+    def persist(self) -> Rows:
+        """The same rows, computed and kept on the workers."""
+        return Rows(list(dask.persist(*self.parts)), self.meta)
+
+
+def _unpacked(fn: Callable[..., Any], packed: PackedFrame, *args: Any, **kwargs: Any) -> Any:
+    return fn(packed.frame(), *args, **kwargs)
+
+
+def _pack(frame: dd.DataFrame) -> Rows:
+    """``frame``'s partitions, each packed (not computed yet)."""
+    return Rows([dask.delayed(PackedFrame)(p) for p in frame.to_delayed(optimize_graph=False)],
+                frame._meta)
+
+
+def _derive(events: dd.DataFrame, bulk: Rows, others: pd.DataFrame,
             settings: TimelineSettings) -> Timeline:
     freq = settings.freq
     span = _span(bulk, others, freq=freq, warn=True)
@@ -124,9 +159,8 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
             # not grow with the rows
             fence = _fence_micros(span)
             tallies = [failure_tally(others, fence=fence, freq=freq, failure=settings.failure),
-                       *dask.compute(*[dask.delayed(failure_tally)(
-                           p, fence=fence, freq=freq, failure=settings.failure)
-                           for p in bulk.to_delayed()])]
+                       *dask.compute(*bulk.each(failure_tally, fence=fence, freq=freq,
+                                                failure=settings.failure))]
             offsets = offsets_from_tally(add_failure_tallies(tallies), freq=freq,
                                          reference=settings.reference_source)
             if offsets:
@@ -135,8 +169,8 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     else:
         offsets = settings.clock_offsets or {}
         if offsets:
-            sources = set(others["source"].dropna()) | set(
-                bulk["source"].dropna().unique().compute())
+            sources = set(others["source"].dropna()).union(
+                *dask.compute(*bulk.each(_sources)))
             check_sources(offsets, sorted(sources))
             bulk, others = _shifted(bulk, others, offsets)
         span = _span(bulk, others, freq=freq, warn=True)
@@ -145,7 +179,7 @@ def _derive(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     check_bins(span, freq)
     # one pass for what each partition tells once the span is known (the rows persisted
     # at 100M events are spilled to disk: each pass reads them back)
-    facts = dask.compute(*[dask.delayed(_facts)(p, span.fence) for p in bulk.to_delayed()])
+    facts = dask.compute(*bulk.each(_facts, span.fence))
     support = pd.concat([*(f[0] for f in facts), others])
     all_requests = int(sum(f[1] for f in facts))
     last = max(t for t in [*(f[2] for f in facts), others["timestamp"].max()]
@@ -216,11 +250,10 @@ def _bare(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=[_PART, _ROW, _ORIG]).reset_index(drop=True)
 
 
-def _gather(frame: dd.DataFrame, pick: Callable[..., pd.DataFrame], *args: Any,
-            ) -> pd.DataFrame:
+def _gather(rows: Rows, pick: Callable[..., pd.DataFrame], *args: Any) -> pd.DataFrame:
     """The rows ``pick(partition, *args)`` keeps, from every partition (not sorted)."""
-    parts = dask.compute(*[dask.delayed(pick)(p, *args) for p in frame.to_delayed()])
-    return pd.concat(parts, ignore_index=True) if parts else frame._meta
+    parts = dask.compute(*rows.each(pick, *args))
+    return pd.concat(parts, ignore_index=True) if parts else rows.meta
 
 
 def _edge_rows(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp,
@@ -243,7 +276,7 @@ def _edge_rows(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp,
 _ORDER = (_ORIG, _PART, _ROW)  # after the time: the pandas path's order
 
 
-def _signatures(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
+def _signatures(events: dd.DataFrame, bulk: Rows, others: pd.DataFrame,
                 offsets: Mapping[str, pd.Timedelta], *, baseline: tuple[pd.Timestamp,
                 pd.Timestamp], impact: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
     """``compare_signatures`` of every row: each partition's distinct error messages
@@ -252,8 +285,7 @@ def _signatures(events: dd.DataFrame, bulk: dd.DataFrame, others: pd.DataFrame,
     windows = {"baseline": baseline, "impact": impact}
     levels: tuple[str, ...] | str = ERROR_LEVELS
     tables = [signature_messages(others, levels=ERROR_LEVELS, order=_ORDER, **windows),
-              *dask.compute(*[dask.delayed(_messages)(p, windows, ERROR_LEVELS, {})
-                              for p in bulk.to_delayed()])]
+              *dask.compute(*bulk.each(_messages, windows, ERROR_LEVELS, {}))]
     table = add_signature_messages(tables, order=_ORDER)
     if not len(table):
         # no error message in either window: every message is mined, and the request
@@ -282,15 +314,14 @@ def _messages(part: pd.DataFrame, windows: dict[str, tuple[pd.Timestamp, pd.Time
 _USER_BUCKETS = 16  # distinct users are counted per bucket of identities, on the workers
 
 
-def _window_tally(bulk: dd.DataFrame, others: pd.DataFrame, start: pd.Timestamp,
+def _window_tally(bulk: Rows, others: pd.DataFrame, start: pd.Timestamp,
                   end: pd.Timestamp, slis: list[SLI]) -> WindowTally:
     """The impact window's :class:`~postmortem_kit.timeline.impact.WindowTally`: counts
     and per-service and per-path tallies summed here; the distinct users counted on the
     workers, each worker taking the identities of a bucket (by hash) from every
     partition, so no list of users comes here."""
     here = window_tally(_bare(others), start, end, slis)
-    parts = dask.persist(*[dask.delayed(_window_part)(p, start, end, slis)
-                           for p in bulk.to_delayed()])
+    parts = dask.persist(*bulk.each(_window_part, start, end, slis))
     # the per-service and per-path tallies added on the workers, a few partitions at a
     # time: one tally comes here, not one per partition
     (counts,) = dask.compute(_tree(add_tallies, [dask.delayed(operator.itemgetter(0))(p)
@@ -382,11 +413,18 @@ def _requests_inside(part: pd.DataFrame, fence: tuple[pd.Timestamp, pd.Timestamp
                 & inside).sum())
 
 
-def _shifted(bulk: dd.DataFrame, others: pd.DataFrame, offsets: Mapping[str, pd.Timedelta],
-             ) -> tuple[dd.DataFrame, pd.DataFrame]:
-    shifted = bulk.map_partitions(lambda p: _ordered(shift_sources(p, offsets)),
-                                  meta=bulk._meta).persist()
-    return shifted, _ordered(shift_sources(others, offsets))
+def _sources(part: pd.DataFrame) -> set[str]:
+    return set(part["source"].dropna())
+
+
+def _shifted(bulk: Rows, others: pd.DataFrame, offsets: Mapping[str, pd.Timedelta],
+             ) -> tuple[Rows, pd.DataFrame]:
+    shifted = dask.persist(*bulk.each(_shift_packed, offsets))
+    return Rows(list(shifted), bulk.meta), _ordered(shift_sources(others, offsets))
+
+
+def _shift_packed(part: pd.DataFrame, offsets: Mapping[str, pd.Timedelta]) -> PackedFrame:
+    return PackedFrame(_ordered(shift_sources(part, offsets)))
 
 
 # -- the analysis span ----------------------------------------------------------------------
@@ -396,21 +434,18 @@ def _sorted_micros(part: pd.DataFrame) -> np.ndarray:
     return np.sort(micros[micros != np.iinfo(np.int64).min])
 
 
-def _span(bulk: dd.DataFrame, others: pd.DataFrame, *, freq: pd.Timedelta,
+def _span(bulk: Rows, others: pd.DataFrame, *, freq: pd.Timedelta,
           warn: bool) -> AnalysisSpan | None:
     """``analysis_span`` of all the rows (the quartiles exact), warning as it warns."""
     arrays = _micro_arrays(bulk, others)
-    sizes = dask.compute(*[dask.delayed(len)(a) for a in arrays])
-    n = int(sum(sizes))
+    ends = dask.compute(*[dask.delayed(_ends)(a) for a in arrays])
+    n = int(sum(e[0] for e in ends))
     if not n:
         return None
-    lows = [int(v) for v in dask.compute(*[dask.delayed(_first)(a) for a in arrays])
-            if v is not None]
-    highs = [int(v) for v in dask.compute(*[dask.delayed(_final)(a) for a in arrays])
-             if v is not None]
-    q1, q3 = (_kth(arrays, rank, min(lows), max(highs)) for rank in quartile_ranks(n))
+    q1, q3 = (_kth(arrays, rank, min(e[1] for e in ends if e[0]),
+                   max(e[2] for e in ends if e[0])) for rank in quartile_ranks(n))
     fence = fence_around(q1, q3)
-    span = _fit_all(arrays, fence, _nats(bulk, others))
+    span = _fit_all(arrays, fence, _nats(bulk, others, n))
     if span is not None and warn and span.left_out:
         out = _gather(bulk, _outside, fence)
         out = _ordered(pd.concat([out, _outside(others, fence)], ignore_index=True))
@@ -420,12 +455,9 @@ def _span(bulk: dd.DataFrame, others: pd.DataFrame, *, freq: pd.Timedelta,
     return span
 
 
-def _first(a: np.ndarray) -> int | None:
-    return int(a[0]) if len(a) else None
-
-
-def _final(a: np.ndarray) -> int | None:
-    return int(a[-1]) if len(a) else None
+def _ends(a: np.ndarray) -> tuple[int, int, int]:
+    """How many times a sorted array holds, its first and its last (0, 0, 0 if none)."""
+    return (len(a), int(a[0]), int(a[-1])) if len(a) else (0, 0, 0)
 
 
 def _count_le(a: np.ndarray, probes: np.ndarray) -> np.ndarray:
@@ -447,15 +479,17 @@ def _kth(arrays: list[Any], rank: int, low: int, high: int) -> int:
     return low
 
 
-def _micro_arrays(bulk: dd.DataFrame, others: pd.DataFrame) -> list[Any]:
+def _micro_arrays(bulk: Rows, others: pd.DataFrame) -> list[Any]:
     """Each partition's valid times as sorted microseconds, kept on the workers."""
-    arrays = list(dask.persist(*[dask.delayed(_sorted_micros)(p) for p in bulk.to_delayed()]))
+    arrays = list(dask.persist(*bulk.each(_sorted_micros)))
     return [*arrays, dask.delayed(_sorted_micros(others))]
 
 
-def _nats(bulk: dd.DataFrame, others: pd.DataFrame) -> int:
-    """Rows without a time (outside every span)."""
-    return int(bulk["timestamp"].isna().sum().compute()) + int(others["timestamp"].isna().sum())
+def _nats(bulk: Rows, others: pd.DataFrame, timed: int) -> int:
+    """Rows without a time (outside every span): all the rows less the ``timed`` ones
+    (the packed partitions know their length: nothing is unpacked)."""
+    rows = dask.compute(*[dask.delayed(operator.attrgetter("rows"))(p) for p in bulk.parts])
+    return int(sum(rows)) + len(others) - timed
 
 
 def _fit_all(arrays: list[Any], fence: tuple[int, int], nats: int) -> AnalysisSpan | None:
@@ -475,8 +509,10 @@ def _fit_ends(micros: np.ndarray, fence: tuple[int, int],
     return None if fit is None else (fit.start, fit.end, fit.left_out)
 
 
-def _refit(bulk: dd.DataFrame, others: pd.DataFrame, span: AnalysisSpan) -> AnalysisSpan | None:
-    return _fit_all(_micro_arrays(bulk, others), _fence_micros(span), _nats(bulk, others))
+def _refit(bulk: Rows, others: pd.DataFrame, span: AnalysisSpan) -> AnalysisSpan | None:
+    arrays = _micro_arrays(bulk, others)
+    timed = sum(dask.compute(*[dask.delayed(len)(a) for a in arrays]))
+    return _fit_all(arrays, _fence_micros(span), _nats(bulk, others, int(timed)))
 
 
 def _fence_micros(span: AnalysisSpan) -> tuple[int, int]:
@@ -492,7 +528,7 @@ def _outside(part: pd.DataFrame, fence: tuple[int, int]) -> pd.DataFrame:
 
 # -- the SLIs, tallied per partition --------------------------------------------------------
 
-def _measure(sli: SLI, bulk: dd.DataFrame, others: pd.DataFrame, span: AnalysisSpan,
+def _measure(sli: SLI, bulk: Rows, others: pd.DataFrame, span: AnalysisSpan,
              settings: TimelineSettings) -> Measurement:
     if sli.source == "metric":  # metric samples are few, and here already
         return measure(sli, _bare(others), span=span, freq=settings.freq,
@@ -500,7 +536,7 @@ def _measure(sli: SLI, bulk: dd.DataFrame, others: pd.DataFrame, span: AnalysisS
     freq = settings.freq
     nbins = span.bins(freq)
     spread = isinstance(sli, Latency)
-    tallies = [dask.delayed(_tally)(p, sli, span, freq, spread) for p in bulk.to_delayed()]
+    tallies = bulk.each(_tally, sli, span, freq, spread)
     if spread:  # the (bin, value, count) tables stay on the workers
         tallies = list(dask.persist(*tallies))
     counts = dask.compute(*[dask.delayed(_counts)(t) for t in tallies])

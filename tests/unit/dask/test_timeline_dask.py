@@ -116,6 +116,34 @@ def test_the_impact_window_rows_stay_on_the_workers(dask_client, incident_paths,
     assert requests <= 2 * len(tl.sli) * events.npartitions + 1, requests
 
 
+def test_the_request_and_log_rows_are_kept_compressed_on_the_workers(
+        dask_client, incident_paths, monkeypatch):
+    """What the passes read stays on the workers as packed (compressed) partitions: every
+    request and log row, in a fraction of its pandas size (at 100M events the rows as
+    pandas columns were more than the workers' memory, and spilling them made every pass
+    read them back from disk)."""
+    import postmortem_kit.timeline.dask as on_dask
+    from postmortem_kit.timeline.packed import PackedFrame
+
+    held: list[tuple] = []
+    real = on_dask._derive
+
+    def spy(events, bulk, *args, **kwargs):
+        held.append(dask.compute(*bulk.parts))
+        return real(events, bulk, *args, **kwargs)
+
+    monkeypatch.setattr(on_dask, "_derive", spy)
+    derive_timeline(read_events(incident_paths, engine="dask"))
+    packed = held[0]
+    assert all(isinstance(p, PackedFrame) for p in packed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = read_events(incident_paths)
+    assert sum(p.rows for p in packed) == int(whole["kind"].isin(["request", "log"]).sum())
+    unpacked = sum(int(p.frame().memory_usage(deep=True).sum()) for p in packed)
+    assert sum(sys.getsizeof(p) for p in packed) < unpacked / 3
+
+
 # each takes a path of its own: clock offsets found and applied, metric SLIs, a latency SLI
 # alone, no SLI with impact, two episodes joined, a three-day window
 OWN_PATHS = ("skewed_clock", "metrics_only", "latency_only", "no_incident", "two_bursts",
@@ -230,8 +258,9 @@ def test_a_bins_p99_takes_its_values_from_every_partition(dask_client):
                           "latency_ms": latency, "status": 200, "line": range(103)})
     # dealt round-robin: partition p gets every third request
     parts = [frame.iloc[p::3].reset_index(drop=True) for p in range(3)]
-    bulk = dd.from_delayed(dask_client.scatter(parts), meta=frame.iloc[:0],
-                           verify_meta=False)
+    scattered = dask_client.scatter(parts)
+    bulk = on_dask._pack(dd.from_delayed(scattered, meta=frame.iloc[:0],
+                                         verify_meta=False)).persist()
     span = AnalysisSpan(times[0], times[-1], (times[0], times[-1]),
                         np.zeros(0, dtype=bool))
     settings = TimelineSettings()

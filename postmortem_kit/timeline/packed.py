@@ -1,0 +1,63 @@
+"""Frames held compressed on a cluster's workers between passes over them.
+
+The dask timeline keeps the request and log rows the rules read on the workers and passes
+over them about eight times. As pandas columns they take ~28 MiB per 250,000 events: at
+100M events, 11 GiB, more than two 3 GB workers hold. Dask spilled them to disk, and since
+each pass reads every partition back, evicting the others, the workers wrote 158 GiB and
+read 146 GiB back for those 11 GiB (benchmarks/README.md, "Scale"). As Arrow IPC with zstd
+they take a sixth to a seventh of that (33.7 → 4.7 MiB for a shard of the sample's access
+log) and fit; a pass unpacks one partition at a time (~0.05 s per 250,000 rows).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pyarrow as pa
+
+_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
+
+
+class PackedFrame:
+    """A pandas frame held as zstd-compressed Arrow IPC bytes.
+
+    ``frame()`` gives it back with the same columns, dtypes and values (the index is not
+    kept: it is a fresh ``RangeIndex``). Its ``sys.getsizeof`` is the compressed size, which
+    is what dask's memory accounting reads. The dtypes are kept beside the data: Arrow
+    gives an empty categorical column no categories back.
+
+    Parameters
+    ----------
+    frame
+        The frame to hold.
+    """
+
+    __slots__ = ("_data", "_dtypes", "rows")
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema, options=_OPTIONS) as writer:
+            writer.write_table(table)
+        self._data: bytes = sink.getvalue().to_pybytes()
+        self._dtypes = frame.dtypes
+        self.rows = len(frame)
+
+    def frame(self) -> pd.DataFrame:
+        """The frame, unpacked (a new one on each call)."""
+        out = pa.ipc.open_stream(self._data).read_all().to_pandas()
+        changed = {c: t for c, t in self._dtypes.items() if out[c].dtype != t}
+        return out.astype(changed) if changed else out
+
+    def __sizeof__(self) -> int:
+        return object.__sizeof__(self) + sys.getsizeof(self._data) + 100 * len(self._dtypes)
+
+    def __getstate__(self) -> tuple[bytes, pd.Series, int]:
+        return self._data, self._dtypes, self.rows
+
+    def __setstate__(self, state: tuple[bytes, pd.Series, int]) -> None:
+        self._data, self._dtypes, self.rows = state
+
+
+__all__ = ["PackedFrame"]

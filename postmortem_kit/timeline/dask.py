@@ -129,17 +129,20 @@ class Rows:
     parts: list[Delayed]
     meta: pd.DataFrame
 
-    def each(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[Delayed]:
-        """``fn(partition, *args, **kwargs)`` of every partition, unpacked where it is."""
-        return [dask.delayed(_unpacked)(fn, p, *args, **kwargs) for p in self.parts]
+    def each(self, fn: Callable[..., Any], *args: Any, columns: list[str] | None = None,
+             **kwargs: Any) -> list[Delayed]:
+        """``fn(partition, *args, **kwargs)`` of every partition, unpacked where it is
+        (only its ``columns``, when given: the others are not decompressed)."""
+        return [dask.delayed(_unpacked)(fn, p, columns, *args, **kwargs) for p in self.parts]
 
     def persist(self) -> Rows:
         """The same rows, computed and kept on the workers."""
         return Rows(list(dask.persist(*self.parts)), self.meta)
 
 
-def _unpacked(fn: Callable[..., Any], packed: PackedFrame, *args: Any, **kwargs: Any) -> Any:
-    return fn(packed.frame(), *args, **kwargs)
+def _unpacked(fn: Callable[..., Any], packed: PackedFrame, columns: list[str] | None,
+              *args: Any, **kwargs: Any) -> Any:
+    return fn(packed.frame(columns), *args, **kwargs)
 
 
 def _pack(frame: dd.DataFrame) -> Rows:
@@ -285,7 +288,8 @@ def _signatures(events: dd.DataFrame, bulk: Rows, others: pd.DataFrame,
     windows = {"baseline": baseline, "impact": impact}
     levels: tuple[str, ...] | str = ERROR_LEVELS
     tables = [signature_messages(others, levels=ERROR_LEVELS, order=_ORDER, **windows),
-              *dask.compute(*bulk.each(_messages, windows, ERROR_LEVELS, {}))]
+              *dask.compute(*bulk.each(_messages, windows, ERROR_LEVELS, {},
+                                       columns=["timestamp", "message", "level", *_ORDER]))]
     table = add_signature_messages(tables, order=_ORDER)
     if not len(table):
         # no error message in either window: every message is mined, and the request
@@ -481,7 +485,7 @@ def _kth(arrays: list[Any], rank: int, low: int, high: int) -> int:
 
 def _micro_arrays(bulk: Rows, others: pd.DataFrame) -> list[Any]:
     """Each partition's valid times as sorted microseconds, kept on the workers."""
-    arrays = list(dask.persist(*bulk.each(_sorted_micros)))
+    arrays = list(dask.persist(*bulk.each(_sorted_micros, columns=["timestamp"])))
     return [*arrays, dask.delayed(_sorted_micros(others))]
 
 

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from postmortem_kit.ingest.schema import KIND_DTYPE, LEVEL_DTYPE
 from postmortem_kit.timeline.packed import PackedFrame
@@ -71,3 +72,14 @@ def test_its_size_is_what_it_holds_compressed_and_it_pickles():
     again = pickle.loads(pickle.dumps(packed))
     assert len(pickle.dumps(packed)) < held / 4
     pd.testing.assert_frame_equal(again.frame(), frame)
+
+
+def test_some_columns_are_unpacked_alone():
+    frame = events_like(1_000)
+    packed = PackedFrame(frame)
+    # in the frame's order, whatever order they are asked in
+    pd.testing.assert_frame_equal(packed.frame(["level", "timestamp"]),
+                                  frame[["timestamp", "level"]])
+    assert packed.frame([]).shape == (1_000, 0)
+    with pytest.raises(KeyError, match="host"):
+        packed.frame(["timestamp", "host"])

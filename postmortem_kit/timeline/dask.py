@@ -93,6 +93,8 @@ BULK_COLUMNS = ("timestamp", "source", "kind", "service", "level", "message", "l
                 *RULE_COLUMNS, *USER_COLUMNS, "path", "metric", "value")
 ERROR_LEVELS = ("error", "critical")
 _PART, _ROW, _ORIG = "__part", "__row", "__orig"  # the pandas path's order, kept
+# what the default failure rules (5xx requests, error records) and the clock tally read
+_FAILURE_COLUMNS = ("timestamp", "source", "kind", "level", "status")
 _PROBES = 1024  # probe values per round of the quartile search
 
 
@@ -135,6 +137,10 @@ class Rows:
         (only its ``columns``, when given: the others are not decompressed)."""
         return [dask.delayed(_unpacked)(fn, p, columns, *args, **kwargs) for p in self.parts]
 
+    def present(self, columns: tuple[str, ...]) -> list[str]:
+        """Those of ``columns`` the rows have."""
+        return [c for c in columns if c in self.meta.columns]
+
     def persist(self) -> Rows:
         """The same rows, computed and kept on the workers."""
         return Rows(list(dask.persist(*self.parts)), self.meta)
@@ -161,9 +167,11 @@ def _derive(events: dd.DataFrame, bulk: Rows, others: pd.DataFrame,
             # failures counted per source and bin on the workers: what comes here does
             # not grow with the rows
             fence = _fence_micros(span)
+            # (a user's failure rule may read any column)
+            reads = None if settings.failure else bulk.present(_FAILURE_COLUMNS)
             tallies = [failure_tally(others, fence=fence, freq=freq, failure=settings.failure),
                        *dask.compute(*bulk.each(failure_tally, fence=fence, freq=freq,
-                                                failure=settings.failure))]
+                                                failure=settings.failure, columns=reads))]
             offsets = offsets_from_tally(add_failure_tallies(tallies), freq=freq,
                                          reference=settings.reference_source)
             if offsets:
@@ -540,7 +548,11 @@ def _measure(sli: SLI, bulk: Rows, others: pd.DataFrame, span: AnalysisSpan,
     freq = settings.freq
     nbins = span.bins(freq)
     spread = isinstance(sli, Latency)
-    tallies = bulk.each(_tally, sli, span, freq, spread)
+    # what the SLI reads: its columns, and what SLI.select picks its rows by (an SLI that
+    # picks them its own way may read anything)
+    reads = None if sli.columns is None or type(sli).select is not SLI.select else \
+        bulk.present((*sli.columns, "kind", "level", "metric", "source", "line"))
+    tallies = bulk.each(_tally, sli, span, freq, spread, columns=reads)
     if spread:  # the (bin, value, count) tables stay on the workers
         tallies = list(dask.persist(*tallies))
     counts = dask.compute(*[dask.delayed(_counts)(t) for t in tallies])

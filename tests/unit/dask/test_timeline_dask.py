@@ -144,6 +144,27 @@ def test_the_request_and_log_rows_are_kept_compressed_on_the_workers(
     assert sum(sys.getsizeof(p) for p in packed) < unpacked / 3
 
 
+def product_404s_fail_too(rows: pd.DataFrame) -> np.ndarray:
+    """5xx, and a product page not found (reads ``path``, beyond the default rule's
+    columns)."""
+    return ((rows["status"] >= 500) | ((rows["status"] == 404)
+                                       & rows["path"].str.startswith("/api/products"))
+            ).fillna(False).to_numpy(dtype=bool)
+
+
+def test_a_users_failure_rule_reads_every_column_on_the_cluster(dask_client, incident_paths):
+    """The workers unpack only the columns a pass reads where those are fixed; a user's
+    rule may read any, so it gets them all, and the timeline is the pandas one."""
+    expected = pandas_timeline(incident_paths, failure=product_404s_fail_too)
+    # the rule counts more failures than the default one (it reads the paths)
+    assert expected.error_ratio["failures"].sum() > \
+        pandas_timeline(incident_paths).error_ratio["failures"].sum()
+    got = derive_timeline(read_events(incident_paths, engine="dask"),
+                          failure=product_404s_fail_too)
+    for field in ("phases", "impact", "error_ratio", "clock_offsets", "signatures"):
+        assert_same(getattr(got, field), getattr(expected, field), field)
+
+
 # each takes a path of its own: clock offsets found and applied, metric SLIs, a latency SLI
 # alone, no SLI with impact, two episodes joined, a three-day window
 OWN_PATHS = ("skewed_clock", "metrics_only", "latency_only", "no_incident", "two_bursts",

@@ -113,13 +113,12 @@ def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline
 
     # one read of the files for both, and for the load's rejected records
     done = persist_with(events, *bulk.parts, *others.to_delayed(optimize_graph=False))
-    bulk = Rows(list(done[:len(bulk.parts)]), bulk.meta)
     here = pd.concat([others._meta, *dask.compute(*done[len(bulk.parts):])], ignore_index=True)
-    del done
-    try:
-        return _derive(events, bulk, _ordered(here), settings)
-    finally:
-        del bulk
+    # handed over in a list _derive empties: no reference here keeps the rows on the
+    # workers once clock offsets replace them with a shifted copy
+    held = [Rows(list(done[:len(bulk.parts)]), bulk.meta)]
+    del done, bulk
+    return _derive(events, held, _ordered(here), settings)
 
 
 @dataclass(frozen=True)
@@ -157,8 +156,9 @@ def _pack(frame: dd.DataFrame) -> Rows:
                 frame._meta)
 
 
-def _derive(events: dd.DataFrame, bulk: Rows, others: pd.DataFrame,
+def _derive(events: dd.DataFrame, held: list[Rows], others: pd.DataFrame,
             settings: TimelineSettings) -> Timeline:
+    bulk = held.pop()
     freq = settings.freq
     span = _span(bulk, others, freq=freq, warn=True)
     offsets: Mapping[str, pd.Timedelta] = {}
@@ -188,8 +188,8 @@ def _derive(events: dd.DataFrame, bulk: Rows, others: pd.DataFrame,
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
     check_bins(span, freq)
-    # one pass for what each partition tells once the span is known (the rows persisted
-    # at 100M events are spilled to disk: each pass reads them back)
+    # one pass for what each partition tells once the span is known (each pass unpacks
+    # every partition)
     facts = dask.compute(*bulk.each(_facts, span.fence))
     support = pd.concat([*(f[0] for f in facts), others])
     all_requests = int(sum(f[1] for f in facts))

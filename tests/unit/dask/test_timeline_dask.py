@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -128,9 +129,9 @@ def test_the_request_and_log_rows_are_kept_compressed_on_the_workers(
     held: list[tuple] = []
     real = on_dask._derive
 
-    def spy(events, bulk, *args, **kwargs):
-        held.append(dask.compute(*bulk.parts))
-        return real(events, bulk, *args, **kwargs)
+    def spy(events, rows, *args, **kwargs):
+        held.append(dask.compute(*rows[0].parts))
+        return real(events, rows, *args, **kwargs)
 
     monkeypatch.setattr(on_dask, "_derive", spy)
     derive_timeline(read_events(incident_paths, engine="dask"))
@@ -142,6 +143,41 @@ def test_the_request_and_log_rows_are_kept_compressed_on_the_workers(
     assert sum(p.rows for p in packed) == int(whole["kind"].isin(["request", "log"]).sum())
     unpacked = sum(int(p.frame().memory_usage(deep=True).sum()) for p in packed)
     assert sum(sys.getsizeof(p) for p in packed) < unpacked / 3
+
+
+def test_rows_shifted_by_a_clock_offset_replace_those_they_were_made_from(
+        dask_client, monkeypatch):
+    """With a clock offset found, the shifted copy of the rows takes the place of the
+    rows on the workers instead of doubling them."""
+    import postmortem_kit.timeline.dask as on_dask
+
+    events = on_cluster(dask_client, build("skewed_clock", seed=3).events, 2)
+    first: list[str] = []
+    still: list[set[str]] = []
+    derive, refit = on_dask._derive, on_dask._refit
+
+    def spy_derive(events, rows, *args, **kwargs):
+        first.extend(p.key for p in rows[0].parts)  # keys only: no reference kept
+        return derive(events, rows, *args, **kwargs)
+
+    def spy_refit(bulk, *args, **kwargs):
+        assert not set(first) & {p.key for p in bulk.parts}  # a new copy
+        deadline = time.monotonic() + 10  # (the release reaches the workers in a while)
+        while True:
+            held = {k for keys in dask_client.has_what().values() for k in keys}
+            if not held & set(first) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        still.append(held & set(first))
+        return refit(bulk, *args, **kwargs)
+
+    monkeypatch.setattr(on_dask, "_derive", spy_derive)
+    monkeypatch.setattr(on_dask, "_refit", spy_refit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tl = derive_timeline(events)
+    assert tl.clock_offsets == {"access": pd.Timedelta("-4min")}
+    assert len(first) == 2 and still == [set()], still
 
 
 def product_404s_fail_too(rows: pd.DataFrame) -> np.ndarray:

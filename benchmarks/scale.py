@@ -1,7 +1,7 @@
 """The same analysis on a Dask cluster: pandas path vs dask path on a gzip evidence folder.
 
     .venv/bin/python benchmarks/scale.py [--events 10000000] [--shard-lines 500000]
-        [--workers 2] [--memory-limit 3GB] [--skip-pandas | --skip-dask]
+        [--workers 2] [--memory-limit 3GB] [--skip-pandas | --skip-dask] [--tasks]
 
 The sample incident generator (``postmortem_kit.sample``) writes the incident at the
 scale that gives about ``--events`` events, once, into ``benchmarks/.data/``; its big files
@@ -18,7 +18,9 @@ Printed for each: wall time, CPU seconds (the client process, plus the workers' 
 dask: ``getrusage`` in each worker before and after), events per CPU-second (throughput
 per core), and peak memory (client: this process's high-water mark, reset before each
 path through ``/proc/self/clear_refs``; workers: each worker's high-water mark against its
-limit). The two timelines' phases and impact are checked equal. Issue 19's targets:
+limit). ``--tasks``: the workers' compute seconds per kind of task (dask's task stream),
+where the dask path's CPU goes. The two timelines' phases and impact are checked equal.
+Issue 19's targets:
 dask throughput per core within 1.5x of pandas on 10M events; at 100M events (a benchmark
 run, not a test) the run completes, no worker exceeds its limit, the client stays under
 1 GB, and the time grows linearly from 10M.
@@ -114,8 +116,10 @@ def _worker_spill(dask_worker) -> dict[str, float]:
     return out
 
 
-def run_dask(evidence: Path, workers: int, memory_limit: str) -> dict:
-    from distributed import Client, LocalCluster
+def run_dask(evidence: Path, workers: int, memory_limit: str, tasks: bool = False) -> dict:
+    from contextlib import nullcontext
+
+    from distributed import Client, LocalCluster, get_task_stream
 
     from postmortem_kit import derive_timeline, read_events
 
@@ -127,13 +131,14 @@ def run_dask(evidence: Path, workers: int, memory_limit: str) -> dict:
         before = client.run(_worker_usage)
         _reset_peak()
         cpu, started = _cpu(), time.perf_counter()
-        events = read_events(evidence, engine="dask")
-        tl = derive_timeline(events)
+        with get_task_stream(client) if tasks else nullcontext() as stream:
+            events = read_events(evidence, engine="dask")
+            tl = derive_timeline(events)
         wall = time.perf_counter() - started
         client_cpu = _cpu() - cpu
         after = client.run(_worker_usage)
         spill = client.run(_worker_spill)
-        tasks = cluster.scheduler.transition_counter \
+        transitions = cluster.scheduler.transition_counter \
             if hasattr(cluster, "scheduler") else 0
         limit = cluster.workers[next(iter(cluster.workers))].memory_manager.memory_limit
         counted = int(events.map_partitions(len).sum().compute())
@@ -143,7 +148,21 @@ def run_dask(evidence: Path, workers: int, memory_limit: str) -> dict:
             "worker_peaks": sorted(after[w][1] for w in after),
             "limit_gib": limit / 2**30, "partitions": events.npartitions,
             "spill": {k: sum(w[k] for w in spill.values()) for k in next(iter(spill.values()))},
-            "transitions": tasks}
+            "transitions": transitions, "tasks": _by_task(stream.data) if tasks else {}}
+
+
+def _by_task(records: list[dict]) -> dict[str, tuple[int, float]]:
+    """Compute seconds and task count per task name (the key's prefix), most first."""
+    from dask.utils import key_split
+
+    out: dict[str, list[float]] = {}
+    for record in records:
+        seconds = sum(s["stop"] - s["start"] for s in record["startstops"]
+                      if s["action"] == "compute")
+        entry = out.setdefault(key_split(record["key"]), [0, 0.0])
+        entry[0] += 1
+        entry[1] += seconds
+    return {k: (int(n), t) for k, (n, t) in sorted(out.items(), key=lambda kv: -kv[1][1])}
 
 
 def _warm() -> None:
@@ -175,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="dask path only (100M events do not fit one pandas process)")
     parser.add_argument("--skip-dask", action="store_true",
                         help="pandas path only, in a fresh process (its peak then is its own)")
+    parser.add_argument("--tasks", action="store_true",
+                        help="print the workers' compute seconds per kind of task")
     args = parser.parse_args(argv)
     import postmortem_kit.ingest.dask
     import postmortem_kit.timeline.dask  # noqa: F401
@@ -186,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{p['cpu']:.1f} CPU-s, {p['events'] / p['cpu']:,.0f} events per CPU-s; peak "
               f"{p['client_peak']:.2f} GiB", flush=True)
         return 0
-    d = run_dask(evidence, args.workers, args.memory_limit)
+    d = run_dask(evidence, args.workers, args.memory_limit, args.tasks)
     print(f"dask   ({args.workers} workers x 1 thread, {d['limit_gib']:.2f} GiB limit, "
           f"{d['partitions']} partitions): {d['events']:,} events in {d['wall']:.1f} s wall, "
           f"{d['cpu']:.1f} CPU-s (client {d['client_cpu']:.1f}), "
@@ -198,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
           f"({spill['disk-write seconds']:.1f} s) and read back "
           f"{spill['disk-read bytes'] / 2**30:.2f} GiB ({spill['disk-read seconds']:.1f} s); "
           f"scheduler transitions: {d['transitions']:,}", flush=True)
+    for name, (count, seconds) in d["tasks"].items():
+        if seconds >= 0.1:
+            print(f"  {name:<40} {count:>6,} tasks {seconds:>9.1f} s", flush=True)
     if args.skip_pandas:
         return 0
     p = run_pandas(evidence)

@@ -43,6 +43,7 @@ from typing import Any
 import dask
 import dask.dataframe as dd
 import pandas as pd
+import pyarrow as pa
 from dask.delayed import Delayed, delayed
 
 from postmortem_kit.errors import IngestError, IngestWarning, UsageError
@@ -439,24 +440,29 @@ def conform(events: pd.DataFrame, meta: pd.DataFrame, name: str,
     """A partition with exactly ``meta``'s columns and dtypes; a column the sample did not
     have is reported in ``rejected`` (as a record of file ``name``), not dropped silently."""
     extra = [c for c in events.columns if c not in meta.columns]
-    missing = [c for c in meta.columns if c not in events.columns]
-    out = events.drop(columns=extra) if extra else events
-    out = out.copy(deep=False)
-    if missing:  # each filled with its dtype's missing value, as pd.concat fills them
-        filled = meta[missing].reindex(pd.RangeIndex(len(out)))
-        filled.index = out.index
-        for col in missing:  # (not assign(): a column may be called "self")
-            out[col] = filled[col]
-    out = out[list(meta.columns)]
+    # A column the file lacks is all missing values, as pd.concat fills it. Most of a
+    # folder's columns are other files' (an alert's labels in an access log's partition):
+    # one such column per dtype is made and shared (pandas copies on write).
+    nothing: dict[Any, pd.Series] = {}
+    columns: dict[Any, pd.Series] = {}
     for col in meta.columns:
-        if out[col].dtype != meta[col].dtype:
+        dtype = meta[col].dtype
+        if col not in events.columns:
+            if dtype not in nothing:
+                nothing[dtype] = _all_missing(dtype, events.index)
+            columns[col] = nothing[dtype]
+            continue
+        values = events[col]
+        if values.dtype != dtype:
             try:
-                out[col] = out[col].astype(meta[col].dtype)
+                values = values.astype(dtype)
             except (ValueError, TypeError) as exc:
                 raise IngestError(
-                    f"column {col!r} holds {out[col].dtype} values here but "
-                    f"{meta[col].dtype} in the other files' samples ({exc}); load it on its "
+                    f"column {col!r} holds {values.dtype} values here but "
+                    f"{dtype} in the other files' samples ({exc}); load it on its "
                     "own, or with engine='pandas'", file=name) from exc
+        columns[col] = values
+    out = pd.DataFrame(columns, index=events.index, copy=False)
     if extra:
         note = pd.DataFrame({
             "file": pd.Series([name], dtype="str"),
@@ -469,6 +475,15 @@ def conform(events: pd.DataFrame, meta: pd.DataFrame, name: str,
         })
         rejected = pd.concat([rejected, note], ignore_index=True)
     return out, rejected
+
+
+def _all_missing(dtype: Any, index: pd.Index) -> pd.Series:
+    """A column of ``dtype``'s missing value (a string column from Arrow's null array:
+    nothing converted)."""
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=dtype),
+                         index=index)
+    return pd.Series(index=index, dtype=dtype)
 
 
 def _conformed(loaded: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], meta: pd.DataFrame,

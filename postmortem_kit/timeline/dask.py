@@ -106,19 +106,26 @@ def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline
                                  "read_events returns")
     narrow = settings.failure is None and not any(isinstance(s, SLI) for s in settings.sli or ())
     columns = [c for c in events.columns if not narrow or c in BULK_COLUMNS]
-    bulk = _pack(events.map_partitions(_bulk_rows, columns,
-                                       meta=_bulk_rows(events._meta, columns, {"number": 0})))
+    rows = events.map_partitions(_bulk_rows, columns,
+                                 meta=_bulk_rows(events._meta, columns, {"number": 0}))
+    bulk = _pack(rows)
+    # what choose_slis reads of them: a few rows of each partition, taken as it is packed
+    support = [dask.delayed(_support_rows)(p) for p in rows.to_delayed(optimize_graph=False)]
     others = events.map_partitions(_other_rows, meta=_other_rows(events._meta, {"number": 0}))
     from postmortem_kit.ingest.dask import persist_with
 
-    # one read of the files for both, and for the load's rejected records
-    done = persist_with(events, *bulk.parts, *others.to_delayed(optimize_graph=False))
-    here = pd.concat([others._meta, *dask.compute(*done[len(bulk.parts):])], ignore_index=True)
+    # one read of the files for all, and for the load's rejected records
+    n = len(bulk.parts)
+    done = persist_with(events, *bulk.parts, *support,
+                        *others.to_delayed(optimize_graph=False))
+    small = dask.compute(*done[n:])
+    supported = pd.concat(small[:n], ignore_index=True)
+    here = pd.concat([others._meta, *small[n:]], ignore_index=True)
     # handed over in a list _derive empties: no reference here keeps the rows on the
     # workers once clock offsets replace them with a shifted copy
-    held = [Rows(list(done[:len(bulk.parts)]), bulk.meta)]
-    del done, bulk
-    return _derive(events, held, _ordered(here), settings)
+    held = [Rows(list(done[:n]), bulk.meta)]
+    del done, bulk, rows
+    return _derive(events, held, _ordered(here), supported, settings)
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,7 @@ def _pack(frame: dd.DataFrame) -> Rows:
 
 
 def _derive(events: dd.DataFrame, held: list[Rows], others: pd.DataFrame,
-            settings: TimelineSettings) -> Timeline:
+            supported: pd.DataFrame, settings: TimelineSettings) -> Timeline:
     bulk = held.pop()
     freq = settings.freq
     span = _span(bulk, others, freq=freq, warn=True)
@@ -188,12 +195,12 @@ def _derive(events: dd.DataFrame, held: list[Rows], others: pd.DataFrame,
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
     check_bins(span, freq)
-    # one pass for what each partition tells once the span is known (each pass unpacks
-    # every partition)
-    facts = dask.compute(*bulk.each(_facts, span.fence))
-    support = pd.concat([*(f[0] for f in facts), others])
-    all_requests = int(sum(f[1] for f in facts))
-    last = max(t for t in [*(f[2] for f in facts), others["timestamp"].max()]
+    # what each partition tells once the span is known (each pass unpacks every
+    # partition: this one, two columns)
+    facts = dask.compute(*bulk.each(_facts, span.fence, columns=["timestamp", "kind"]))
+    support = pd.concat([supported, others])
+    all_requests = int(sum(f[0] for f in facts))
+    last = max(t for t in [*(f[1] for f in facts), others["timestamp"].max()]
                if not pd.isna(t))
     slis = choose_slis(support, wanted=settings.sli, failure=settings.failure,
                        slo_latency=settings.slo_latency, quantile=settings.latency_quantile,
@@ -386,10 +393,9 @@ def _distinct_in_bucket(bucket: int, parts: list[tuple[WindowTally, list[pd.Seri
 
 
 def _facts(part: pd.DataFrame, fence: tuple[pd.Timestamp, pd.Timestamp],
-           ) -> tuple[pd.DataFrame, int, pd.Timestamp]:
-    """A partition's support rows (:func:`_support_rows`), its requests inside the
-    span's fence, its last time."""
-    return _support_rows(part), _requests_inside(part, fence), part["timestamp"].max()
+           ) -> tuple[int, pd.Timestamp]:
+    """A partition's requests inside the span's fence, its last time."""
+    return _requests_inside(part, fence), part["timestamp"].max()
 
 
 def _picked(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp | None,

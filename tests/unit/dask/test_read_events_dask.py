@@ -236,3 +236,46 @@ def test_blocksize_is_for_the_dask_engine(tmp_path):
         read_events(path, blocksize=1024)
     with pytest.raises(UsageError, match="blocksize"):
         read_events(path, engine="dask", blocksize="lots")
+
+
+def test_a_partition_gets_the_columns_of_the_others_files_all_missing():
+    """``conform``: the columns other files have are added, all missing, with the dtypes
+    the samples gave them (as ``pd.concat`` fills them); a column of this file's is cast
+    to the samples' dtype; one the samples lacked is reported, not kept."""
+    from postmortem_kit.ingest.dask import conform
+
+    meta = pd.DataFrame({
+        "timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+        "message": pd.Series([], dtype="str"),
+        "labels.team": pd.Series([], dtype="str"),
+        "annotations.summary": pd.Series([], dtype="str"),
+        "bytes": pd.Series([], dtype="float64"),
+        "notifications": pd.Series([], dtype="float64"),
+        "line": pd.Series([], dtype="Int64"),
+        "level": pd.Series([], dtype=LEVEL_DTYPE),
+        "resolved": pd.Series([], dtype="boolean"),
+    })
+    part = pd.DataFrame({
+        "message": pd.Series(["GET /", None, "GET /a"], dtype="str"),
+        "timestamp": pd.to_datetime([T0, T0 + 1, T0 + 2], unit="s", utc=True).astype(
+            "datetime64[us, UTC]"),
+        "bytes": pd.Series([10, 20, 30], dtype="int64"),
+        "late": pd.Series(["x", "y", "z"], dtype="str"),
+    })
+    no_rejects = pd.DataFrame({"file": pd.Series([], dtype="str"),
+                               "line": pd.Series([], dtype="Int64"),
+                               "reason": pd.Series([], dtype="str"),
+                               "text": pd.Series([], dtype="str")})
+    out, rejects = conform(part, meta, "access.log", no_rejects)
+    assert list(out.columns) == list(meta.columns)
+    assert dict(out.dtypes) == dict(meta.dtypes)
+    assert out["message"].tolist()[0::2] == ["GET /", "GET /a"] and pd.isna(out["message"][1])
+    assert out["bytes"].tolist() == [10.0, 20.0, 30.0]
+    for col in ("labels.team", "annotations.summary", "notifications", "line", "level",
+                "resolved"):
+        assert out[col].isna().all() and len(out[col]) == 3, col
+    # a missing column written to later is its own (the missing ones share their values)
+    out.loc[0, "labels.team"] = "payments"
+    assert pd.isna(out.loc[0, "annotations.summary"])
+    assert rejects["file"].tolist() == ["access.log"]
+    assert "['late']" in rejects["reason"][0]

@@ -69,7 +69,7 @@ from postmortem_kit.timeline.measure import (
 from postmortem_kit.timeline.model import Timeline
 from postmortem_kit.timeline.packed import PackedFrame
 from postmortem_kit.timeline.ratio import RULE_COLUMNS, bin_index
-from postmortem_kit.timeline.rules import SLI, Latency
+from postmortem_kit.timeline.rules import SLI, Latency, UserRule
 from postmortem_kit.timeline.settings import TimelineSettings
 from postmortem_kit.timeline.signatures import (
     add_signature_messages,
@@ -340,7 +340,10 @@ def _window_tally(bulk: Rows, others: pd.DataFrame, start: pd.Timestamp,
     workers, each worker taking the identities of a bucket (by hash) from every
     partition, so no list of users comes here."""
     here = window_tally(_bare(others), start, end, slis)
-    parts = dask.persist(*bulk.each(_window_part, start, end, slis))
+    # window_tally reads these, unless a user's failure rule is among the SLIs
+    reads = None if any(isinstance(s, UserRule) for s in slis) else bulk.present(
+        (*RULE_COLUMNS, *USER_COLUMNS, "metric", "value", "service", "path"))
+    parts = dask.persist(*bulk.each(_window_part, start, end, slis, columns=reads))
     # the per-service and per-path tallies added on the workers, a few partitions at a
     # time: one tally comes here, not one per partition
     (counts,) = dask.compute(_tree(add_tallies, [dask.delayed(operator.itemgetter(0))(p)

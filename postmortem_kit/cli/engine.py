@@ -39,6 +39,8 @@ def cluster(args: argparse.Namespace) -> Iterator[None]:
         return
     try:
         from distributed import Client
+
+        import postmortem_kit.ingest.dask  # noqa: F401  (its worker defaults, first)
     except ImportError:
         raise UsageError("--engine dask needs dask: pip install 'postmortem-kit[dask]'"
                          ) from None

@@ -75,6 +75,15 @@ NOTES_META = pd.DataFrame({"note": pd.Series([], dtype="str")})
 _REPORTS: OrderedDict[str, tuple[dd.DataFrame, dd.DataFrame]] = OrderedDict()
 _KEEP_REPORTS = 64
 
+# Worker processes started from here on (a LocalCluster, distributed.Client()) run polars
+# with one thread, as dask's own default runs BLAS (OMP_NUM_THREADS=1): the workers are
+# the parallelism. Two workers each running polars' pool over every core fought for them:
+# loading four access-log shards took twice the wall time and more CPU (benchmarks/
+# README.md, "Scale"). A default only: a user's dask config wins; a cluster started
+# elsewhere takes it from its workers' environment (README).
+dask.config.update_defaults(
+    {"distributed": {"nanny": {"pre-spawn-environ": {"POLARS_MAX_THREADS": 1}}}})
+
 
 @dataclass(frozen=True)
 class FilePart:

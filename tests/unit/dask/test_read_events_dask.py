@@ -279,3 +279,17 @@ def test_a_partition_gets_the_columns_of_the_others_files_all_missing():
     assert pd.isna(out.loc[0, "annotations.summary"])
     assert rejects["file"].tolist() == ["access.log"]
     assert "['late']" in rejects["reason"][0]
+
+
+def test_the_workers_run_polars_with_one_thread(dask_client):
+    """Worker processes started after the kit's dask module is imported (this session's
+    LocalCluster) run polars with one thread, as dask runs BLAS: two workers each with
+    polars' pool over every core fought for the cores."""
+    import os
+
+    def threads() -> tuple[str | None, int]:
+        import polars as pl
+
+        return os.environ.get("POLARS_MAX_THREADS"), pl.thread_pool_size()
+
+    assert set(dask_client.run(threads).values()) == {("1", 1)}

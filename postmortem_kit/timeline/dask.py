@@ -69,7 +69,7 @@ from postmortem_kit.timeline.measure import (
 from postmortem_kit.timeline.model import Timeline
 from postmortem_kit.timeline.packed import PackedFrame
 from postmortem_kit.timeline.ratio import RULE_COLUMNS, bin_index
-from postmortem_kit.timeline.rules import SLI, Latency, UserRule
+from postmortem_kit.timeline.rules import SLI, Latency
 from postmortem_kit.timeline.settings import TimelineSettings
 from postmortem_kit.timeline.signatures import (
     add_signature_messages,
@@ -195,35 +195,35 @@ def _derive(events: dd.DataFrame, held: list[Rows], others: pd.DataFrame,
     if span is None:
         return Timeline(phases=_missing_all("no events"), settings=settings)
     check_bins(span, freq)
-    # what each partition tells once the span is known (each pass unpacks every
-    # partition: this one, two columns)
-    facts = dask.compute(*bulk.each(_facts, span.fence, columns=["timestamp", "kind"]))
-    support = pd.concat([supported, others])
-    all_requests = int(sum(f[0] for f in facts))
-    last = max(t for t in [*(f[1] for f in facts), others["timestamp"].max()]
-               if not pd.isna(t))
-    slis = choose_slis(support, wanted=settings.sli, failure=settings.failure,
-                       slo_latency=settings.slo_latency, quantile=settings.latency_quantile,
-                       factor=settings.latency_factor)
-    measured = [_measure(sli, bulk, others, span, settings) for sli in slis]
+    slis = choose_slis(pd.concat([supported, others]), wanted=settings.sli,
+                       failure=settings.failure, slo_latency=settings.slo_latency,
+                       quantile=settings.latency_quantile, factor=settings.latency_factor)
+    # each pass unpacks every partition: from here on, two (the SLIs, then the window)
+    measured, all_requests, last = _measure_all(slis, bulk, others, span, settings)
+    last = max(t for t in [last, others["timestamp"].max()] if not pd.isna(t))
     found = [m for m in measured if m.found]
-    rows = [others]
+    start = min(m.window.episodes["start"].iloc[0] for m in found) if found else None
+    end = max(m.window.episodes["end"].iloc[-1] for m in found) if found else None
+    windows: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None = None
+    if start is not None and end is not None and settings.signatures:
+        windows = {"baseline": signature_baseline(start, found[0].window, span),
+                   "impact": (start, end)}
+    # the window's tallies, the signatures' messages, the impact edges' rows and the last
+    # row, in one pass
+    closing = list(dask.persist(*bulk.each(_closing, [m.sli for m in found], start, end,
+                                           last, windows)))
     tally = None
-    if found:
-        start = min(m.window.episodes["start"].iloc[0] for m in found)
-        end = max(m.window.episodes["end"].iloc[-1] for m in found)
-        shown_slis = [m.sli for m in found]
-        tally = _window_tally(bulk, others, start, end, shown_slis)
+    if start is not None and end is not None:
+        tally = _window_tally(_nth(closing, 0), others, start, end, [m.sli for m in found])
     signatures = None
-    if found and settings.signatures:
-        signatures = _signatures(events, bulk, others, offsets,
-                                 baseline=signature_baseline(start, found[0].window, span),
-                                 impact=(start, end))
+    if windows is not None:
+        signatures = _signatures(events, _nth(closing, 1), others, offsets,
+                                 baseline=windows["baseline"], impact=windows["impact"])
     # the first and last bad row of each SLI (the impact edges' evidence) and the last
     # row; of a row twice, the first copy is kept
-    rows.append(_gather(bulk, _picked, [m.sli for m in found], start if found else None,
-                        end if found else None, last))
-    every = _ordered(pd.concat(rows, ignore_index=True)).drop_duplicates(
+    picked = dask.compute(*_nth(closing, 2))
+    del closing
+    every = _ordered(pd.concat([others, *picked], ignore_index=True)).drop_duplicates(
         subset=[_PART, _ROW], keep="first")
     return assemble(_bare(every), settings, span=span, offsets=offsets, measured=measured,
                     all_requests=all_requests, tally=tally, signatures=signatures)
@@ -289,22 +289,41 @@ def _edge_rows(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp,
     return part.loc[sorted(picks)]
 
 
+def _closing(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp | None,
+             end: pd.Timestamp | None, last: pd.Timestamp,
+             windows: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None,
+             ) -> tuple[Any, pd.DataFrame | None, pd.DataFrame]:
+    """A partition's last pass, once the impact window is known: its window tally
+    (:func:`_window_part`, when an SLI showed impact), its error messages in the
+    signatures' ``windows`` (when asked for), its picked rows (:func:`_picked`)."""
+    window = _window_part(part, start, end, slis) if slis and start is not None \
+        and end is not None else None
+    messages = signature_messages(part, levels=ERROR_LEVELS, order=_ORDER, **windows) \
+        if windows is not None else None
+    return window, messages, _picked(part, slis, start, end, last)
+
+
+def _nth(parts: list[Delayed], i: int) -> list[Delayed]:
+    """The ``i``-th item of each of ``parts`` (tuples on the workers), still there."""
+    return [dask.delayed(operator.itemgetter(i))(p) for p in parts]
+
+
 # -- the error signatures, their messages tallied per partition ----------------------------
 
 _ORDER = (_ORIG, _PART, _ROW)  # after the time: the pandas path's order
 
 
-def _signatures(events: dd.DataFrame, bulk: Rows, others: pd.DataFrame,
+def _signatures(events: dd.DataFrame, messages: list[Delayed], others: pd.DataFrame,
                 offsets: Mapping[str, pd.Timedelta], *, baseline: tuple[pd.Timestamp,
                 pd.Timestamp], impact: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
     """``compare_signatures`` of every row: each partition's distinct error messages
-    counted there (:func:`~postmortem_kit.timeline.signatures.signature_messages`), the
-    tables added and mined here (mining reads distinct messages only)."""
+    counted there (``messages``: each a
+    :func:`~postmortem_kit.timeline.signatures.signature_messages` table), the tables
+    added and mined here (mining reads distinct messages only)."""
     windows = {"baseline": baseline, "impact": impact}
     levels: tuple[str, ...] | str = ERROR_LEVELS
     tables = [signature_messages(others, levels=ERROR_LEVELS, order=_ORDER, **windows),
-              *dask.compute(*bulk.each(_messages, windows, ERROR_LEVELS, {},
-                                       columns=["timestamp", "message", "level", *_ORDER]))]
+              *dask.compute(*messages)]
     table = add_signature_messages(tables, order=_ORDER)
     if not len(table):
         # no error message in either window: every message is mined, and the request
@@ -333,17 +352,14 @@ def _messages(part: pd.DataFrame, windows: dict[str, tuple[pd.Timestamp, pd.Time
 _USER_BUCKETS = 16  # distinct users are counted per bucket of identities, on the workers
 
 
-def _window_tally(bulk: Rows, others: pd.DataFrame, start: pd.Timestamp,
+def _window_tally(parts: list[Delayed], others: pd.DataFrame, start: pd.Timestamp,
                   end: pd.Timestamp, slis: list[SLI]) -> WindowTally:
     """The impact window's :class:`~postmortem_kit.timeline.impact.WindowTally`: counts
     and per-service and per-path tallies summed here; the distinct users counted on the
     workers, each worker taking the identities of a bucket (by hash) from every
-    partition, so no list of users comes here."""
+    partition (``parts``: each partition's :func:`_window_part`, on the workers), so no
+    list of users comes here."""
     here = window_tally(_bare(others), start, end, slis)
-    # window_tally reads these, unless a user's failure rule is among the SLIs
-    reads = None if any(isinstance(s, UserRule) for s in slis) else bulk.present(
-        (*RULE_COLUMNS, *USER_COLUMNS, "metric", "value", "service", "path"))
-    parts = dask.persist(*bulk.each(_window_part, start, end, slis, columns=reads))
     # the per-service and per-path tallies added on the workers, a few partitions at a
     # time: one tally comes here, not one per partition
     (counts,) = dask.compute(_tree(add_tallies, [dask.delayed(operator.itemgetter(0))(p)
@@ -393,12 +409,6 @@ def _distinct_in_bucket(bucket: int, parts: list[tuple[WindowTally, list[pd.Seri
 
     return (distinct([p[1][bucket] for p in parts] + [active]),
             distinct([p[2][bucket] for p in parts] + [affected]))
-
-
-def _facts(part: pd.DataFrame, fence: tuple[pd.Timestamp, pd.Timestamp],
-           ) -> tuple[int, pd.Timestamp]:
-    """A partition's requests inside the span's fence, its last time."""
-    return _requests_inside(part, fence), part["timestamp"].max()
 
 
 def _picked(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp | None,
@@ -549,21 +559,58 @@ def _outside(part: pd.DataFrame, fence: tuple[int, int]) -> pd.DataFrame:
 
 # -- the SLIs, tallied per partition --------------------------------------------------------
 
-def _measure(sli: SLI, bulk: Rows, others: pd.DataFrame, span: AnalysisSpan,
+def _measure_all(slis: list[SLI], bulk: Rows, others: pd.DataFrame, span: AnalysisSpan,
+                 settings: TimelineSettings,
+                 ) -> tuple[list[Measurement], int, pd.Timestamp | None]:
+    """Every SLI measured, the requests inside the span's fence and the rows' last time,
+    in one pass over the rows: each partition's tallies of every SLI (:func:`_tally`) and
+    its facts, kept on the workers (a latency's (bin, value, count) tables stay there)."""
+    on_rows = [s for s in slis if s.source != "metric"]  # metric samples are here already
+    # what the SLIs read: their columns, and what SLI.select picks rows by (an SLI that
+    # picks them its own way, or a user's rule, may read anything)
+    reads: list[str] | None = ["timestamp", "kind"]
+    for sli in on_rows:
+        if sli.columns is None or type(sli).select is not SLI.select or reads is None:
+            reads = None
+            continue
+        reads += [c for c in bulk.present((*sli.columns, "kind", "level", "metric",
+                                           "source", "line")) if c not in reads]
+    parts = list(dask.persist(*bulk.each(_tallies, on_rows, span, settings.freq,
+                                         columns=reads)))
+    facts = dask.compute(*[dask.delayed(_facts)(p) for p in parts])
+    last = max((f[1] for f in facts if not pd.isna(f[1])), default=None)
+    measured = [measure(sli, _bare(others), span=span, freq=settings.freq,
+                        window=settings.window, baseline=settings.baseline)
+                if sli.source == "metric" else
+                _measure(sli, [dask.delayed(_nth_tally)(p, on_rows.index(sli)) for p in parts],
+                         span, settings)
+                for sli in slis]
+    del parts
+    return measured, int(sum(f[0] for f in facts)), last
+
+
+def _tallies(part: pd.DataFrame, slis: list[SLI], span: AnalysisSpan, freq: pd.Timedelta,
+             ) -> tuple[int, pd.Timestamp, list[Any]]:
+    """A partition's requests inside the span's fence, its last time, and its
+    :func:`_tally` of each of ``slis``."""
+    return (_requests_inside(part, span.fence), part["timestamp"].max(),
+            [_tally(part, sli, span, freq, isinstance(sli, Latency)) for sli in slis])
+
+
+def _facts(tallies: tuple[int, pd.Timestamp, list[Any]]) -> tuple[int, pd.Timestamp]:
+    return tallies[0], tallies[1]
+
+
+def _nth_tally(tallies: tuple[int, pd.Timestamp, list[Any]], i: int) -> Any:
+    return tallies[2][i]
+
+
+def _measure(sli: SLI, tallies: list[Delayed], span: AnalysisSpan,
              settings: TimelineSettings) -> Measurement:
-    if sli.source == "metric":  # metric samples are few, and here already
-        return measure(sli, _bare(others), span=span, freq=settings.freq,
-                       window=settings.window, baseline=settings.baseline)
+    """``sli`` measured from each partition's :func:`_tally` (``tallies``, on the
+    workers)."""
     freq = settings.freq
     nbins = span.bins(freq)
-    spread = isinstance(sli, Latency)
-    # what the SLI reads: its columns, and what SLI.select picks its rows by (an SLI that
-    # picks them its own way may read anything)
-    reads = None if sli.columns is None or type(sli).select is not SLI.select else \
-        bulk.present((*sli.columns, "kind", "level", "metric", "source", "line"))
-    tallies = bulk.each(_tally, sli, span, freq, spread, columns=reads)
-    if spread:  # the (bin, value, count) tables stay on the workers
-        tallies = list(dask.persist(*tallies))
     counts = dask.compute(*[dask.delayed(_counts)(t) for t in tallies])
     samples = np.sum([c[0] for c in counts], axis=0, dtype="int64") if counts else \
         np.zeros(nbins, dtype="int64")

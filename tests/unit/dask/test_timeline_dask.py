@@ -321,12 +321,12 @@ def test_a_bins_p99_takes_its_values_from_every_partition(dask_client):
     span = AnalysisSpan(times[0], times[-1], (times[0], times[-1]),
                         np.zeros(0, dtype=bool))
     settings = TimelineSettings()
-    measured = on_dask._measure(Latency(quantile=0.99, threshold=80.0), bulk, frame.iloc[:0],
-                                span, settings)
+    (measured, median), requests, last = on_dask._measure_all(
+        [Latency(quantile=0.99, threshold=80.0), Latency(quantile=0.5, threshold=80.0)],
+        bulk, frame.iloc[:0], span, settings)
     assert list(measured.series["value"]) == [99.0, 900.0]
     assert list(measured.series["requests"]) == [100, 3]
     # slower than 80 ms: 81..100 in the first minute, 900 in the second
     assert list(measured.series["failures"]) == [20, 1]
-    median = on_dask._measure(Latency(quantile=0.5, threshold=80.0), bulk, frame.iloc[:0],
-                              span, settings)
     assert list(median.series["value"]) == [50.0, 7.0]
+    assert (requests, last) == (103, times[-1])

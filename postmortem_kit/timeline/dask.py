@@ -231,22 +231,25 @@ def _derive(events: dd.DataFrame, held: list[Rows], others: pd.DataFrame,
 
 # -- the rows, in the pandas path's order -------------------------------------------------
 
-def _numbered(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
-    """``part`` with its partition number, row number and time before any correction:
-    sorting on (time, original time, partition, row) gives the pandas path's order."""
+def _numbered(part: pd.DataFrame, partition_info: dict | None = None,
+              rows: np.ndarray | None = None, columns: list[str] | None = None,
+              ) -> pd.DataFrame:
+    """``part`` (its ``rows``, its ``columns``, when given) with its partition number, row
+    number and time before any correction: sorting on (time, original time, partition,
+    row) gives the pandas path's order."""
     number = (partition_info or {}).get("number", 0)
-    out = part.reset_index(drop=True)
+    where = np.arange(len(part), dtype="int64") if rows is None else np.flatnonzero(rows)
+    out = part.iloc[where] if rows is not None else part
+    out = (out if columns is None else out[columns]).reset_index(drop=True)
     out[_PART] = np.full(len(out), number, dtype="int32")
-    out[_ROW] = np.arange(len(out), dtype="int64")
+    out[_ROW] = where
     out[_ORIG] = out["timestamp"]
     return out
 
 
 def _bulk_rows(part: pd.DataFrame, columns: list[str],
                partition_info: dict | None = None) -> pd.DataFrame:
-    out = _numbered(part, partition_info)
-    out = out.loc[out["kind"].isin(BULK_KINDS).to_numpy(dtype=bool, na_value=False),
-                  [*columns, _PART, _ROW, _ORIG]]
+    out = _numbered(part, partition_info, _is_bulk(part), columns)
     if "message" in out and "level" in out:
         # only error messages are mined (the rare other case reads the files again)
         keep = out["level"].isin(ERROR_LEVELS).to_numpy(dtype=bool, na_value=False)
@@ -255,8 +258,11 @@ def _bulk_rows(part: pd.DataFrame, columns: list[str],
 
 
 def _other_rows(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
-    out = _numbered(part, partition_info)
-    return out.loc[~out["kind"].isin(BULK_KINDS).to_numpy(dtype=bool, na_value=False)]
+    return _numbered(part, partition_info, ~_is_bulk(part))
+
+
+def _is_bulk(part: pd.DataFrame) -> np.ndarray:
+    return part["kind"].isin(BULK_KINDS).to_numpy(dtype=bool, na_value=False)
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -473,8 +479,8 @@ def _span(bulk: Rows, others: pd.DataFrame, *, freq: pd.Timedelta,
     n = int(sum(e[0] for e in ends))
     if not n:
         return None
-    q1, q3 = (_kth(arrays, rank, min(e[1] for e in ends if e[0]),
-                   max(e[2] for e in ends if e[0])) for rank in quartile_ranks(n))
+    q1, q3 = _kths(arrays, list(quartile_ranks(n)), min(e[1] for e in ends if e[0]),
+                   max(e[2] for e in ends if e[0]))
     fence = fence_around(q1, q3)
     span = _fit_all(arrays, fence, _nats(bulk, others, n))
     if span is not None and warn and span.left_out:
@@ -495,19 +501,27 @@ def _count_le(a: np.ndarray, probes: np.ndarray) -> np.ndarray:
     return np.searchsorted(a, probes, side="right")
 
 
-def _kth(arrays: list[Any], rank: int, low: int, high: int) -> int:
-    """The ``rank``-th smallest (0-based) of all the sorted arrays, exactly: each round
-    counts, per array, the values at or below a few probes, and keeps the gap the rank
-    falls in."""
-    while low < high:
-        probes = np.unique(np.linspace(low, high, _PROBES, dtype=np.float64).astype(np.int64))
-        probes = probes[(probes >= low) & (probes <= high)]
-        counts = np.sum(dask.compute(*[dask.delayed(_count_le)(a, probes) for a in arrays]),
-                        axis=0)
-        i = int(np.searchsorted(counts, rank + 1))  # first probe with more than rank below
-        high = int(probes[i])
-        low = int(probes[i - 1]) + 1 if i > 0 else low
-    return low
+def _kths(arrays: list[Any], ranks: list[int], low: int, high: int) -> list[int]:
+    """The ``ranks``-th smallest (0-based) of all the sorted arrays, exactly: each round
+    counts, per array, the values at or below a few probes in each rank's gap, and keeps
+    the gap the rank falls in (the ranks narrowed together: one count per array and
+    round)."""
+    gaps = [(low, high) for _ in ranks]
+    while any(lo < hi for lo, hi in gaps):
+        narrowing = [k for k, (lo, hi) in enumerate(gaps) if lo < hi]
+        probes = []
+        for k in narrowing:
+            lo, hi = gaps[k]
+            p = np.unique(np.linspace(lo, hi, _PROBES, dtype=np.float64).astype(np.int64))
+            probes.append(p[(p >= lo) & (p <= hi)])
+        counts = np.sum(dask.compute(*[dask.delayed(_count_le)(a, np.concatenate(probes))
+                                       for a in arrays]), axis=0)
+        ends = np.cumsum([0, *(len(p) for p in probes)])
+        for k, p, a, b in zip(narrowing, probes, ends[:-1], ends[1:], strict=True):
+            # the first probe with more than the rank at or below it
+            i = int(np.searchsorted(counts[a:b], ranks[k] + 1))
+            gaps[k] = (int(p[i - 1]) + 1 if i > 0 else gaps[k][0], int(p[i]))
+    return [lo for lo, _ in gaps]
 
 
 def _micro_arrays(bulk: Rows, others: pd.DataFrame) -> list[Any]:

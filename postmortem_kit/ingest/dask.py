@@ -435,7 +435,12 @@ def _head_lines(path: Path) -> tuple[bytes, bool]:
 def frame_meta(samples: list[pd.DataFrame]) -> pd.DataFrame:
     """The empty frame whose columns and dtypes the dask frame has: those of the samples
     concatenated as ``read_events`` concatenates files, plus the ``_raw`` companions."""
-    meta = concat_events(samples).iloc[:0].reset_index(drop=True)
+    # What the concatenation gives depends only on which (column, dtype) lists there are,
+    # in the order they first come: a folder of shards has a few, in hundreds of files.
+    kinds: dict[tuple, pd.DataFrame] = {}
+    for sample in samples:
+        kinds.setdefault(tuple(zip(sample.columns, sample.dtypes, strict=True)), sample)
+    meta = concat_events(list(kinds.values())).iloc[:0].reset_index(drop=True)
     meta.attrs = {}
     for col in _RAW_COMPANIONS:
         raw = f"{col}_raw"

@@ -120,7 +120,9 @@ def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline
                         *others.to_delayed(optimize_graph=False))
     small = dask.compute(*done[n:])
     supported = pd.concat(small[:n], ignore_index=True)
-    here = pd.concat([others._meta, *small[n:]], ignore_index=True)
+    # (most partitions have none of the other kinds: concatenating their empty frames
+    # of every column costs more than the rest)
+    here = pd.concat([others._meta, *(f for f in small[n:] if len(f))], ignore_index=True)
     # handed over in a list _derive empties: no reference here keeps the rows on the
     # workers once clock offsets replace them with a shifted copy
     held = [Rows(list(done[:n]), bulk.meta)]

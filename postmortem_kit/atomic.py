@@ -4,11 +4,18 @@ Every file the package writes for a user (documents, reports, Parquet frames, no
 goes through :func:`atomic_output`: a temporary file beside the target, flushed to disk,
 given the target's permissions, then renamed over it in one ``os.replace``, and the folder
 entry flushed so the rename survives a power cut.
+
+A target that is a character device or a FIFO (``-o /dev/null``, ``/dev/stdout``, a pipe)
+is written into, not renamed over: renaming over ``/dev/null`` as root replaces the device
+with a regular file, for every program on the machine. Other special files (a block
+device, a socket) are refused.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +36,10 @@ def atomic_output(path: str | os.PathLike[str], *, create_folder: bool = True,
     """
     target = Path(path)
     folder = target.parent
+    if _is_stream(target):
+        with _into_stream(target) as tmp:
+            yield tmp
+        return
     if create_folder:
         folder.mkdir(parents=True, exist_ok=True)
     # Short prefix: the temporary name must fit NAME_MAX even when the target's name is long.
@@ -45,6 +56,36 @@ def atomic_output(path: str | os.PathLike[str], *, create_folder: bool = True,
         tmp.unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
+
+
+def _is_stream(target: Path) -> bool:
+    """Whether ``target`` is a character device or a FIFO (written into); raises OSError
+    for a block device or a socket (a file that is no output)."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return True
+    if stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        kind = "a block device" if stat.S_ISBLK(mode) else "a socket"
+        raise OSError(f"{target}: is {kind}, not a file to write")
+    return False
+
+
+@contextmanager
+def _into_stream(target: Path) -> Iterator[Path]:
+    # The output is made in a temporary file first, as for a regular file (its writer may
+    # need to seek), then copied into the device or pipe.
+    fd, name = tempfile.mkstemp(prefix="postmortem-kit-", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as source, open(target, "wb") as sink:
+            shutil.copyfileobj(source, sink)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes, *, create_folder: bool = True,

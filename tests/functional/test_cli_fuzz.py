@@ -17,6 +17,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -204,6 +205,8 @@ def test_hostile_command_lines_exit_0_1_or_2_with_clean_output(workdir):
         assert "internal error" not in err, (argv, err)
         assert controls(err) == [], (argv, err)
         assert controls(out) == [], (argv, out)
+        # an output named /dev/null is written into, never renamed over
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode), (argv, "replaced /dev/null")
         if outcome == 0 and "--json" in argv and "--help" not in argv:
             json.loads(out)
 

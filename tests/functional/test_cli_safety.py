@@ -7,10 +7,13 @@ verbs share (:mod:`postmortem_kit.cli.terminal`, :mod:`postmortem_kit.cli.output
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -56,6 +59,28 @@ def pm_json(tmp_path, example_json) -> Path:
 
 
 # 1. Outputs never clobber inputs, nor existing files without --force ---------------------
+
+def test_an_output_that_is_a_pipe_is_written_into_not_replaced(tmp_path):
+    """``-o`` naming a FIFO (as ``/dev/null`` and ``/dev/stdout`` name character devices)
+    gets the output written into it. Renaming a file over it, as over a regular file,
+    replaced /dev/null with a regular file for the whole machine when run as root."""
+    for option in ("-o", "--rejected-csv"):
+        fifo = tmp_path / f"out{option}.fifo"
+        os.mkfifo(fifo)
+        got: list[bytes] = []
+        reader = threading.Thread(target=lambda f=fifo, g=got: g.append(f.read_bytes()),
+                                  daemon=True)  # (blocked for good if nothing writes)
+        reader.start()
+        proc = postmortem("ingest", DATA / "zap.jsonl", option, fifo, "--force")
+        reader.join(60)
+        assert proc.returncode == 0, proc.stderr
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode), option
+        assert got, option
+        if option == "-o":
+            assert len(pd.read_parquet(io.BytesIO(got[0]))) == 4
+        else:
+            assert got[0].decode().splitlines() == ["file,line,reason,text"]
+
 
 def test_export_refuses_to_write_the_report_over_its_notebook(tmp_path):
     nb = notebook_with_picture(tmp_path / "nb.ipynb")

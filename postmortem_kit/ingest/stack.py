@@ -25,6 +25,9 @@ import pyarrow as pa
 # that Arrow's kernels then walk.
 SPARSE_MAX_VALUES = 1024
 SPARSE_SHARE = 64
+# Fewer rows than this are concatenated and sorted by pandas: quicker for a few frames of
+# a few rows (a column at a time costs ~1 ms a column), and their memory does not matter.
+SMALL_ROWS = 50_000
 
 
 def stack_rows(frames: Iterable[pd.DataFrame], by: str | None = None) -> pd.DataFrame:
@@ -54,7 +57,8 @@ def stack_rows(frames: Iterable[pd.DataFrame], by: str | None = None) -> pd.Data
     parts = [_own(frame) for frame in frames]
     if not parts:
         return pd.DataFrame()
-    if any(p.columns.has_duplicates for p in parts):  # (not a loader's frame): as pandas does
+    if sum(len(p) for p in parts) < SMALL_ROWS or any(
+            p.columns.has_duplicates for p in parts):  # (the latter: not a loader's frame)
         out = pd.concat(parts, ignore_index=True, sort=False)
         return out if by is None else out.sort_values(by, kind="stable", ignore_index=True)
     # pd.concat's column order and dtypes, which depend on the frames' dtypes only (a
@@ -67,6 +71,8 @@ def stack_rows(frames: Iterable[pd.DataFrame], by: str | None = None) -> pd.Data
         if not key.is_monotonic_increasing:
             order = key.sort_values(kind="stable").index.to_numpy()
         del key
+    if len(parts) == 1 and order is None:  # one file, in order (most loads): nothing to do
+        return parts[0].reset_index(drop=True)
     return _build(parts, layout, order)
 
 
@@ -130,6 +136,11 @@ def _arrow_str(dtype: object) -> bool:
 def _column(parts: list[pd.DataFrame], name: str, *, drop: bool = True) -> pd.Series:
     """Column ``name`` of the frames concatenated, as ``pd.concat`` makes it (missing
     where a frame lacks it), its inputs dropped from ``parts`` unless ``drop`` is False."""
+    if len(parts) == 1:  # (a file sorted on its own: no concatenation)
+        column = parts[0][name].reset_index(drop=True)
+        if drop:
+            _drop(parts, name)
+        return column
     pieces = [p[[name]] if name in p else pd.DataFrame(index=pd.RangeIndex(len(p)))
               for p in parts]
     if drop:

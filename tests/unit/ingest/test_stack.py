@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from postmortem_kit.ingest import read_events
+from postmortem_kit.ingest import read_events, stack
 from postmortem_kit.ingest.schema import KIND_DTYPE, LEVEL_DTYPE, concat_events, finalize_events
 from postmortem_kit.ingest.stack import SPARSE_MAX_VALUES, sort_rows, stack_rows
 
@@ -63,13 +63,19 @@ def by_pandas(frames: list[pd.DataFrame], by: str | None) -> pd.DataFrame:
     return out if by is None else out.sort_values(by, kind="stable", ignore_index=True)
 
 
+@pytest.fixture
+def column_at_a_time(monkeypatch):
+    """Small frames too are stacked a column at a time (not handed to pandas)."""
+    monkeypatch.setattr(stack, "SMALL_ROWS", 0)
+
+
 @pytest.mark.parametrize("by", [None, "timestamp"])
-def test_the_stacked_frame_is_what_concat_and_a_stable_sort_give(by):
+def test_the_stacked_frame_is_what_concat_and_a_stable_sort_give(column_at_a_time, by):
     stacked = stack_rows(iter(mixed_frames()), by=by)
     pd.testing.assert_frame_equal(stacked, by_pandas(mixed_frames(), by), check_exact=True)
 
 
-def test_a_sparse_column_has_its_values_on_the_rows_pandas_puts_them():
+def test_a_sparse_column_has_its_values_on_the_rows_pandas_puts_them(column_at_a_time):
     stacked = stack_rows(mixed_frames(), by="timestamp")
     expected = by_pandas(mixed_frames(), "timestamp")
     for name in ("labels.team", "error.type"):
@@ -80,7 +86,7 @@ def test_a_sparse_column_has_its_values_on_the_rows_pandas_puts_them():
         assert stacked[name].dropna().tolist() == expected[name].dropna().tolist()
 
 
-def test_a_column_with_many_values_is_stacked_the_same():
+def test_a_column_with_many_values_is_stacked_the_same(column_at_a_time):
     n = SPARSE_MAX_VALUES * 70  # more values than a sparse column keeps as chunks
     a = pd.DataFrame({"timestamp": times(np.arange(n)[::-1] % 97),
                       "x": pd.Series([f"v{i}" if i % 60 == 0 else None for i in range(n)],
@@ -129,7 +135,8 @@ def test_a_column_only_a_small_file_has_holds_no_buffer_per_row():
     assert events["kind"].dtype == KIND_DTYPE and events["level"].dtype == LEVEL_DTYPE
 
 
-def test_a_load_of_several_files_is_the_files_concatenated_and_sorted(tmp_path):
+def test_a_load_of_several_files_is_the_files_concatenated_and_sorted(column_at_a_time,
+                                                                      tmp_path):
     (tmp_path / "app.jsonl").write_text("".join(
         json.dumps({"ts": int(T0.timestamp()) + (i * 7) % 50, "level": "info",
                     "msg": f"m{i}", **({"error.type": "Timeout"} if i == 9 else {})}) + "\n"

@@ -237,7 +237,8 @@ def read_events(
         if frame is not None:
             frames.append(frame)
 
-    events = concat_events(frames)
+    # Handed over: the files' columns are let go as the events frame's are built.
+    events = concat_events(_handed_over(frames))
     events.attrs["rejected"] = rejects.lines()
     events.attrs["notes"] = notes
     events.attrs["identities"] = identity_columns(events)
@@ -407,6 +408,14 @@ def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
     cut = events.loc[keep].reset_index(drop=True)
     cut.attrs["layouts"] = events.attrs["layouts"]
     return cut
+
+
+def _handed_over(frames: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The frames in order, each taken out of ``frames`` as it is given: the list no
+    longer keeps them alive."""
+    frames.reverse()
+    while frames:
+        yield frames.pop()
 
 
 def _window_end(value: Any, tz: str, name: str) -> pd.Timestamp | None:

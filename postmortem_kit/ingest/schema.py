@@ -10,13 +10,14 @@ does not know are kept as they are.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from postmortem_kit.ingest.rejects import RejectedLines
+from postmortem_kit.ingest.stack import stack_rows
 
 # TIMESTAMP_DTYPE: the events frame's time column (defined beside the time rules)
 from postmortem_kit.ingest.times import TIMESTAMP_DTYPE as TIMESTAMP_DTYPE
@@ -252,27 +253,31 @@ def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     The inputs' ``attrs["rejected"]`` records (and ``attrs["notes"]`` lists and
     ``attrs["layouts"]`` dicts) are combined,
     so rejected records survive concatenation; pandas itself drops ``attrs`` that differ.
+    The frame is built one column at a time (:func:`~postmortem_kit.ingest.stack.stack_rows`):
+    a caller that hands over its only references to the inputs (a generator) lets each
+    input column go as soon as the output's is built.
     """
-    frames = [f for f in frames if len(f.columns)]
-    rejected = [f.attrs["rejected"] for f in frames if "rejected" in f.attrs]
-    notes = [n for f in frames for n in f.attrs.get("notes", [])]
-    layouts = {k: v for f in frames for k, v in f.attrs.get("layouts", {}).items()}
-    if not frames:
+    rejected: list[RejectedLines] = []
+    notes: list[str] = []
+    layouts: dict = {}
+
+    def reports_taken() -> Iterator[pd.DataFrame]:
+        # pandas keeps attrs only where all inputs agree: the load reports merge here.
+        for f in frames:
+            if not len(f.columns):
+                continue
+            if "rejected" in f.attrs:
+                rejected.append(f.attrs["rejected"])
+            notes.extend(f.attrs.get("notes", []))
+            layouts.update(f.attrs.get("layouts", {}))
+            yield f
+
+    out = stack_rows(reports_taken(), by="timestamp")
+    if not len(out.columns):
         return empty_events()
-    # pandas keeps attrs only where all inputs agree: concatenate attr-less shallow copies
-    # and merge the load reports here.
-    bare = []
-    for f in frames:
-        f = f.copy(deep=False)
-        f.attrs = {}
-        bare.append(f)
-    out = pd.concat(bare, ignore_index=True, sort=False)
     # concat of differing categories falls back to object: restore the contract dtypes.
     out["kind"] = out["kind"].astype(KIND_DTYPE)
     out["level"] = out["level"].astype(LEVEL_DTYPE)
-    # Logs are usually written in order: skip the sort (a full copy) when it is a no-op.
-    if not out["timestamp"].is_monotonic_increasing:
-        out = out.sort_values("timestamp", kind="stable", ignore_index=True)
     out.attrs = {}
     if rejected:
         out.attrs["rejected"] = RejectedLines(r for lines in rejected for r in lines)

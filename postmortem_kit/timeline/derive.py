@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from postmortem_kit.errors import PostmortemKitError
+from postmortem_kit.ingest.stack import sort_rows
 from postmortem_kit.timeline import phases as rules
 from postmortem_kit.timeline.clocks import estimate_clock_offsets
 from postmortem_kit.timeline.conventions import PageTimes, conventions
@@ -239,8 +240,8 @@ def _apply_offsets(events: pd.DataFrame, offsets: Mapping[str, pd.Timedelta],
     if not offsets:
         return events
     check_sources(offsets, events["source"].unique())
-    return shift_sources(events, offsets).sort_values("timestamp", kind="stable",
-                                                      ignore_index=True)
+    # (not sort_values: its copy would give every mostly-empty column a buffer per row)
+    return sort_rows(shift_sources(events, offsets), "timestamp")
 
 
 def check_sources(offsets: Mapping[str, pd.Timedelta], sources: Any) -> None:

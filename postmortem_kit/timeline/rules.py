@@ -84,11 +84,14 @@ def failed_rows(events: pd.DataFrame, rule: FailureRule | None = None) -> np.nda
     kind = events["kind"]
     requests = (kind == "request").to_numpy(dtype=bool, na_value=False)
     if requests.any():
-        rows = events[requests]
+        # Only the columns the default rule reads: a copy of every column of most rows
+        # would be the size of the events frame (a rule of the user's may read any).
+        rows = events[requests] if rule else events.loc[
+            requests, [c for c in ("status",) if c in events]]
         mask[requests] = np.asarray(rule(rows) if rule else request_failed(rows), dtype=bool)
     logs = (kind == "log").to_numpy(dtype=bool, na_value=False)
     if logs.any():
-        mask[logs] = log_failed(events[logs])
+        mask[logs] = log_failed(events.loc[logs, ["level"]])
     return mask
 
 

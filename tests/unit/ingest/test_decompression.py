@@ -7,7 +7,6 @@ import gzip
 import json
 import random
 import time
-import tracemalloc
 import warnings
 import zlib
 
@@ -17,6 +16,7 @@ import pytest
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest import read_events
 from postmortem_kit.ingest.files.decompress import HEAD_BYTES, read_head
+from tests.memory import traced_peak
 
 T0 = 1714557600  # 2024-05-01T10:00:00Z
 
@@ -134,12 +134,7 @@ def test_a_truncated_bz2_keeps_the_lines_of_its_complete_blocks(tmp_path):
 def test_reading_the_head_of_a_gzip_bomb_decompresses_about_the_head(tmp_path):
     path = tmp_path / "bomb.gz"
     path.write_bytes(zeros_gzip(200_000_000))
-    tracemalloc.start()
-    try:
-        head = read_head(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    head, peak = traced_peak(read_head, path)
     assert head == "\0" * HEAD_BYTES
     assert peak < 8_000_000  # (decompressing it all took 200 MB, then twice that)
 
@@ -152,12 +147,7 @@ def test_a_decompression_bomb_is_refused_quickly_with_how_to_allow_it(tmp_path, 
     else:
         path.write_bytes(bz2.compress(b"\0" * 100_000_000))  # 113 bytes
     started = time.perf_counter()
-    tracemalloc.start()
-    try:
-        ev = quiet(path, format="jsonl")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    ev, peak = traced_peak(quiet, path, format="jsonl")
     assert time.perf_counter() - started < 5
     assert peak < 100_000_000
     assert len(ev) == 0
@@ -198,12 +188,8 @@ def test_a_line_that_never_ends_stops_at_max_line_bytes(tmp_path, compress):
     good = json.dumps({"ts": T0, "msg": "before"}).encode() + b"\n"
     path = tmp_path / "app.jsonl"
     path.write_bytes(compress(good + b"y" * 60_000_000))
-    tracemalloc.start()
-    try:
-        ev = quiet(path, format="jsonl", max_line_bytes=1_000_000, max_ratio=None)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    ev, peak = traced_peak(quiet, path, format="jsonl", max_line_bytes=1_000_000,
+                           max_ratio=None)
     assert peak < 45_000_000  # a block (16 MiB) and the limit, not the 60 MB line
     assert list(ev["message"]) == ["before"]
     rej = ev.attrs["rejected"]

@@ -3,8 +3,6 @@ one rollback test that the phases, the key events and the charts share."""
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pandas as pd
 
@@ -18,6 +16,7 @@ from postmortem_kit.timeline.rules import (
     is_rollback,
     supported_slis,
 )
+from tests.memory import traced_peak
 
 T = pd.Timestamp("2026-05-04 10:00", tz="UTC")
 
@@ -88,12 +87,7 @@ def test_the_default_failure_test_copies_only_the_columns_it_reads():
         frame({"timestamp": [T] * n, "kind": ["request"] * n, "message": ["GET /"] * n,
                "status": status, **{f"x{i}": rng.random(n) for i in range(40)}}, "access"),
         frame({"timestamp": [T] * n, "message": ["m"] * n, "level": level}, "app")])
-    tracemalloc.start()
-    try:
-        failed = failed_rows(events)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    failed, peak = traced_peak(failed_rows, events)
     assert failed.sum() == n // 50 + n // 40
     # Before: a copy of every column of the requests (40 of them: 32 MB) and of the logs.
     # Now: the status and the level, and the masks (a few bytes a row).

@@ -284,8 +284,15 @@ def detect_layout(sample: pa.Array) -> Layout | None:
     if mux:  # the program's name is the service: a logger in the line is its logger
         headers = tuple((n, rx.replace("(?P<service>", "(?P<logger>"), shape.replace(
             "<logger>", "<logger>")) for n, rx, shape in LAYOUTS)
-    scored = [(h, _count(ts_lines, line_regex(stamp.rx, h[1], prefix[1])))
-              for h in headers if _compatible(prefix[1], h[1])]
+    scored: list[tuple[tuple[str, str, str], int]] = []
+    for h in headers:
+        if not _compatible(prefix[1], h[1]):
+            continue
+        scored.append((h, _count(ts_lines, line_regex(stamp.rx, h[1], prefix[1]))))
+        if scored[-1][1] == len(ts_lines):
+            # No later header can fit more lines, nor be picked before this one: their
+            # regexes (each compile costs more than matching the lines) are not needed.
+            break
     top = max(n for _, n in scored)
     header = next((h for h, n in scored if n >= MIN_SHARE * top and n > 0), REST_LAYOUT)
     fallback = FALLBACK_LAYOUT if _compatible(prefix[1], FALLBACK_LAYOUT) else REST_LAYOUT[1]

@@ -185,6 +185,32 @@ def test_header_scoring_stops_at_a_header_that_fits_every_line(lines, monkeypatc
     assert not later & set(tried)
 
 
+def test_the_first_lines_renderings_are_looked_for_once_for_the_sniff_and_the_load(
+        monkeypatch):
+    """The text sniff and the load detect the layout of the same first 200 lines: each
+    rendering's regex runs on them once; other lines, even as many, get their own."""
+    import pyarrow.compute as pc
+
+    from postmortem_kit.ingest.lines.stamps import STAMPS
+
+    stamp_rxs = {s.rx for s in STAMPS}
+    runs: list[int] = []
+    match = pc.match_substring_regex
+    monkeypatch.setattr(pc, "match_substring_regex", lambda lines, rx, **kw: (
+        runs.append(len(lines)) if rx in stamp_rxs else None) or match(lines, rx, **kw))
+    iso = [f"logs/web.log:2024-05-01 10:00:{i % 60:02d},000 INFO app.api - n={i}"
+           for i in range(200)]
+    first = detect_layout(pa.array(iso))
+    looked_for = len(runs)
+    assert looked_for >= len(STAMPS)  # (each rendering, in the first 200 lines)
+    again = detect_layout(pa.array(iso + ["2024-05-01 10:00:00,000 INFO app.api - more"] * 800))
+    assert first is not None and again is not None and again.timestamp == "iso8601"
+    assert 200 not in runs[looked_for:]  # the first 200 lines: not looked through again
+    slashed = [line.replace("2024-05-01", "2024/05/01") for line in iso]
+    other = detect_layout(pa.array(slashed))
+    assert other is not None and (first.timestamp, other.timestamp) == ("iso8601", "ymd-slash")
+
+
 def test_no_year_rolls_over_at_new_year(tmp_path):
     body = "Dec 31 23:59:59 INFO last of the year\nJan  1 00:00:01 INFO first of the next\n"
     ev = load(tmp_path, body, year=2023)

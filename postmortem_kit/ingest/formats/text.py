@@ -65,7 +65,11 @@ from postmortem_kit.ingest.lines.layout import (
 )
 from postmortem_kit.ingest.lines.match import extract_groups
 from postmortem_kit.ingest.lines.multiplex import open_records, programs_of, records_by_program
-from postmortem_kit.ingest.lines.records import fold_continuations, level_words
+from postmortem_kit.ingest.lines.records import (
+    fold_continuations,
+    level_categories,
+    level_words,
+)
 from postmortem_kit.ingest.lines.strays import between_neighbours, own_times
 from postmortem_kit.ingest.lines.tailfields import lift_tail_fields
 from postmortem_kit.ingest.lines.timeparts import YearState, assemble, part_expr
@@ -350,6 +354,8 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
     if TIME_SOURCE in out:
         out[TIME_SOURCE] = out[TIME_SOURCE].fillna(OWN)
     out = lift_tail_fields(out)
+    if "level_raw" in out:  # (where finalize_events puts it: after the loader's columns)
+        out["level_raw"] = out.pop("level_raw")
     if parser is not None and parser.layout is not None:
         dates = assumed_dates(parser.years, ctx.year)
         hour = assumed_hour(parser.hours)
@@ -547,7 +553,7 @@ def _parse_block(
     if frame is None:
         return pd.DataFrame(), tail, seen, False
     out, past_end = _checked(frame, lines, block, parser, raw_ts)
-    return out, tail, seen, past_end
+    return level_categories(out), tail, seen, past_end
 
 
 def _records(parts: pa.StructArray, is_start: np.ndarray, starts: np.ndarray,

@@ -115,14 +115,18 @@ class FixedStamp:
         else:
             rows = np.flatnonzero(fits)
             matrix = data[offsets[rows][:, None] + np.arange(width)]
-        values = matrix - np.uint8(_ZERO)  # the digits' values
         parts = {}
         for name, (start, length) in self.slots.items():
             if name == "f":  # the first six digits, scaled to microseconds
                 length = min(length, 6)
-            number = values[:, start].astype(np.int64)
+            # The bytes as they are, in place (a new array per digit cost more than the
+            # arithmetic: each is memory the system must hand over), then the '0's of
+            # all the digits taken off at once.
+            number = matrix[:, start].astype(np.int64)
             for k in range(start + 1, start + length):
-                number = number * 10 + values[:, k]
+                number *= 10
+                number += matrix[:, k]
+            number -= _ZERO * int("1" * length)
             if name == "f":
                 number *= 10 ** (6 - length)
             if rows is None:

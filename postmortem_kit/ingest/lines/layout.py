@@ -21,6 +21,7 @@ pattern (``<timestamp YYYY-MM-DD hh:mm:ss> <level> [<thread>] <message>``) that
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -212,7 +213,7 @@ def _pick_stamp(sample: pa.Array) -> tuple[Stamp, int] | None:
             return 0
         return _count(lines, leads[i])
 
-    in_head = [count(head, i) for i in range(len(STAMPS))]
+    in_head = _head_counts(head, count)
     counts: dict[int, int] = {}
     for i, n in enumerate(in_head):
         if n:
@@ -230,6 +231,27 @@ def _pick_stamp(sample: pa.Array) -> tuple[Stamp, int] | None:
     starting = [_count(sample, "^" + _OPEN + STAMPS[i].rx + _STAMP_END) for i in near]
     best = near[starting.index(max(starting))]  # (index keeps the first of equal ones)
     return STAMPS[best], counts[best]
+
+
+# On how many of the first lines each rendering is where detection looks for it, by the
+# lines' text: the text sniff and the load each detect the layout of a file's first lines
+# (the load on more of them, the same first :data:`_PICK_HEAD`), and the renderings'
+# regexes, compiled at each call, cost more than the rest of the detection.
+_HEAD_COUNTS: dict[tuple[str, ...], list[int]] = {}
+_HEAD_COUNTS_KEPT = 8
+
+
+def _head_counts(head: pa.Array, count: Callable[[pa.Array, int], int]) -> list[int]:
+    """``[count(head, i) for i in range(len(STAMPS))]``, remembered for the last few
+    ``head``s (non-blank lines, no nulls)."""
+    key = tuple(head.to_pylist())
+    found = _HEAD_COUNTS.get(key)
+    if found is None:
+        found = [count(head, i) for i in range(len(STAMPS))]
+        if len(_HEAD_COUNTS) >= _HEAD_COUNTS_KEPT:  # (a clear: safe beside other threads)
+            _HEAD_COUNTS.clear()
+        _HEAD_COUNTS[key] = found
+    return list(found)
 
 
 def _too_few(sample: pa.Array, starts: pa.Array, programs: pa.Array | None) -> bool:
@@ -284,8 +306,15 @@ def detect_layout(sample: pa.Array) -> Layout | None:
     if mux:  # the program's name is the service: a logger in the line is its logger
         headers = tuple((n, rx.replace("(?P<service>", "(?P<logger>"), shape.replace(
             "<logger>", "<logger>")) for n, rx, shape in LAYOUTS)
-    scored = [(h, _count(ts_lines, line_regex(stamp.rx, h[1], prefix[1])))
-              for h in headers if _compatible(prefix[1], h[1])]
+    scored: list[tuple[tuple[str, str, str], int]] = []
+    for h in headers:
+        if not _compatible(prefix[1], h[1]):
+            continue
+        scored.append((h, _count(ts_lines, line_regex(stamp.rx, h[1], prefix[1]))))
+        if scored[-1][1] == len(ts_lines):
+            # No later header can fit more lines, nor be picked before this one: their
+            # regexes (each compile costs more than matching the lines) are not needed.
+            break
     top = max(n for _, n in scored)
     header = next((h for h, n in scored if n >= MIN_SHARE * top and n > 0), REST_LAYOUT)
     fallback = FALLBACK_LAYOUT if _compatible(prefix[1], FALLBACK_LAYOUT) else REST_LAYOUT[1]

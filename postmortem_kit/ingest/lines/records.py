@@ -1,6 +1,6 @@
 """Records from matched lines: continuation lines (a stack trace, a wrapped message)
-folded into the message of their record, and levels written as marks or numbers turned
-into level words."""
+folded into the message of their record, levels written as marks or numbers turned
+into level words, and level words put on the events frame's ordered scale."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.ingest.records.fields import LEVEL_MARKS
+from postmortem_kit.ingest.schema import LEVEL_DTYPE, normalize_levels
 
 
 def level_words(frame: pd.DataFrame) -> pd.DataFrame:
@@ -29,6 +30,26 @@ def level_words(frame: pd.DataFrame) -> pd.DataFrame:
                 frame[col] = frame[col].where(~blank.to_numpy(zero_copy_only=False))
     if "thread" in frame:
         frame["thread"] = frame["thread"].str.strip()
+    return frame
+
+
+def level_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its level words on the ordered scale (``LEVEL_DTYPE``), as
+    :func:`~postmortem_kit.ingest.schema.finalize_events` puts them, a word it does not
+    know kept in ``level_raw``.
+
+    Done block by block while the next block is matched, a block's few distinct words
+    are mapped there: :func:`finalize_events` then has no million strings to factorize
+    after the last block. A frame with a ``level_raw`` of its own is left to it.
+    """
+    if "level" not in frame or "level_raw" in frame or frame["level"].dtype == LEVEL_DTYPE:
+        return frame
+    raw = frame["level"]
+    levels = normalize_levels(raw)
+    unknown = levels.isna() & raw.notna()
+    if unknown.any():
+        frame["level_raw"] = raw.astype("str").where(unknown)
+    frame["level"] = levels
     return frame
 
 

@@ -172,6 +172,28 @@ def test_pattern_with_named_groups_replaces_detection(tmp_path):
     assert ev["timestamp"][1] == pd.Timestamp("2024-05-01T10:00:01Z")
 
 
+@pytest.mark.parametrize("stream", [True, False])
+def test_level_words_go_on_the_scale_block_by_block_unknown_ones_kept_raw(
+        tmp_path, monkeypatch, stream):
+    """Levels are put on the ordered scale per block: a word no block before used, and
+    one the scale does not know (kept in ``level_raw``, the last column), in a later
+    block, read as in a file of one block."""
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(columns, "STREAM_ROWS", 7)
+    words = ["INFO"] * 20 + ["Warn", "AUDIT", "info", "FATAL"] + ["INFO"] * 10
+    body = "".join(f"2024-05-01 10:00:{i:02d} [{w}] n={i}\n" for i, w in enumerate(words))
+    if not stream:
+        body = body.rstrip("\n")  # (a file without its last newline is read in blocks)
+    rx = r"^(?P<timestamp>\S+ \S+) \[(?P<level>\w+)\] (?P<message>.*)$"
+    ev = load(write(tmp_path, body), pattern=rx)
+    assert list(ev["level"][19:25].astype(object).fillna("NA")) == [
+        "info", "warning", "NA", "info", "critical", "info"]
+    assert ev["level"].dtype == "category" and ev["level"].cat.ordered
+    assert ev["level_raw"].dtype == "str" and list(ev.columns)[-1] == "level_raw"
+    assert ev["level_raw"].notna().sum() == 1 and ev["level_raw"][21] == "AUDIT"
+    assert ev["line"].tolist() == list(range(1, len(words) + 1))
+
+
 def test_pattern_without_a_timestamp_group_is_a_clear_error(tmp_path):
     with pytest.raises(IngestError, match=r"\(\?P<timestamp>"):
         load(write(tmp_path, "x\n"), pattern=r"(?P<message>.*)")

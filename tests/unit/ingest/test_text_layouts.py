@@ -146,6 +146,71 @@ def test_the_rendering_on_most_lines_wins_though_it_starts_after_the_first_200()
     assert layout.coverage == 0.8
 
 
+HEADER_SAMPLES = [
+    ["logs/web-1.log:2024-05-01 10:00:00,001 INFO checkout.api - request finished"] * 50,
+    ["05-14 10:00:00.001  1000  2000 I ActivityManager: start proc"] * 50,
+    ["I0517 10:00:00.000001 1952452992 server.cc:12] ready"] * 50,
+    ["2024-05-01 10:00:00.101 [main] INFO  com.shop.App - Started"] * 30
+    + ["2024-05-01 10:00:01.101 INFO com.shop.App - no thread here"] * 20,
+    ["2024-05-01 10:00:00 plain message"] * 50,
+]
+
+
+@pytest.mark.parametrize("lines", HEADER_SAMPLES)
+def test_header_scoring_stops_at_a_header_that_fits_every_line(lines, monkeypatch):
+    """Headers are scored in order; once one fits every line none after it can win, and
+    their regexes (compiled per call) are not tried. The header picked is the one scoring
+    every header picks: the first fitting 85% of the most lines any fits."""
+    from postmortem_kit.ingest.lines import layout as lay
+
+    tried: list[str] = []
+    count = lay._count
+    monkeypatch.setattr(lay, "_count", lambda s, rx: tried.append(rx) or count(s, rx))
+    found = detect_layout(pa.array(lines))
+    assert found is not None
+    prefix = next(p for p in lay.PREFIXES if p[0] == found.prefix)
+    stamp = next(s for s in lay.STAMPS if s.name == found.timestamp)
+    regexes = [(h[0], lay.line_regex(stamp.rx, h[1], prefix[1])) for h in lay.LAYOUTS
+               if lay._compatible(prefix[1], h[1])]
+    starts = pa.array([bool(re.match("^" + prefix[1] + r"[\[\"(]?" + stamp.rx, line))
+                       for line in lines])
+    ts_lines = pa.array(lines).filter(starts)
+    scores = [(name, count(ts_lines, rx)) for name, rx in regexes]  # every header
+    top = max(n for _, n in scores)
+    expected = next((name for name, n in scores if n >= 0.85 * top and n > 0), "rest")
+    assert found.header == expected
+    picked = [rx for _, rx in regexes].index(found.line_rx) if found.header != "rest" else -1
+    later = {rx for _, rx in regexes[picked + 1:]} if picked >= 0 and scores[picked][1] == len(
+        ts_lines) else set()
+    assert not later & set(tried)
+
+
+def test_the_first_lines_renderings_are_looked_for_once_for_the_sniff_and_the_load(
+        monkeypatch):
+    """The text sniff and the load detect the layout of the same first 200 lines: each
+    rendering's regex runs on them once; other lines, even as many, get their own."""
+    import pyarrow.compute as pc
+
+    from postmortem_kit.ingest.lines.stamps import STAMPS
+
+    stamp_rxs = {s.rx for s in STAMPS}
+    runs: list[int] = []
+    match = pc.match_substring_regex
+    monkeypatch.setattr(pc, "match_substring_regex", lambda lines, rx, **kw: (
+        runs.append(len(lines)) if rx in stamp_rxs else None) or match(lines, rx, **kw))
+    iso = [f"logs/web.log:2024-05-01 10:00:{i % 60:02d},000 INFO app.api - n={i}"
+           for i in range(200)]
+    first = detect_layout(pa.array(iso))
+    looked_for = len(runs)
+    assert looked_for >= len(STAMPS)  # (each rendering, in the first 200 lines)
+    again = detect_layout(pa.array(iso + ["2024-05-01 10:00:00,000 INFO app.api - more"] * 800))
+    assert first is not None and again is not None and again.timestamp == "iso8601"
+    assert 200 not in runs[looked_for:]  # the first 200 lines: not looked through again
+    slashed = [line.replace("2024-05-01", "2024/05/01") for line in iso]
+    other = detect_layout(pa.array(slashed))
+    assert other is not None and (first.timestamp, other.timestamp) == ("iso8601", "ymd-slash")
+
+
 def test_no_year_rolls_over_at_new_year(tmp_path):
     body = "Dec 31 23:59:59 INFO last of the year\nJan  1 00:00:01 INFO first of the next\n"
     ev = load(tmp_path, body, year=2023)

@@ -43,7 +43,6 @@ from typing import Any
 import dask
 import dask.dataframe as dd
 import pandas as pd
-import pyarrow as pa
 from dask.delayed import Delayed, delayed
 
 from postmortem_kit.errors import IngestError, IngestWarning, UsageError
@@ -65,6 +64,7 @@ from postmortem_kit.ingest.reader import LoadSettings, load_path
 from postmortem_kit.ingest.registry import FORMATS
 from postmortem_kit.ingest.rejects import ErrorPolicy, RejectedLines, RejectLog
 from postmortem_kit.ingest.schema import NUMERIC_RANGES, concat_events, empty_events
+from postmortem_kit.ingest.stack import all_missing
 
 # A file's sample for the frame's columns: whole lines, this many decompressed bytes.
 SAMPLE_BYTES = 4 * 1024 * 1024
@@ -463,7 +463,7 @@ def conform(events: pd.DataFrame, meta: pd.DataFrame, name: str,
         dtype = meta[col].dtype
         if col not in events.columns:
             if dtype not in nothing:
-                nothing[dtype] = _all_missing(dtype, events.index)
+                nothing[dtype] = all_missing(dtype, events.index)
             columns[col] = nothing[dtype]
             continue
         values = events[col]
@@ -489,15 +489,6 @@ def conform(events: pd.DataFrame, meta: pd.DataFrame, name: str,
         })
         rejected = pd.concat([rejected, note], ignore_index=True)
     return out, rejected
-
-
-def _all_missing(dtype: Any, index: pd.Index) -> pd.Series:
-    """A column of ``dtype``'s missing value (a string column from Arrow's null array:
-    nothing converted)."""
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=dtype),
-                         index=index)
-    return pd.Series(index=index, dtype=dtype)
 
 
 def _conformed(loaded: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], meta: pd.DataFrame,

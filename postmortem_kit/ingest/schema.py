@@ -148,12 +148,7 @@ def finalize_events(
         if col not in out:
             out[col] = _constant_str(None, out.index)
     if "level" in out:
-        raw = out["level"]
-        levels = normalize_levels(raw)
-        unknown = levels.isna() & raw.notna()
-        if unknown.any() and "level_raw" not in out:
-            out["level_raw"] = raw.astype("str").where(unknown)
-        out["level"] = levels
+        levels_on_scale(out)
     else:
         out["level"] = pd.Categorical.from_codes(  # (a list of a million Nones is slow)
             np.full(len(out), -1, dtype="int8"), dtype=LEVEL_DTYPE)
@@ -170,6 +165,17 @@ def finalize_events(
                 pd.api.types.pandas_dtype(dtype))
     ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
     return out[ordered]
+
+
+def levels_on_scale(frame: pd.DataFrame) -> None:
+    """Put ``frame``'s ``level`` words on the ordered scale (``LEVEL_DTYPE``), in place; a
+    word the scale does not know is kept in ``level_raw`` (unless the frame has one)."""
+    raw = frame["level"]
+    levels = normalize_levels(raw)
+    unknown = levels.isna() & raw.notna()
+    if unknown.any() and "level_raw" not in frame:
+        frame["level_raw"] = raw.astype("str").where(unknown)
+    frame["level"] = levels
 
 
 def as_str(values: pd.Series) -> pd.Series:

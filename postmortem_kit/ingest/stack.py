@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,15 @@ def _build(parts: list[pd.DataFrame], layout: pd.DataFrame,
     out = pd.DataFrame(columns, index=pd.RangeIndex(rows), copy=False)
     out.columns = layout.columns
     return out
+
+
+def all_missing(dtype: Any, index: pd.Index) -> pd.Series:
+    """A column of ``dtype``'s missing value on ``index``, as ``pd.concat`` fills a
+    column a frame lacks (a ``str`` column from Arrow's null array: nothing converted)."""
+    if _arrow_str(dtype):
+        return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=dtype),
+                         index=index)
+    return pd.Series(index=index, dtype=dtype)
 
 
 def _arrow_str(dtype: object) -> bool:

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from postmortem_kit.ingest.records.fields import LEVEL_MARKS
-from postmortem_kit.ingest.schema import LEVEL_DTYPE, normalize_levels
+from postmortem_kit.ingest.schema import LEVEL_DTYPE, levels_on_scale
 
 
 def level_words(frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,12 +44,7 @@ def level_categories(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if "level" not in frame or "level_raw" in frame or frame["level"].dtype == LEVEL_DTYPE:
         return frame
-    raw = frame["level"]
-    levels = normalize_levels(raw)
-    unknown = levels.isna() & raw.notna()
-    if unknown.any():
-        frame["level_raw"] = raw.astype("str").where(unknown)
-    frame["level"] = levels
+    levels_on_scale(frame)
     return frame
 
 

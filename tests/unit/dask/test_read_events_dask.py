@@ -10,6 +10,7 @@ import lzma
 import shutil
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import dask
@@ -293,3 +294,30 @@ def test_the_workers_run_polars_with_one_thread(dask_client):
         return os.environ.get("POLARS_MAX_THREADS"), pl.thread_pool_size()
 
     assert set(dask_client.run(threads).values()) == {("1", 1)}
+
+
+def test_a_file_is_sniffed_once_its_load_takes_the_format_its_sample_found(
+        tmp_path, monkeypatch):
+    """The sample that fixes the frame's columns finds each file's format; the load of the
+    whole file is given it instead of running every format's sniffer again."""
+    import postmortem_kit.ingest.reader as reader
+    from postmortem_kit.ingest.dask import FilePart, load_part, sample_part
+    from postmortem_kit.ingest.reader import LoadSettings
+
+    path = tmp_path / "app.jsonl.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.writelines(json.dumps({"ts": T0 + i, "msg": f"m{i}", "level": "info"}) + "\n"
+                      for i in range(50))
+    part = FilePart(str(path), str(path), "app", named=False)
+    settings = LoadSettings(progress=False)
+    rows, fmt = sample_part(part, settings, {})
+    assert fmt == "jsonl" and len(rows) == 50
+
+    def no_sniffing(*args, **kwargs):
+        raise AssertionError("the format was sniffed again")
+
+    monkeypatch.setattr(reader, "detect_format", no_sniffing)
+    events, bad, _ = load_part(replace(part, format=fmt), settings, "report", {})
+    assert list(events["message"]) == [f"m{i}" for i in range(50)] and not len(bad)
+    with pytest.raises(AssertionError, match="sniffed again"):
+        load_part(part, settings, "report", {})

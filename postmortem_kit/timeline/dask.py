@@ -106,27 +106,23 @@ def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline
                                  "read_events returns")
     narrow = settings.failure is None and not any(isinstance(s, SLI) for s in settings.sli or ())
     columns = [c for c in events.columns if not narrow or c in BULK_COLUMNS]
-    rows = events.map_partitions(_bulk_rows, columns,
-                                 meta=_bulk_rows(events._meta, columns, {"number": 0}))
-    bulk = _pack(rows)
-    # what choose_slis reads of them: a few rows of each partition, taken as it is packed
-    support = [dask.delayed(_support_rows)(p) for p in rows.to_delayed(optimize_graph=False)]
-    others = events.map_partitions(_other_rows, meta=_other_rows(events._meta, {"number": 0}))
+    prepared = [dask.delayed(_prepare)(p, columns, i)
+                for i, p in enumerate(events.to_delayed(optimize_graph=False))]
     from postmortem_kit.ingest.dask import persist_with
 
     # one read of the files for all, and for the load's rejected records
-    n = len(bulk.parts)
-    done = persist_with(events, *bulk.parts, *support,
-                        *others.to_delayed(optimize_graph=False))
-    small = dask.compute(*done[n:])
-    supported = pd.concat(small[:n], ignore_index=True)
+    done = persist_with(events, *prepared)
+    small = dask.compute(*[dask.delayed(_unpacked_part)(p) for p in done])
+    supported = pd.concat([s[0] for s in small], ignore_index=True)
     # (most partitions have none of the other kinds: concatenating their empty frames
     # of every column costs more than the rest)
-    here = pd.concat([others._meta, *(f for f in small[n:] if len(f))], ignore_index=True)
+    meta = _other_rows(events._meta, {"number": 0})
+    here = pd.concat([meta, *(s[1] for s in small if len(s[1]))], ignore_index=True)
     # handed over in a list _derive empties: no reference here keeps the rows on the
     # workers once clock offsets replace them with a shifted copy
-    held = [Rows(list(done[:n]), bulk.meta)]
-    del done, bulk, rows
+    held = [Rows(list(dask.persist(*_nth(list(done), 0))),
+                 _bulk_rows(events._meta, columns, {"number": 0}))]
+    del done
     return _derive(events, held, _ordered(here), supported, settings)
 
 
@@ -159,10 +155,21 @@ def _unpacked(fn: Callable[..., Any], packed: PackedFrame, columns: list[str] | 
     return fn(packed.frame(columns), *args, **kwargs)
 
 
-def _pack(frame: dd.DataFrame) -> Rows:
-    """``frame``'s partitions, each packed (not computed yet)."""
-    return Rows([dask.delayed(PackedFrame)(p) for p in frame.to_delayed(optimize_graph=False)],
-                frame._meta)
+def _prepare(part: pd.DataFrame, columns: list[str], number: int,
+             ) -> tuple[PackedFrame, pd.DataFrame, pd.DataFrame]:
+    """A partition made ready on its worker, in one task: its request and log rows (the
+    ``columns`` the rules read) packed, the few of them ``choose_slis`` reads
+    (:func:`_support_rows`), and its other rows, whole."""
+    bulk = _is_bulk(part)
+    info = {"number": number}
+    rows = _bulk_rows(part, columns, info, bulk)
+    return PackedFrame(rows), _support_rows(rows), _other_rows(part, info, bulk)
+
+
+def _unpacked_part(prepared: tuple[PackedFrame, pd.DataFrame, pd.DataFrame],
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What comes here of a :func:`_prepare`-d partition: its support and other rows."""
+    return prepared[1], prepared[2]
 
 
 def _derive(events: dd.DataFrame, held: list[Rows], others: pd.DataFrame,
@@ -214,17 +221,19 @@ def _derive(events: dd.DataFrame, held: list[Rows], others: pd.DataFrame,
     # row, in one pass
     closing = list(dask.persist(*bulk.each(_closing, [m.sli for m in found], start, end,
                                            last, windows)))
+    # what comes here of each partition, in one task: its messages and picked rows
+    brought = dask.compute(*[dask.delayed(_brought)(p) for p in closing])
     tally = None
     if start is not None and end is not None:
-        tally = _window_tally(_nth(closing, 0), others, start, end, [m.sli for m in found])
+        tally = _window_tally(closing, others, start, end, [m.sli for m in found])
+    del closing
     signatures = None
     if windows is not None:
-        signatures = _signatures(events, _nth(closing, 1), others, offsets,
+        signatures = _signatures(events, [b[0] for b in brought], others, offsets,
                                  baseline=windows["baseline"], impact=windows["impact"])
     # the first and last bad row of each SLI (the impact edges' evidence) and the last
     # row; of a row twice, the first copy is kept
-    picked = dask.compute(*_nth(closing, 2))
-    del closing
+    picked = [b[1] for b in brought]
     every = _ordered(pd.concat([others, *picked], ignore_index=True)).drop_duplicates(
         subset=[_PART, _ROW], keep="first")
     return assemble(_bare(every), settings, span=span, offsets=offsets, measured=measured,
@@ -241,17 +250,20 @@ def _numbered(part: pd.DataFrame, partition_info: dict | None = None,
     row) gives the pandas path's order."""
     number = (partition_info or {}).get("number", 0)
     where = np.arange(len(part), dtype="int64") if rows is None else np.flatnonzero(rows)
-    out = part.iloc[where] if rows is not None else part
-    out = (out if columns is None else out[columns]).reset_index(drop=True)
+    out = part if columns is None else part[columns]
+    if len(where) < len(part):  # (every row kept: no copy of them)
+        # taken, not sliced: a slice, even of no rows, keeps the whole partition alive
+        out = out.iloc[where]
+    out = out.reset_index(drop=True)
     out[_PART] = np.full(len(out), number, dtype="int32")
     out[_ROW] = where
     out[_ORIG] = out["timestamp"]
     return out
 
 
-def _bulk_rows(part: pd.DataFrame, columns: list[str],
-               partition_info: dict | None = None) -> pd.DataFrame:
-    out = _numbered(part, partition_info, _is_bulk(part), columns)
+def _bulk_rows(part: pd.DataFrame, columns: list[str], partition_info: dict | None = None,
+               bulk: np.ndarray | None = None) -> pd.DataFrame:
+    out = _numbered(part, partition_info, _is_bulk(part) if bulk is None else bulk, columns)
     if "message" in out and "level" in out:
         # only error messages are mined (the rare other case reads the files again)
         keep = out["level"].isin(ERROR_LEVELS).to_numpy(dtype=bool, na_value=False)
@@ -259,8 +271,9 @@ def _bulk_rows(part: pd.DataFrame, columns: list[str],
     return out
 
 
-def _other_rows(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
-    return _numbered(part, partition_info, ~_is_bulk(part))
+def _other_rows(part: pd.DataFrame, partition_info: dict | None = None,
+                bulk: np.ndarray | None = None) -> pd.DataFrame:
+    return _numbered(part, partition_info, ~(_is_bulk(part) if bulk is None else bulk))
 
 
 def _is_bulk(part: pd.DataFrame) -> np.ndarray:
@@ -311,6 +324,13 @@ def _closing(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp | None,
     return window, messages, _picked(part, slis, start, end, last)
 
 
+def _brought(closing: tuple[Any, pd.DataFrame | None, pd.DataFrame],
+             ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """What comes here of a partition's :func:`_closing`: its messages and picked rows
+    (its window tally stays on the workers)."""
+    return closing[1], closing[2]
+
+
 def _nth(parts: list[Delayed], i: int) -> list[Delayed]:
     """The ``i``-th item of each of ``parts`` (tuples on the workers), still there."""
     return [dask.delayed(operator.itemgetter(i))(p) for p in parts]
@@ -321,7 +341,8 @@ def _nth(parts: list[Delayed], i: int) -> list[Delayed]:
 _ORDER = (_ORIG, _PART, _ROW)  # after the time: the pandas path's order
 
 
-def _signatures(events: dd.DataFrame, messages: list[Delayed], others: pd.DataFrame,
+def _signatures(events: dd.DataFrame, messages: list[pd.DataFrame | None],
+                others: pd.DataFrame,
                 offsets: Mapping[str, pd.Timedelta], *, baseline: tuple[pd.Timestamp,
                 pd.Timestamp], impact: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
     """``compare_signatures`` of every row: each partition's distinct error messages
@@ -331,7 +352,7 @@ def _signatures(events: dd.DataFrame, messages: list[Delayed], others: pd.DataFr
     windows = {"baseline": baseline, "impact": impact}
     levels: tuple[str, ...] | str = ERROR_LEVELS
     tables = [signature_messages(others, levels=ERROR_LEVELS, order=_ORDER, **windows),
-              *dask.compute(*messages)]
+              *(m for m in messages if m is not None)]
     table = add_signature_messages(tables, order=_ORDER)
     if not len(table):
         # no error message in either window: every message is mined, and the request
@@ -365,13 +386,14 @@ def _window_tally(parts: list[Delayed], others: pd.DataFrame, start: pd.Timestam
     """The impact window's :class:`~postmortem_kit.timeline.impact.WindowTally`: counts
     and per-service and per-path tallies summed here; the distinct users counted on the
     workers, each worker taking the identities of a bucket (by hash) from every
-    partition (``parts``: each partition's :func:`_window_part`, on the workers), so no
-    list of users comes here."""
+    partition (``parts``: each partition's :func:`_closing`, whose first item is its
+    :func:`_window_part`, on the workers), so no list of users comes here."""
     here = window_tally(_bare(others), start, end, slis)
     # the per-service and per-path tallies added on the workers, a few partitions at a
     # time: one tally comes here, not one per partition
-    (counts,) = dask.compute(_tree(add_tallies, [dask.delayed(operator.itemgetter(0))(p)
-                                                 for p in parts]))
+    (counts,) = dask.compute(_tree(add_tallies, [
+        dask.delayed(_window_counts)(parts[i:i + _FAN_IN])
+        for i in range(0, len(parts), _FAN_IN)]))
     users = dask.compute(*[dask.delayed(_distinct_in_bucket)(
         b, list(parts), _buckets(here.active)[b], _buckets(here.affected)[b])
         for b in range(_USER_BUCKETS)])
@@ -382,6 +404,11 @@ def _window_tally(parts: list[Delayed], others: pd.DataFrame, start: pd.Timestam
 
 
 _FAN_IN = 16  # parts a task adds up at a time
+
+
+def _window_counts(closings: list[tuple[Any, ...]]) -> WindowTally:
+    """The window's counts of a few partitions (:func:`_closing` results), added."""
+    return add_tallies([c[0][0] for c in closings])
 
 
 def _tree(add: Callable[[list[Any]], Any], parts: list[Any]) -> Any:
@@ -407,16 +434,16 @@ def _buckets(identities: pd.Series) -> list[pd.Series]:
     return [identities[which == b] for b in range(_USER_BUCKETS)]
 
 
-def _distinct_in_bucket(bucket: int, parts: list[tuple[WindowTally, list[pd.Series],
-                                                       list[pd.Series]]],
-                        active: pd.Series, affected: pd.Series) -> tuple[int, int]:
-    """Distinct active and affected identities of one bucket, over every partition."""
+def _distinct_in_bucket(bucket: int, parts: list[tuple[Any, ...]], active: pd.Series,
+                        affected: pd.Series) -> tuple[int, int]:
+    """Distinct active and affected identities of one bucket, over every partition
+    (``parts``: their :func:`_closing` results)."""
     def distinct(identities: list[pd.Series]) -> int:
         full = [i for i in identities if len(i)]
         return int(pd.concat(full, ignore_index=True).nunique()) if full else 0
 
-    return (distinct([p[1][bucket] for p in parts] + [active]),
-            distinct([p[2][bucket] for p in parts] + [affected]))
+    return (distinct([p[0][1][bucket] for p in parts] + [active]),
+            distinct([p[0][2][bucket] for p in parts] + [affected]))
 
 
 def _picked(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp | None,
@@ -593,13 +620,14 @@ def _measure_all(slis: list[SLI], bulk: Rows, others: pd.DataFrame, span: Analys
                                            "source", "line")) if c not in reads]
     parts = list(dask.persist(*bulk.each(_tallies, on_rows, span, settings.freq,
                                          columns=reads)))
+    # what comes here of each partition, in one task: its facts and each SLI's counts
     facts = dask.compute(*[dask.delayed(_facts)(p) for p in parts])
     last = max((f[1] for f in facts if not pd.isna(f[1])), default=None)
     measured = [measure(sli, _bare(others), span=span, freq=settings.freq,
                         window=settings.window, baseline=settings.baseline)
                 if sli.source == "metric" else
-                _measure(sli, [dask.delayed(_nth_tally)(p, on_rows.index(sli)) for p in parts],
-                         span, settings)
+                _measure(sli, [f[2][on_rows.index(sli)] for f in facts], parts,
+                         on_rows.index(sli), span, settings)
                 for sli in slis]
     del parts
     return measured, int(sum(f[0] for f in facts)), last
@@ -613,21 +641,20 @@ def _tallies(part: pd.DataFrame, slis: list[SLI], span: AnalysisSpan, freq: pd.T
             [_tally(part, sli, span, freq, isinstance(sli, Latency)) for sli in slis])
 
 
-def _facts(tallies: tuple[int, pd.Timestamp, list[Any]]) -> tuple[int, pd.Timestamp]:
-    return tallies[0], tallies[1]
+def _facts(tallies: tuple[int, pd.Timestamp, list[Any]],
+           ) -> tuple[int, pd.Timestamp, list[tuple[np.ndarray, np.ndarray]]]:
+    """Of a partition's :func:`_tallies`, what comes here: its requests inside the fence,
+    its last time, each SLI's counts and sums per bin."""
+    return tallies[0], tallies[1], [(t[0], t[1]) for t in tallies[2]]
 
 
-def _nth_tally(tallies: tuple[int, pd.Timestamp, list[Any]], i: int) -> Any:
-    return tallies[2][i]
-
-
-def _measure(sli: SLI, tallies: list[Delayed], span: AnalysisSpan,
-             settings: TimelineSettings) -> Measurement:
-    """``sli`` measured from each partition's :func:`_tally` (``tallies``, on the
-    workers)."""
+def _measure(sli: SLI, counts: list[tuple[np.ndarray, np.ndarray]], parts: list[Delayed],
+             i: int, span: AnalysisSpan, settings: TimelineSettings) -> Measurement:
+    """``sli`` measured from each partition's counts and sums per bin (``counts``, here)
+    and, for a latency, its (bin, value, count) tables: the ``i``-th :func:`_tally` of
+    each of ``parts`` (:func:`_tallies`, on the workers)."""
     freq = settings.freq
     nbins = span.bins(freq)
-    counts = dask.compute(*[dask.delayed(_counts)(t) for t in tallies])
     samples = np.sum([c[0] for c in counts], axis=0, dtype="int64") if counts else \
         np.zeros(nbins, dtype="int64")
     sums = np.sum([c[1] for c in counts], axis=0, dtype="float64") if counts else \
@@ -635,9 +662,9 @@ def _measure(sli: SLI, tallies: list[Delayed], span: AnalysisSpan,
     if isinstance(sli, Latency):
         # each bin's values gathered on one worker (bins split by number, as the users
         # are by hash), its exact quantile taken there: per-bin numbers come here
-        tables = dask.persist(*[dask.delayed(_bin_table)(b, tallies)
+        tables = dask.persist(*[dask.delayed(_bin_table)(b, parts, i)
                                 for b in range(_BIN_BUCKETS)])
-        del tallies
+        del parts
         value = _combined(dask.compute(*[dask.delayed(_quantile)(t, nbins, sli.quantile)
                                          for t in tables]))
 
@@ -676,14 +703,11 @@ def _tally(part: pd.DataFrame, sli: SLI, span: AnalysisSpan, freq: pd.Timedelta,
     return count, total, [table[which == b] for b in range(_BIN_BUCKETS)]
 
 
-def _counts(tally: tuple[np.ndarray, np.ndarray, Any]) -> tuple[np.ndarray, np.ndarray]:
-    return tally[0], tally[1]
-
-
-def _bin_table(bucket: int, tallies: list[tuple[np.ndarray, np.ndarray, list[pd.DataFrame]]],
+def _bin_table(bucket: int, parts: list[tuple[int, pd.Timestamp, list[Any]]], i: int,
                ) -> pd.DataFrame:
-    """The (bin, value, count) table of one bucket's bins, over every partition, sorted
-    by bin then value."""
+    """The (bin, value, count) table of one bucket's bins, over every partition (the
+    ``i``-th SLI's :func:`_tally` of each of ``parts``), sorted by bin then value."""
+    tallies = [p[2][i] for p in parts]
     pairs = [t[2][bucket] for t in tallies if t[2] is not None and len(t[2][bucket])]
     if not pairs:
         return pd.DataFrame({"bin": pd.Series([], dtype="int64"),

@@ -20,6 +20,7 @@ from postmortem_kit import derive_timeline
 from postmortem_kit.ingest import read_events
 from postmortem_kit.sample import evidence_paths
 from postmortem_kit.sample.suite import SCENARIOS, build
+from postmortem_kit.timeline.packed import PackedFrame
 
 REPO = Path(__file__).resolve().parents[3]
 INCIDENT = REPO / "data" / "incident"
@@ -124,7 +125,6 @@ def test_the_request_and_log_rows_are_kept_compressed_on_the_workers(
     pandas columns were more than the workers' memory, and spilling them made every pass
     read them back from disk)."""
     import postmortem_kit.timeline.dask as on_dask
-    from postmortem_kit.timeline.packed import PackedFrame
 
     held: list[tuple] = []
     real = on_dask._derive
@@ -317,8 +317,8 @@ def test_a_bins_p99_takes_its_values_from_every_partition(dask_client):
     # dealt round-robin: partition p gets every third request
     parts = [frame.iloc[p::3].reset_index(drop=True) for p in range(3)]
     scattered = dask_client.scatter(parts)
-    bulk = on_dask._pack(dd.from_delayed(scattered, meta=frame.iloc[:0],
-                                         verify_meta=False)).persist()
+    bulk = on_dask.Rows([dask.delayed(PackedFrame)(p) for p in scattered],
+                        frame.iloc[:0]).persist()
     span = AnalysisSpan(times[0], times[-1], (times[0], times[-1]),
                         np.zeros(0, dtype=bool))
     settings = TimelineSettings()

@@ -114,10 +114,8 @@ def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline
     done = persist_with(events, *prepared)
     small = dask.compute(*[dask.delayed(_unpacked_part)(p) for p in done])
     supported = pd.concat([s[0] for s in small], ignore_index=True)
-    # (most partitions have none of the other kinds: concatenating their empty frames
-    # of every column costs more than the rest)
-    meta = _other_rows(events._meta, {"number": 0})
-    here = pd.concat([meta, *(s[1] for s in small if len(s[1]))], ignore_index=True)
+    here = pd.concat([_other_rows(events._meta, {"number": 0}),
+                      *(s[1] for s in small if s[1] is not None)], ignore_index=True)
     # handed over in a list _derive empties: no reference here keeps the rows on the
     # workers once clock offsets replace them with a shifted copy
     held = [Rows(list(dask.persist(*_nth(list(done), 0))),
@@ -156,18 +154,20 @@ def _unpacked(fn: Callable[..., Any], packed: PackedFrame, columns: list[str] | 
 
 
 def _prepare(part: pd.DataFrame, columns: list[str], number: int,
-             ) -> tuple[PackedFrame, pd.DataFrame, pd.DataFrame]:
+             ) -> tuple[PackedFrame, pd.DataFrame, pd.DataFrame | None]:
     """A partition made ready on its worker, in one task: its request and log rows (the
     ``columns`` the rules read) packed, the few of them ``choose_slis`` reads
-    (:func:`_support_rows`), and its other rows, whole."""
+    (:func:`_support_rows`), and its other rows, whole (None when it has none: most
+    partitions, whose empty frame of every column costs more to make than the rest)."""
     bulk = _is_bulk(part)
     info = {"number": number}
     rows = _bulk_rows(part, columns, info, bulk)
-    return PackedFrame(rows), _support_rows(rows), _other_rows(part, info, bulk)
+    others = None if bulk.all() else _other_rows(part, info, bulk)
+    return PackedFrame(rows), _support_rows(rows), others
 
 
-def _unpacked_part(prepared: tuple[PackedFrame, pd.DataFrame, pd.DataFrame],
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _unpacked_part(prepared: tuple[PackedFrame, pd.DataFrame, pd.DataFrame | None],
+                   ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """What comes here of a :func:`_prepare`-d partition: its support and other rows."""
     return prepared[1], prepared[2]
 

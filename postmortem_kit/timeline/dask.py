@@ -664,7 +664,6 @@ def _measure(sli: SLI, counts: list[tuple[np.ndarray, np.ndarray]], parts: list[
         # are by hash), its exact quantile taken there: per-bin numbers come here
         tables = dask.persist(*[dask.delayed(_bin_table)(b, parts, i)
                                 for b in range(_BIN_BUCKETS)])
-        del parts
         value = _combined(dask.compute(*[dask.delayed(_quantile)(t, nbins, sli.quantile)
                                          for t in tables]))
 

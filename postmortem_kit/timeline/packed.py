@@ -39,7 +39,10 @@ class PackedFrame:
     __slots__ = ("_data", "_dtypes", "rows")
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # one record batch: a loader's string columns come in a chunk per block read, and
+        # written as they are each chunk is a batch of its own, slower to pack and unpack
+        # (a 250,000-row partition in 40 batches: 0.13 s to pack, 0.06 s in one)
+        table = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
         sink = pa.BufferOutputStream()
         with pa.ipc.new_file(sink, table.schema, options=_OPTIONS) as writer:
             writer.write_table(table)

@@ -55,6 +55,19 @@ def test_an_empty_frame_keeps_its_categories():
     pd.testing.assert_frame_equal(back, empty.reset_index(drop=True))
 
 
+def test_columns_read_in_blocks_are_packed_as_one_batch():
+    """A loader's string columns come in one Arrow chunk per block it read; packed as they
+    are, each chunk was a record batch of its own (slower to pack and to unpack)."""
+    import pyarrow as pa
+
+    blocks = [events_like(1_000) for _ in range(8)]
+    frame = pd.concat(blocks, ignore_index=True)
+    assert pa.Table.from_pandas(frame)["path"].num_chunks == 8  # (what a load gives)
+    packed = PackedFrame(frame)
+    assert pa.ipc.open_file(packed._data).num_record_batches == 1
+    pd.testing.assert_frame_equal(packed.frame(), frame)
+
+
 def test_the_index_is_not_kept():
     frame = events_like(20).iloc[5:15]
     back = PackedFrame(frame).frame()

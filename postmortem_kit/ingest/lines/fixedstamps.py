@@ -47,17 +47,15 @@ class FixedStamp:
             return None
         if not stamps:
             return None
-        template, spans = None, None
-        for text in stamps:
+        first = rx.fullmatch(stamps[0]) if stamps[0].isascii() else None
+        if first is None:
+            return None
+        template, regs = stamps[0], first.regs  # (every group's span: -1 where unset)
+        for text in stamps[1:]:
             found = rx.fullmatch(text) if text.isascii() else None
-            if found is None:
+            if found is None or found.regs != regs:
                 return None
-            got = {k: found.span(k) for k, v in found.groupdict().items() if v is not None}
-            if template is None:
-                template, spans = text, got
-            elif got != spans or len(text) != len(template):
-                return None
-        assert template is not None and spans is not None
+        spans = {k: first.span(k) for k, v in first.groupdict().items() if v is not None}
         if not spans or not spans.keys() <= _NUMERIC:
             return None
         stamp = cls(template.encode(), {k: (a, b - a) for k, (a, b) in spans.items()})

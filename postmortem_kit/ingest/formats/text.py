@@ -28,6 +28,7 @@ import itertools
 import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
@@ -222,6 +223,19 @@ class _Parser:
                 parts = merge_parts(parts, loose, use)
         return Extracted(block, cleaned, parts)
 
+    def extract_with_next(self, blocks: tuple[LineBlock, Callable[[], LineBlock | None]]
+                          ) -> tuple[Extracted, bool]:
+        """:meth:`extract_block` of a block, and whether the block after it (given by the
+        second of ``blocks``, once this one is matched; None at the end) starts with a
+        record: its first line matched alone gives what its block's match will give it
+        (each line is matched on its own)."""
+        block, next_block = blocks
+        item = self.extract_block(block)
+        after = next_block() if self.mux_rx is None else None
+        opens = (after is not None and len(after) > 0
+                 and _first_start(self.extract_block(after.slice(0, 1))) == 0)
+        return item, opens
+
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
         parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
         if self.fixed is not None:
@@ -314,14 +328,15 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
             if past_end:
                 break
     elif parser is not None:
-        extracted = (map_ahead(parser.extract_block, blocks) if ahead
-                     else map(parser.extract_block, blocks))
-        # Running ahead, a block is parsed once the next one is matched: when that one
-        # starts with a record, the block's last record ends with the block, which is
-        # parsed whole. Otherwise (and when not running ahead) the block's last record is
-        # cut off and parsed with the next block's first lines: one parse more.
+        extracted = (map_ahead(parser.extract_with_next, _with_next(blocks)) if ahead
+                     else ((item, False) for item in map(parser.extract_block, blocks)))
+        # Running ahead, a block whose next block starts with a record (its first line,
+        # matched beside the block) ends with its last record: it is parsed whole at
+        # once. Otherwise it is parsed once the next one is matched: its last record goes
+        # on up to the next block's first. (Not running ahead, the block's last record is
+        # cut off and parsed with the next block's first lines: one parse more.)
         held: Extracted | None = None  # matched, not parsed yet (running ahead)
-        for item in extracted:
+        for item, next_opens in extracted:
             # where the block's first record starts (None: a multiplexed stream, whose
             # records interleave, is not cut there)
             opening = _first_start(item) if parser.mux_rx is None else None
@@ -338,7 +353,11 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
                     item = item.slice(opening)
                 pending = None
             if ahead:  # (``end=`` unset: no block is past the end)
-                held = item
+                held = None if next_opens else item
+                if next_opens:
+                    frame, _, seen_record, _ = _parse_block(item, parser, final=True,
+                                                            seen=seen_record)
+                    frames.append(frame)
                 continue
             frame, pending, seen_record, past_end = _parse_block(
                 item, parser, final=False, seen=seen_record)
@@ -401,6 +420,23 @@ def _said(path: Path, parser: _Parser) -> dict[str, object]:
             report["undated"][program] = text  # type: ignore[index]
             warnings.warn(f"{path}: {program}: {text}", IngestWarning, stacklevel=3)
     return report
+
+
+def _with_next(blocks: Iterator[LineBlock]
+               ) -> Iterator[tuple[LineBlock, Callable[[], LineBlock | None]]]:
+    """Each block with a function giving the block after it (None after the last),
+    drawn from ``blocks`` when first asked for."""
+    block = next(blocks, None)
+    while block is not None:
+        drawn: list[LineBlock | None] = []
+
+        def after() -> LineBlock | None:
+            if not drawn:
+                drawn.append(next(blocks, None))
+            return drawn[0]
+
+        yield block, after
+        block = after()
 
 
 def _as_read(block: LineBlock) -> LineBlock:

@@ -142,6 +142,7 @@ class _Parser:
         self.path, self.ctx = path, ctx
         self.years = YearState()
         self.hours = HourState()
+        self.scratch: dict[str, np.ndarray] = {}  # FixedStamp.read's buffers, block to block
         self.wider = []
         self.columns, self.timed, self.undated = {}, set(), {}
         head = first.lines.slice(0, SAMPLE_LINES)
@@ -253,7 +254,7 @@ class _Parser:
         """The parts of the timestamps ``raw``: read by position where the narrow regex
         matched (the stamp fits the template), else as a wider regex ``captured`` them."""
         assert self.fixed is not None
-        numbers, _ = self.fixed.read(raw)
+        numbers, _ = self.fixed.read(raw, out=self.scratch)
         parts: dict[str, pa.Array] = {}
         numeric = [c for c in captured.values() if pa.types.is_integer(c.type)]
         if numeric:  # (null on the rows the narrow regex matched, -1 for none elsewhere)

@@ -312,9 +312,10 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
         blocks = map_ahead(_as_read, blocks)
     # Streaming, the layout is detected on the first lines read apart while the first
     # block is read (:func:`~postmortem_kit.ingest.lines.columns.head_lines`).
+    # (the head first: polars framing it would wait for its threads, busy reading)
+    head = head_lines(path, ctx, SAMPLE_LINES) if stream else None
     with ThreadPoolExecutor(1) as pool:
         reading = pool.submit(next, blocks, None)
-        head = head_lines(path, ctx, SAMPLE_LINES) if stream else None
         if head is not None:
             parser = _Parser(path, ctx, head)
         first = reading.result()

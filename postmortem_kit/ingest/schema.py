@@ -247,10 +247,23 @@ def number_text(value: object) -> str:
 
 def _constant_str(value: str | None, index: pd.Index) -> pd.Series:
     """A ``str`` column holding one value (or NA) on every row, built in Arrow: pandas'
-    own broadcast of a scalar costs ten times more on a million rows."""
-    values = pa.nulls(len(index), pa.large_string()) if value is None else pa.repeat(
-        pa.scalar(value, pa.large_string()), len(index))
-    return pd.Series(values, index=index, dtype="str")
+    own broadcast of a scalar costs ten times more on a million rows.
+
+    The value is written once per row of one chunk, which every chunk of the column
+    shares (slices of it; at most :data:`CONSTANT_CHUNKS` of them): a million copies of a
+    file's name were 30 MB of fresh memory to write and fault in on every load."""
+    n = len(index)
+    if value is None:
+        return pd.Series(pa.nulls(n, pa.large_string()), index=index, dtype="str")
+    size = max(_CONSTANT_CHUNK_ROWS, -(-n // CONSTANT_CHUNKS))
+    chunk = pa.repeat(pa.scalar(value, pa.large_string()), min(n, size))
+    chunks = [chunk.slice(0, min(size, n - start)) for start in range(0, n, size)] or [chunk]
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())),
+                     index=index, dtype="str")
+
+
+CONSTANT_CHUNKS = 64  # see _constant_str
+_CONSTANT_CHUNK_ROWS = 1 << 16
 
 
 def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

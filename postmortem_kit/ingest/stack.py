@@ -62,10 +62,6 @@ def stack_rows(frames: Iterable[pd.DataFrame], by: str | None = None) -> pd.Data
             p.columns.has_duplicates for p in parts):  # (the latter: not a loader's frame)
         out = pd.concat(parts, ignore_index=True, sort=False)
         return out if by is None else out.sort_values(by, kind="stable", ignore_index=True)
-    # pd.concat's column order and dtypes, which depend on the frames' dtypes only (a
-    # taken row, not a slice: a slice of an Arrow column would keep the whole alive)
-    layout = pd.concat([p.take([0] if len(p) else []) for p in parts],
-                       ignore_index=True, sort=False)
     order = None
     if by is not None:
         key = _column(parts, by, drop=False)
@@ -74,6 +70,12 @@ def stack_rows(frames: Iterable[pd.DataFrame], by: str | None = None) -> pd.Data
         del key
     if len(parts) == 1 and order is None:  # one file, in order (most loads): nothing to do
         return parts[0].reset_index(drop=True)
+    # pd.concat's column order and dtypes, which depend on the frames' dtypes only (a
+    # taken row, not a slice: a slice of an Arrow column would keep the whole alive).
+    # (Not before the early return: Arrow takes from a column of many chunks by
+    # concatenating them first, a copy of every string of a loaded file.)
+    layout = pd.concat([p.take([0] if len(p) else []) for p in parts],
+                       ignore_index=True, sort=False)
     return _build(parts, layout, order)
 
 

@@ -28,6 +28,7 @@ import itertools
 import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
@@ -141,6 +142,7 @@ class _Parser:
         self.path, self.ctx = path, ctx
         self.years = YearState()
         self.hours = HourState()
+        self.scratch: dict[str, np.ndarray] = {}  # FixedStamp.read's buffers, block to block
         self.wider = []
         self.columns, self.timed, self.undated = {}, set(), {}
         head = first.lines.slice(0, SAMPLE_LINES)
@@ -206,20 +208,34 @@ class _Parser:
         narrow regex, then, for the lines it misses, the layout's full regex, then the
         fallback (a line with a timestamp whose header does not fit the layout starts a
         record). Each line on its own: this runs ahead, on a worker thread."""
-        lines = block.lines
-        if self.ansi:
-            lines = pc.replace_substring_regex(lines, ANSI, "")
+        cleaned = pc.replace_substring_regex(block.lines, ANSI, "") if self.ansi else None
         # (the block as polars framed it, when it did: no round trip through Arrow)
-        parts = self.extract(block.series if not self.ansi and self.layout else lines)
+        parts = self.extract(block.series if cleaned is None and self.layout else (
+            block.lines if cleaned is None else cleaned))
+        rejected = int(block.rejected().sum())
         for rx in self.wider:
-            if parts.null_count <= lines.null_count:
+            if parts.null_count <= rejected:
                 break
+            lines = block.lines if cleaned is None else cleaned
             todo = pc.and_(pc.invert(parts.is_valid()), lines.is_valid())
             loose = self.extract(pc.if_else(todo, lines, ""), rx)  # ("": fails at once)
             use = pc.and_(todo, loose.is_valid())
             if pc.any(use).as_py():
                 parts = merge_parts(parts, loose, use)
-        return Extracted(block.lines, lines, parts, block.first_line)
+        return Extracted(block, cleaned, parts)
+
+    def extract_with_next(self, blocks: tuple[LineBlock, Callable[[], LineBlock | None]]
+                          ) -> tuple[Extracted, bool]:
+        """:meth:`extract_block` of a block, and whether the block after it (given by the
+        second of ``blocks``, once this one is matched; None at the end) starts with a
+        record: its first line matched alone gives what its block's match will give it
+        (each line is matched on its own)."""
+        block, next_block = blocks
+        item = self.extract_block(block)
+        after = next_block() if self.mux_rx is None else None
+        opens = (after is not None and len(after) > 0
+                 and _first_start(self.extract_block(after.slice(0, 1))) == 0)
+        return item, opens
 
     def timestamps(self, raw: pa.Array, fields: dict[str, pa.Array]) -> pd.Series:
         parts = {k[len(TIME_GROUP):]: v for k, v in fields.items() if k.startswith(TIME_GROUP)}
@@ -238,7 +254,7 @@ class _Parser:
         """The parts of the timestamps ``raw``: read by position where the narrow regex
         matched (the stamp fits the template), else as a wider regex ``captured`` them."""
         assert self.fixed is not None
-        numbers, _ = self.fixed.read(raw)
+        numbers, _ = self.fixed.read(raw, out=self.scratch)
         parts: dict[str, pa.Array] = {}
         numeric = [c for c in captured.values() if pa.types.is_integer(c.type)]
         if numeric:  # (null on the rows the narrow regex matched, -1 for none elsewhere)
@@ -293,9 +309,10 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
     stream = stream and ahead and can_stream(path, ctx)
     blocks = iter_line_blocks(path, ctx, stream=stream)
     if ahead:
-        blocks = map_ahead(_with_arrow_lines, blocks)
+        blocks = map_ahead(_as_read, blocks)
     # Streaming, the layout is detected on the first lines read apart while the first
     # block is read (:func:`~postmortem_kit.ingest.lines.columns.head_lines`).
+    # (the head first: polars framing it would wait for its threads, busy reading)
     head = head_lines(path, ctx, SAMPLE_LINES) if stream else None
     with ThreadPoolExecutor(1) as pool:
         reading = pool.submit(next, blocks, None)
@@ -313,14 +330,15 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
             if past_end:
                 break
     elif parser is not None:
-        extracted = (map_ahead(parser.extract_block, blocks) if ahead
-                     else map(parser.extract_block, blocks))
-        # Running ahead, a block is parsed once the next one is matched: when that one
-        # starts with a record, the block's last record ends with the block, which is
-        # parsed whole. Otherwise (and when not running ahead) the block's last record is
-        # cut off and parsed with the next block's first lines: one parse more.
+        extracted = (map_ahead(parser.extract_with_next, _with_next(blocks)) if ahead
+                     else ((item, False) for item in map(parser.extract_block, blocks)))
+        # Running ahead, a block whose next block starts with a record (its first line,
+        # matched beside the block) ends with its last record: it is parsed whole at
+        # once. Otherwise it is parsed once the next one is matched: its last record goes
+        # on up to the next block's first. (Not running ahead, the block's last record is
+        # cut off and parsed with the next block's first lines: one parse more.)
         held: Extracted | None = None  # matched, not parsed yet (running ahead)
-        for item in extracted:
+        for item, next_opens in extracted:
             # where the block's first record starts (None: a multiplexed stream, whose
             # records interleave, is not cut there)
             opening = _first_start(item) if parser.mux_rx is None else None
@@ -328,7 +346,7 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
                 frame, pending, seen_record, _ = _parse_block(
                     held, parser, final=opening == 0, seen=seen_record)
                 frames.append(frame)
-            if pending is not None and len(pending.lines):
+            if pending is not None and len(pending):
                 if opening is None:
                     item = pending.joined(item)
                 else:  # the pending record ends where the block's first one starts
@@ -337,7 +355,11 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
                     item = item.slice(opening)
                 pending = None
             if ahead:  # (``end=`` unset: no block is past the end)
-                held = item
+                held = None if next_opens else item
+                if next_opens:
+                    frame, _, seen_record, _ = _parse_block(item, parser, final=True,
+                                                            seen=seen_record)
+                    frames.append(frame)
                 continue
             frame, pending, seen_record, past_end = _parse_block(
                 item, parser, final=False, seen=seen_record)
@@ -347,7 +369,7 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
                 break
         if held is not None:
             frames.append(_parse_block(held, parser, final=True, seen=seen_record)[0])
-    if pending is not None and len(pending.lines) and parser is not None:
+    if pending is not None and len(pending) and parser is not None:
         frames.append(_parse_block(pending, parser, final=True, seen=seen_record)[0])
     frames = [f for f in frames if len(f)]
     out = pd.concat(frames, ignore_index=True) if frames else empty_events()
@@ -402,15 +424,35 @@ def _said(path: Path, parser: _Parser) -> dict[str, object]:
     return report
 
 
-def _with_arrow_lines(block: LineBlock) -> LineBlock:
-    block.lines  # noqa: B018 (converted here, on the reading thread)
+def _with_next(blocks: Iterator[LineBlock]
+               ) -> Iterator[tuple[LineBlock, Callable[[], LineBlock | None]]]:
+    """Each block with a function giving the block after it (None after the last),
+    drawn from ``blocks`` when first asked for."""
+    block = next(blocks, None)
+    while block is not None:
+        drawn: list[LineBlock | None] = []
+
+        def after() -> LineBlock | None:
+            if not drawn:
+                drawn.append(next(blocks, None))
+            return drawn[0]
+
+        yield block, after
+        block = after()
+
+
+def _as_read(block: LineBlock) -> LineBlock:
+    # (the lines stay as the reader framed them: see Extracted)
     return block
 
 
 def _first_start(block: Extracted) -> int | None:
     """Position of the first line of ``block`` that starts a record (as
     :func:`_parse_block` tells them), if any."""
-    is_start = pc.or_kleene(block.parts.is_valid(), block.lines.is_null())
+    is_start = block.parts.is_valid()
+    rejected = block.rejected()
+    if rejected.any():
+        is_start = pc.or_(is_start, pa.array(rejected))
     first = pc.index(is_start, True).as_py()
     return None if first < 0 else first
 
@@ -470,7 +512,7 @@ def _mtime_rows(block: LineBlock, parser: _Parser) -> tuple[pd.DataFrame, bool]:
         "_ts_row": _MTIME_ROW,
         "_unreadable": False,
     })
-    return _checked(frame, lines, block, parser, None)
+    return _checked(frame, block, parser, None, lines=lines)
 
 
 def _parse_block(
@@ -487,33 +529,38 @@ def _parse_block(
         ``past_end``: every record of the block is after ``ctx.end``.
     """
     ctx, path = parser.ctx, parser.path
-    lines, parts = block.lines, block.parts
+    # The lines are read as Arrow (``block.lines``, converted on first use) only where a
+    # line is not a record's first: a block of records alone never needs them.
+    parts = block.parts
     # A line the reader rejected (NUL byte, invalid UTF-8) is null here. It may have
     # started a record: it ends the one above, and what follows it is not glued on there.
-    is_start = (parts.is_valid().to_numpy(zero_copy_only=False)
-                | lines.is_null().to_numpy(zero_copy_only=False))
+    rejected = block.rejected()
+    is_start = parts.is_valid().to_numpy(zero_copy_only=False) | rejected
     starts = np.flatnonzero(is_start)
     tail = None
     if not final:
         if not len(starts):  # only possible before the first record: nothing pending
-            _reject_all(path, ctx, LineBlock(block.raw, block.first_line),
-                        "text before the first timestamped line")
+            _reject_all(path, ctx, block.source, "text before the first timestamped line")
             return pd.DataFrame(), None, seen, False
         cut = int(starts[-1])  # the last record may go on in the next block
         if parser.mux_rx is not None:  # so may the last record of every program
-            cut = open_records(lines, is_start, parser.mux_rx, cut)
+            cut = open_records(block.lines, is_start, parser.mux_rx, cut)
         tail = block.slice(cut)
-        lines, parts, is_start, starts = (
-            lines.slice(0, cut), parts.slice(0, cut), is_start[:cut], starts[starts < cut])
-    nonblank = _nonblank(lines, ~is_start)  # (of the other lines only: most logs have few)
-    texts, programs = lines, None
+        block = block.slice(0, cut)
+        parts, is_start, starts, rejected = (
+            parts.slice(0, cut), is_start[:cut], starts[starts < cut], rejected[:cut])
+    every = bool(is_start.all())
+    # (of the other lines only: most logs have few)
+    nonblank = np.zeros(len(is_start), dtype=bool) if every else _nonblank(block.lines,
+                                                                             ~is_start)
+    texts, programs = None, None
     if parser.mux_rx is not None:  # a line goes on the record of its own program
-        texts, programs = programs_of(lines, parser.mux_rx)
-    frame, raw_ts = (_records(parts, is_start, starts, lines, block, parser) if len(starts)
-                     else (None, None))
-    if frame is not None:  # lines of a second layout, with their own time
-        frame, is_start = _with_strays(frame, texts, programs, is_start, nonblank, block,
-                                       parser)
+        texts, programs = programs_of(block.lines, parser.mux_rx)
+    frame, raw_ts = (_records(parts, is_start, starts, rejected, block, parser)
+                     if len(starts) else (None, None))
+    if frame is not None and not every:  # lines of a second layout, with their own time
+        frame, is_start = _with_strays(frame, block.lines if texts is None else texts,
+                                       programs, is_start, nonblank, block, parser)
         starts = np.flatnonzero(is_start)
     rec = np.cumsum(is_start) - 1  # record index of every line (-1: before the first)
     if programs is not None:
@@ -530,7 +577,7 @@ def _parse_block(
             undated, orphans = orphans[timeless], orphans[~timeless]
         elif parser.header is not None:  # the file's header: kept, not rejected
             orphans = orphans[orphans + block.first_line >= parser.header.end]
-        for i, line_text in zip(orphans, lines.take(pa.array(orphans)).to_pylist(),
+        for i, line_text in zip(orphans, block.lines.take(pa.array(orphans)).to_pylist(),
                                 strict=True):
             reason = "text before the first timestamped line"
             if programs is not None:
@@ -543,21 +590,23 @@ def _parse_block(
     if frame is not None and len(cont):
         order = np.argsort(rec[cont], kind="stable")  # (by program: records interleave)
         cont = cont[order]
+        if texts is None:
+            texts = block.lines
         frame = fold_continuations(frame, rec[cont],
                                    np.array(texts.take(cont).to_pylist(), dtype=object))
     if len(undated):
-        assert programs is not None
+        assert programs is not None and texts is not None
         rows = _undated_rows(undated, texts, programs, starts, frame, block, parser)
         frame = rows if frame is None else pd.concat([frame, rows]).sort_values(
             "line", kind="stable", ignore_index=True)
     if frame is None:
         return pd.DataFrame(), tail, seen, False
-    out, past_end = _checked(frame, lines, block, parser, raw_ts)
+    out, past_end = _checked(frame, block, parser, raw_ts)
     return level_categories(out), tail, seen, past_end
 
 
 def _records(parts: pa.StructArray, is_start: np.ndarray, starts: np.ndarray,
-             lines: pa.Array, block: LineBlock | Extracted, parser: _Parser
+             rejected: np.ndarray, block: Extracted, parser: _Parser
              ) -> tuple[pd.DataFrame, pa.Array]:
     """The records the layout's regexes start, with their timestamps; ``_ts_row`` and
     ``_unreadable`` (the line was rejected by the reader) for :func:`_checked`."""
@@ -569,10 +618,10 @@ def _records(parts: pa.StructArray, is_start: np.ndarray, starts: np.ndarray,
     numbers = (starts + block.first_line).astype(np.int64)
     frame["line"] = numbers
     if "message" not in frame:  # a user pattern without one: the whole line
-        frame["message"] = lines.take(starts).to_pandas()
+        frame["message"] = block.lines.take(starts).to_pandas()
     frame = level_words(frame)
     frame["_ts_row"] = np.arange(len(frame))  # (its text: the raw_ts of _checked)
-    frame["_unreadable"] = lines.is_null().to_numpy(zero_copy_only=False)[starts]
+    frame["_unreadable"] = rejected[starts]
     return frame, fields["timestamp"]
 
 
@@ -664,13 +713,15 @@ def _undated_rows(positions: np.ndarray, texts: pa.Array, programs: pa.Array,
     return rows
 
 
-def _checked(frame: pd.DataFrame, lines: pa.Array, block: LineBlock | Extracted, parser: _Parser,
-             raw_ts: pa.Array | None) -> tuple[pd.DataFrame, bool]:
+def _checked(frame: pd.DataFrame, block: LineBlock | Extracted, parser: _Parser,
+             raw_ts: pa.Array | None, *, lines: pa.Array | None = None
+             ) -> tuple[pd.DataFrame, bool]:
     """``frame`` without the records whose time is invalid or implausible (rejected,
     with the reason) or outside ``start=`` / ``end=``; and whether all are after ``end=``.
 
     ``raw_ts``: the timestamp texts of the layout's records (``_ts_row`` indexes them; a
-    negative ``_ts_row`` marks a row dated otherwise)."""
+    negative ``_ts_row`` marks a row dated otherwise). A rejected record quotes its line
+    of ``lines`` (default: ``block.lines``, converted only then)."""
     ctx, path = parser.ctx, parser.path
     rows = frame.pop("_ts_row").to_numpy()
 
@@ -686,7 +737,8 @@ def _checked(frame: pd.DataFrame, lines: pa.Array, block: LineBlock | Extracted,
 
     def reject(i: int, reason: str) -> None:
         line = int(numbers[i])
-        ctx.rejects.add(str(path), line, reason, lines[line - block.first_line].as_py())
+        texts = block.lines if lines is None else lines
+        ctx.rejects.add(str(path), line, reason, texts[line - block.first_line].as_py())
 
     for i in np.flatnonzero(frame["timestamp"].isna().to_numpy() & ~unreadable).tolist():
         text = text_of(i)

@@ -85,6 +85,23 @@ class LineBlock:
     def __len__(self) -> int:
         return len(self.data)
 
+    def rejected(self) -> np.ndarray:
+        """Whether each line is null (rejected by the reader), read from :attr:`data` as
+        it is: no conversion of the lines."""
+        data = self.data
+        if isinstance(data, pl.Series):
+            return (data.is_null().to_numpy() if data.null_count()
+                    else np.zeros(len(data), dtype=bool))
+        return data.is_null().to_numpy(zero_copy_only=False)
+
+    def slice(self, start: int, stop: int | None = None) -> LineBlock:
+        """The lines from position ``start`` to ``stop`` (default: the end), in the form
+        they are held in (no conversion)."""
+        n = None if stop is None else stop - start
+        # (once converted to Arrow, slices of that: no second conversion)
+        data = self.__dict__.get("lines", self.data)
+        return LineBlock(data.slice(start, n), self.first_line + start)
+
 
 def iter_line_blocks(path: Path, ctx: LoadContext, *, stream: bool = False
                      ) -> Iterator[LineBlock]:

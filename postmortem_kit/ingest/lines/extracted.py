@@ -2,31 +2,58 @@
 
 The capture runs a block ahead of the assembly (:func:`~postmortem_kit.ingest.lines.columns.
 map_ahead`), each line on its own; the assembly then cuts and joins these blocks where
-records cross block boundaries.
+records cross block boundaries. The lines stay as the reader framed them (a polars
+Series, when it streamed) until something needs them as Arrow: a block whose every line
+starts a record, matched on polars' side, never does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from postmortem_kit.ingest.lines.columns import LineBlock
 
 
 @dataclass(frozen=True)
 class Extracted:
     """Consecutive lines and what the regexes capture in them."""
 
-    raw: pa.Array  # the lines as read (rejected lines quote them)
-    lines: pa.Array  # as matched: ANSI codes removed
+    source: LineBlock  # the lines as read (rejected lines quote them)
+    cleaned: pa.Array | None  # the lines as matched, when ANSI codes were removed
     parts: pa.StructArray  # null where no regex matched
-    first_line: int  # line number of ``lines[0]``
+
+    @property
+    def first_line(self) -> int:
+        """Line number of the first line."""
+        return self.source.first_line
+
+    @property
+    def raw(self) -> pa.Array:
+        """The lines as read, as Arrow strings (converted on first use)."""
+        return self.source.lines
+
+    @property
+    def lines(self) -> pa.Array:
+        """The lines as matched (ANSI codes removed), as Arrow strings."""
+        return self.cleaned if self.cleaned is not None else self.source.lines
+
+    def rejected(self) -> np.ndarray:
+        """Whether each line is null: rejected by the reader (NUL byte, invalid UTF-8)."""
+        return self.source.rejected()
+
+    def __len__(self) -> int:
+        return len(self.parts)
 
     def slice(self, start: int, stop: int | None = None) -> Extracted:
         """The lines from position ``start`` to ``stop`` (default: the end)."""
         n = None if stop is None else stop - start
-        return Extracted(self.raw.slice(start, n), self.lines.slice(start, n),
-                         self.parts.slice(start, n), self.first_line + start)
+        return Extracted(self.source.slice(start, stop),
+                         None if self.cleaned is None else self.cleaned.slice(start, n),
+                         self.parts.slice(start, n))
 
     def joined(self, after: Extracted) -> Extracted:
         """These lines followed by those of ``after`` (a copy of both: keep them short)."""
@@ -34,8 +61,11 @@ class Extracted:
         def cat(a: pa.Array, b: pa.Array) -> pa.Array:
             return pa.concat_arrays([a, b.cast(a.type)])
 
-        return Extracted(cat(self.raw, after.raw), cat(self.lines, after.lines),
-                         concat_parts(self.parts, after.parts), self.first_line)
+        cleaned = None
+        if self.cleaned is not None or after.cleaned is not None:
+            cleaned = cat(self.lines, after.lines)
+        return Extracted(LineBlock(cat(self.raw, after.raw), self.first_line), cleaned,
+                         concat_parts(self.parts, after.parts))
 
 
 def concat_parts(a: pa.StructArray, b: pa.StructArray) -> pa.StructArray:

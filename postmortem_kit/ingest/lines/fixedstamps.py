@@ -47,17 +47,15 @@ class FixedStamp:
             return None
         if not stamps:
             return None
-        template, spans = None, None
-        for text in stamps:
+        first = rx.fullmatch(stamps[0]) if stamps[0].isascii() else None
+        if first is None:
+            return None
+        template, regs = stamps[0], first.regs  # (every group's span: -1 where unset)
+        for text in stamps[1:]:
             found = rx.fullmatch(text) if text.isascii() else None
-            if found is None:
+            if found is None or found.regs != regs:
                 return None
-            got = {k: found.span(k) for k, v in found.groupdict().items() if v is not None}
-            if template is None:
-                template, spans = text, got
-            elif got != spans or len(text) != len(template):
-                return None
-        assert template is not None and spans is not None
+        spans = {k: first.span(k) for k, v in first.groupdict().items() if v is not None}
         if not spans or not spans.keys() <= _NUMERIC:
             return None
         stamp = cls(template.encode(), {k: (a, b - a) for k, (a, b) in spans.items()})
@@ -83,11 +81,17 @@ class FixedStamp:
             digit[start:start + length] = True
         return digit
 
-    def read(self, stamps: pa.Array) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def read(self, stamps: pa.Array, out: dict[str, np.ndarray] | None = None
+             ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The parts of ``stamps`` (an Arrow string array), and which ones were read.
 
         Every stamp of the template's width must match :attr:`regex` (the caller's regex
         made sure): no byte is checked again here.
+
+        ``out``: buffers to write the parts into, kept by the caller from one call to the
+        next (grown here as needed): the parts are then views of them, valid until the
+        next call. A million-row array freshly allocated costs the page faults of its
+        memory, more than the digits' arithmetic.
 
         Returns
         -------
@@ -122,7 +126,9 @@ class FixedStamp:
             # The bytes as they are, in place (a new array per digit cost more than the
             # arithmetic: each is memory the system must hand over), then the '0's of
             # all the digits taken off at once.
-            number = matrix[:, start].astype(np.int64)
+            number = _buffer(out, name, n) if rows is None else np.empty(len(rows),
+                                                                          dtype=np.int64)
+            number[:] = matrix[:, start]
             for k in range(start + 1, start + length):
                 number *= 10
                 number += matrix[:, k]
@@ -132,9 +138,20 @@ class FixedStamp:
             if rows is None:
                 parts[name] = number
             else:
-                parts[name] = np.full(n, 0 if name == "f" else -1, dtype=np.int64)
+                parts[name] = _buffer(out, name, n)
+                parts[name].fill(0 if name == "f" else -1)
                 parts[name][rows] = number
         return parts, fits
+
+
+def _buffer(out: dict[str, np.ndarray] | None, name: str, n: int) -> np.ndarray:
+    """``n`` int64 values to overwrite: of the buffer ``out[name]`` (grown if short), or new."""
+    if out is None:
+        return np.empty(n, dtype=np.int64)
+    buf = out.get(name)
+    if buf is None or len(buf) < n:
+        buf = out[name] = np.empty(n, dtype=np.int64)
+    return buf[:n]
 
 
 def _with_group(rx: str, name: str, inner: str) -> str:

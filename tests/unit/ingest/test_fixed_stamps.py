@@ -94,8 +94,8 @@ def test_text_log_times_the_stamps_that_do_not_fit_the_template(tmp_path, monkey
     path.write_text("\n".join(fitting + odd) + "\n")
     fits = []
     read = FixedStamp.read
-    monkeypatch.setattr(FixedStamp, "read", lambda self, stamps: fits.append(
-        read(self, stamps)[1]) or read(self, stamps))
+    monkeypatch.setattr(FixedStamp, "read", lambda self, stamps, **kw: fits.append(
+        read(self, stamps)[1]) or read(self, stamps, **kw))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         events = read_events(path).sort_values("line", ignore_index=True)

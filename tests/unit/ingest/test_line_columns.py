@@ -9,6 +9,7 @@ wherever the block boundaries fall.
 from __future__ import annotations
 
 import polars as pl
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -97,6 +98,23 @@ def test_a_block_converts_between_arrow_and_polars():
     block = LineBlock(pl.Series(["a", None]), 5)
     assert block.lines.to_pylist() == ["a", None]
     assert len(block) == 2
+
+
+def test_a_block_is_cut_and_tells_its_rejected_lines_alike_in_either_form():
+    """The text loader cuts blocks and reads their rejected (null) lines without
+    converting them; once converted to Arrow, a cut keeps that form."""
+    values = ["a", None, "", "d"]
+    for data in (pl.Series("line", values, dtype=pl.String), pa.array(values, pa.large_string())):
+        block = LineBlock(data, 10)
+        assert block.rejected().tolist() == [False, True, False, False]
+        cut = block.slice(1, 3)
+        assert (cut.first_line, cut.lines.to_pylist()) == (11, [None, ""])
+        assert cut.rejected().tolist() == [True, False]
+        assert (block.slice(2).first_line, block.slice(2).series.to_list()) == (12, ["", "d"])
+    streamed = LineBlock(pl.Series("line", values, dtype=pl.String), 1)
+    assert isinstance(streamed.slice(1).data, pl.Series)  # (not converted: no copy)
+    streamed.lines  # noqa: B018 (converted once)
+    assert isinstance(streamed.slice(1).data, pa.Array)  # (no second conversion)
 
 
 def test_head_lines_are_the_first_lines_as_the_blocks_frame_them(tmp_path, monkeypatch):

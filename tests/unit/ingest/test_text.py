@@ -98,6 +98,20 @@ def test_folding_works_across_read_blocks(tmp_path, monkeypatch):
     assert ev["message"][6].endswith("\t... 12 more")
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3, 4, 5, 7, 9])
+def test_records_cut_by_streamed_blocks_anywhere_read_as_in_one_block(
+        tmp_path, monkeypatch, rows):
+    """Streamed in blocks of ``rows`` lines, a block whose next one starts with a record
+    is parsed at once, and one whose next starts with a stack trace's line waits for it:
+    every record, and every line of its trace, as when the file is one block."""
+    path = write(tmp_path, LOGBACK * 3)
+    whole = load(path)
+    monkeypatch.setattr(columns, "STREAM_ROWS", rows)
+    got = load(path)
+    pd.testing.assert_frame_equal(got, whole)
+    assert sorted(got["line"]) == [1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30]
+
+
 def test_go_log_without_level(tmp_path):
     ev = load(write(tmp_path, "2009/11/10 23:00:00 listening on :8080\n"
                               "2009/11/10 23:00:01.5 shutting down: signal received\n"))

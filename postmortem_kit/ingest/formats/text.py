@@ -27,8 +27,8 @@ from __future__ import annotations
 import itertools
 import re
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
 
@@ -430,15 +430,23 @@ def _with_next(blocks: Iterator[LineBlock]
     drawn from ``blocks`` when first asked for."""
     block = next(blocks, None)
     while block is not None:
-        drawn: list[LineBlock | None] = []
-
-        def after() -> LineBlock | None:
-            if not drawn:
-                drawn.append(next(blocks, None))
-            return drawn[0]
-
+        after = _drawn_once(blocks)
         yield block, after
         block = after()
+
+
+def _drawn_once(blocks: Iterator[LineBlock]) -> Callable[[], LineBlock | None]:
+    """A function giving the next of ``blocks`` (None at the end), drawn on its first call
+    and the same on every later one (each block's own: not a loop variable, which a call
+    made after the loop moved on would read anew)."""
+    drawn: list[LineBlock | None] = []
+
+    def after() -> LineBlock | None:
+        if not drawn:
+            drawn.append(next(blocks, None))
+        return drawn[0]
+
+    return after
 
 
 def _as_read(block: LineBlock) -> LineBlock:

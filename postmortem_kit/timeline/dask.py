@@ -112,7 +112,7 @@ def derive_on_dask(events: dd.DataFrame, settings: TimelineSettings) -> Timeline
 
     # one read of the files for all, and for the load's rejected records
     done = persist_with(events, *prepared)
-    small = dask.compute(*[dask.delayed(_unpacked_part)(p) for p in done])
+    small = dask.compute(*[dask.delayed(_brought)(p) for p in done])
     supported = pd.concat([s[0] for s in small], ignore_index=True)
     here = pd.concat([_other_rows(events._meta, {"number": 0}),
                       *(s[1] for s in small if s[1] is not None)], ignore_index=True)
@@ -164,12 +164,6 @@ def _prepare(part: pd.DataFrame, columns: list[str], number: int,
     rows = _bulk_rows(part, columns, info, bulk)
     others = None if bulk.all() else _other_rows(part, info, bulk)
     return PackedFrame(rows), _support_rows(rows), others
-
-
-def _unpacked_part(prepared: tuple[PackedFrame, pd.DataFrame, pd.DataFrame | None],
-                   ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """What comes here of a :func:`_prepare`-d partition: its support and other rows."""
-    return prepared[1], prepared[2]
 
 
 def _derive(events: dd.DataFrame, held: list[Rows], others: pd.DataFrame,
@@ -324,11 +318,11 @@ def _closing(part: pd.DataFrame, slis: list[SLI], start: pd.Timestamp | None,
     return window, messages, _picked(part, slis, start, end, last)
 
 
-def _brought(closing: tuple[Any, pd.DataFrame | None, pd.DataFrame],
-             ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
-    """What comes here of a partition's :func:`_closing`: its messages and picked rows
-    (its window tally stays on the workers)."""
-    return closing[1], closing[2]
+def _brought(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What comes here of a partition's result on the workers: every item but the first,
+    which stays there (of :func:`_prepare`, the packed rows; of :func:`_closing`, the
+    window tally)."""
+    return items[1:]
 
 
 def _nth(parts: list[Delayed], i: int) -> list[Delayed]:

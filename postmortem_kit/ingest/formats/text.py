@@ -28,7 +28,6 @@ import itertools
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
 
@@ -41,6 +40,7 @@ import pyarrow.compute as pc
 from postmortem_kit.errors import IngestError, IngestWarning
 from postmortem_kit.ingest.limits import describe, outside, show
 from postmortem_kit.ingest.lines.columns import (
+    Find,
     LineBlock,
     can_stream,
     head_lines,
@@ -64,7 +64,7 @@ from postmortem_kit.ingest.lines.layout import (
     narrowed,
     timestamp_pattern_for,
 )
-from postmortem_kit.ingest.lines.match import extract_groups
+from postmortem_kit.ingest.lines.match import extract_groups, with_groups
 from postmortem_kit.ingest.lines.multiplex import open_records, programs_of, records_by_program
 from postmortem_kit.ingest.lines.records import (
     fold_continuations,
@@ -197,11 +197,18 @@ class _Parser:
             return pa.concat_arrays(parallel_map(lambda a: pc.extract_regex(a, rx), lines))
         if not isinstance(lines, pl.Series):
             lines = pl.Series("line", lines)
-        found = extract_groups(lines, rx, typed=_typed_part)
-        columns = [_large(c.to_arrow()) for c in found.get_columns()]
-        matched = columns[found.columns.index("timestamp")].is_valid()
-        return pa.StructArray.from_arrays(columns, names=found.columns,
-                                          mask=pc.invert(matched))
+        return _as_parts(extract_groups(lines, rx, typed=_typed_part))
+
+    def find(self) -> Find | None:
+        """What the streaming reader is to find in each line beside reading it (see
+        :func:`~postmortem_kit.ingest.lines.columns.iter_line_blocks`): the groups of the
+        layout's regex, as :meth:`extract` captures them; None when the lines must be
+        cleaned of ANSI codes first, or the regex is not polars' to run."""
+        rx = self.rx
+        if rx is None or self.layout is None or self.ansi:
+            return None
+        return lambda lines: with_groups(lines, "line", rx, _typed_part,
+                                         keep=tuple(lines.collect_schema().names()))
 
     def extract_block(self, block: LineBlock) -> Extracted:
         """The lines of ``block`` (ANSI codes removed) with what the regexes capture: the
@@ -209,9 +216,11 @@ class _Parser:
         fallback (a line with a timestamp whose header does not fit the layout starts a
         record). Each line on its own: this runs ahead, on a worker thread."""
         cleaned = pc.replace_substring_regex(block.lines, ANSI, "") if self.ansi else None
-        # (the block as polars framed it, when it did: no round trip through Arrow)
-        parts = self.extract(block.series if cleaned is None and self.layout else (
-            block.lines if cleaned is None else cleaned))
+        if block.found is not None:  # (the reader ran the regex: see find)
+            parts = _as_parts(block.found)
+        else:  # (the block as polars framed it, when it did: no round trip through Arrow)
+            parts = self.extract(block.series if cleaned is None and self.layout else (
+                block.lines if cleaned is None else cleaned))
         rejected = int(block.rejected().sum())
         for rx in self.wider:
             if parts.null_count <= rejected:
@@ -302,23 +311,22 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
     parser: _Parser | None = None
     pending: Extracted | None = None
     seen_record = False
-    # Reading, and matching, run a block ahead of the assembly on their own threads (the
-    # reading also while the layout is detected), unless the load stops at ``end=``:
+    # Reading, and matching, run a block ahead of the assembly on their own threads,
+    # unless the load stops at ``end=``:
     # that must not read, nor reject lines of, the block after it.
     ahead = ctx.end is None
     stream = stream and ahead and can_stream(path, ctx)
-    blocks = iter_line_blocks(path, ctx, stream=stream)
+    # Streaming, the layout is detected on the first lines read apart
+    # (:func:`~postmortem_kit.ingest.lines.columns.head_lines`); its regex then runs in
+    # the reader's query, on polars' threads (:meth:`_Parser.find`).
+    head = head_lines(path, ctx, SAMPLE_LINES) if stream else None
+    if head is not None:
+        parser = _Parser(path, ctx, head)
+    blocks = iter_line_blocks(path, ctx, stream=stream,
+                              find=None if parser is None else parser.find())
     if ahead:
         blocks = map_ahead(_as_read, blocks)
-    # Streaming, the layout is detected on the first lines read apart while the first
-    # block is read (:func:`~postmortem_kit.ingest.lines.columns.head_lines`).
-    # (the head first: polars framing it would wait for its threads, busy reading)
-    head = head_lines(path, ctx, SAMPLE_LINES) if stream else None
-    with ThreadPoolExecutor(1) as pool:
-        reading = pool.submit(next, blocks, None)
-        if head is not None:
-            parser = _Parser(path, ctx, head)
-        first = reading.result()
+    first = next(blocks, None)
     if first is not None:
         if parser is None:
             parser = _Parser(path, ctx, first)
@@ -468,6 +476,14 @@ def _first_start(block: Extracted) -> int | None:
 def _typed_part(name: str, text: pl.Expr) -> pl.Expr:
     """A timestamp part as :func:`assemble` reads it, computed where the regex runs."""
     return part_expr(name[len(TIME_GROUP):], text) if name.startswith(TIME_GROUP) else text
+
+
+def _as_parts(found: pl.DataFrame) -> pa.StructArray:
+    """The groups a regex captured (a column each, null where it did not match) as Arrow,
+    a row per line: null where the line did not match."""
+    columns = [_large(c.to_arrow()) for c in found.get_columns()]
+    matched = columns[found.columns.index("timestamp")].is_valid()
+    return pa.StructArray.from_arrays(columns, names=found.columns, mask=pc.invert(matched))
 
 
 def _large(arr: pa.Array) -> pa.Array:

@@ -64,11 +64,13 @@ class LineBlock:
 
     ``data`` is an Arrow string array or a polars Series, null where the line was
     rejected (a blank line is ``""``); :attr:`lines` and :attr:`series` give it in either
-    form, converting once.
+    form, converting once. ``found``: what a regex the reader was given captured in the
+    lines (see :func:`iter_line_blocks`), a row per line.
     """
 
     data: pa.Array | pl.Series
     first_line: int
+    found: pl.DataFrame | None = None
 
     @cached_property
     def lines(self) -> pa.Array:
@@ -100,11 +102,17 @@ class LineBlock:
         n = None if stop is None else stop - start
         # (once converted to Arrow, slices of that: no second conversion)
         data = self.__dict__.get("lines", self.data)
-        return LineBlock(data.slice(start, n), self.first_line + start)
+        found = None if self.found is None else self.found.slice(start, n)
+        return LineBlock(data.slice(start, n), self.first_line + start, found)
 
 
-def iter_line_blocks(path: Path, ctx: LoadContext, *, stream: bool = False
-                     ) -> Iterator[LineBlock]:
+# Given the lines as a lazy frame (columns ``line`` and others to keep), the frame with
+# columns of what is found in them added (see LineBlock.found)
+Find = Callable[[pl.LazyFrame], pl.LazyFrame]
+
+
+def iter_line_blocks(path: Path, ctx: LoadContext, *, stream: bool = False,
+                     find: Find | None = None) -> Iterator[LineBlock]:
     """Yield the lines of ``path`` (plain, gzip or bz2) in blocks.
 
     Decompression, truncation, the progress bar, the byte-order mark and the block size
@@ -117,10 +125,12 @@ def iter_line_blocks(path: Path, ctx: LoadContext, *, stream: bool = False
     Python), up to a block with a line the blocks above must see (a NUL byte, a line over
     ``max_line_bytes``), from which they take over; the lines are the same. Raises
     :class:`StreamFailed` when polars refuses a line after blocks were handed out.
+    ``find``, streaming: what to find in the lines in the same query, on polars' threads
+    beside the reading (:attr:`LineBlock.found`; the blocks after a hand-over have none).
     """
     done = 0  # lines handed out by the streaming reader
     if stream and can_stream(path, ctx):
-        handed = yield from until_hand_over(_streamed(path, ctx), path, len)
+        handed = yield from until_hand_over(_streamed(path, ctx, find), path, len)
         if handed is None:
             return
         done = handed  # (the blocks below reject the line, or not, and go on)
@@ -239,9 +249,11 @@ STREAM_ROWS = 140_000  # lines per block of polars' streaming reader (about 16 M
 _NUL = "__nul"
 
 
-def _streamed(path: Path, ctx: LoadContext) -> Iterator[LineBlock]:
+def _streamed(path: Path, ctx: LoadContext, find: Find | None = None) -> Iterator[LineBlock]:
     line = pl.col("line")
     query = scan_lines(path).select(line, line.str.contains("\x00", literal=True).alias(_NUL))
+    if find is not None:
+        query = find(query)
     limit = ctx.max_line_bytes
     bar = progress_bar(path, ctx)
     first_line = 1
@@ -256,7 +268,10 @@ def _streamed(path: Path, ctx: LoadContext) -> Iterator[LineBlock]:
                 series = series.fill_null("")
             if bar is not None:
                 bar.update(int(series.str.len_bytes().sum()) + len(series))
-            yield LineBlock(series, first_line)
+            # (a frame from its columns: no query, which would wait for polars' threads)
+            found = None if find is None else pl.DataFrame(
+                [c for c in batch.get_columns() if c.name not in ("line", _NUL)])
+            yield LineBlock(series, first_line, found)
             first_line += len(series)
     finally:
         if bar is not None:

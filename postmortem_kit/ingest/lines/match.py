@@ -244,12 +244,14 @@ def _blockwise(
 # regex stops after the header, and the message is the line without the header.
 REST_OF_LINE = "(?P<message>.*)$"
 _HEAD = "__head"  # the header a regex matched (no pattern has a group of that name)
+_GROUPS = "__groups"  # the groups, before they are columns of their own
 
 
 def with_groups(frame: pl.LazyFrame, column: str, rx: str,
-                typed: Callable[[str, pl.Expr], pl.Expr] | None = None) -> pl.LazyFrame:
-    """The named groups of ``rx`` in ``column`` of ``frame`` as columns (in the order
-    of the groups), in place of ``column``.
+                typed: Callable[[str, pl.Expr], pl.Expr] | None = None,
+                keep: tuple[str, ...] = ()) -> pl.LazyFrame:
+    """The columns ``keep`` of ``frame``, then the named groups of ``rx`` in ``column``
+    as columns (in the order of the groups).
 
     Same values as ``str.extract_groups(rx)`` unnested; a message that is the rest of the
     line (:data:`REST_OF_LINE`, after an ``^``-anchored header) is cut off the line rather
@@ -258,19 +260,22 @@ def with_groups(frame: pl.LazyFrame, column: str, rx: str,
     name and its column, returns the column to keep instead.
     """
     line = pl.col(column)
+    kept = [pl.col(k) for k in keep]
     if not (rx.startswith("^") and rx.endswith(REST_OF_LINE)):
-        found = frame.select(line.str.extract_groups(rx).alias(column)).unnest(column)
+        found = frame.select(*kept, line.str.extract_groups(rx).alias(_HEAD)).unnest(_HEAD)
     else:
         head = "^(?P<" + _HEAD + ">" + rx[1:-len(REST_OF_LINE)] + ")"
-        found = frame.select(line.str.extract_groups(head).alias(_HEAD), line).unnest(_HEAD)
+        found = frame.select(*kept, line.str.extract_groups(head).alias(_GROUPS),
+                             *([] if column in keep else [line])).unnest(_GROUPS)
         found = found.with_columns(line.str.strip_prefix(pl.col(_HEAD)).alias("message"))
-        found = found.drop(_HEAD, column)
+        found = found.drop(_HEAD, *([] if column in keep else [column]))
     if typed is None:
         return found
     # (a query step of its own: as part of the regex's step, polars would run the regex
     # again for a group that an expression reads twice)
-    return found.select(typed(name, pl.col(name)).alias(name)
-                        for name in found.collect_schema().names())
+    return found.select(*kept, *(typed(name, pl.col(name)).alias(name)
+                                 for name in found.collect_schema().names()
+                                 if name not in keep))
 
 
 def extract_groups(lines: pl.Series, rx: str,

@@ -143,3 +143,28 @@ def test_a_last_line_of_the_separator_byte_alone_is_read_as_written(tmp_path, mo
     path = tmp_path / "log"
     path.write_bytes(b"\n\x1f")
     assert read_lines(path, 1 << 20, monkeypatch, stream=True, rows=1) == (["", "\x1f"], [])
+
+
+def test_what_the_streaming_reader_finds_stays_beside_its_lines(tmp_path, monkeypatch):
+    """``find`` runs in the reader's query: each streamed block carries a row per line
+    (also when cut), and the blocks after a hand-over to the block path carry none."""
+    monkeypatch.setattr(columns, "STREAM_ROWS", 2)
+    path = tmp_path / "log"
+    path.write_bytes(b"a1\nb22\n\nc333\nd\x00\ne55555\n")
+    ctx = LoadContext(source="x", rejects=RejectLog(), progress=False)
+
+    def digits(lines: pl.LazyFrame) -> pl.LazyFrame:
+        return lines.with_columns(pl.col("line").str.extract(r"(\d+)").alias("n"))
+
+    got = list(iter_line_blocks(path, ctx, stream=True, find=digits))
+    streamed = [b for b in got if b.found is not None]
+    assert [b.first_line for b in streamed] == [1, 3]  # (the NUL line's batch hands over)
+    for block in streamed:
+        texts = block.series.to_list()
+        found = block.found.get_column("n").to_list()
+        assert found == [t[1:] or None for t in texts]
+        cut = block.slice(1)
+        assert cut.found is not None and cut.found.get_column("n").to_list() == found[1:]
+    after = [b for b in got if b.first_line >= 5]
+    assert after and all(b.found is None for b in after)
+    assert [r.line for r in ctx.rejects.lines()] == [5]

@@ -275,3 +275,26 @@ def test_a_rejected_line_does_not_make_a_dated_layout_assume_a_year(tmp_path):
     assert list(events["timestamp"]) == [pd.Timestamp("2024-05-01T10:00:00Z"),
                                          pd.Timestamp("2024-05-01T10:00:02Z")]
     assert events.attrs["layouts"][str(path)]["year"] == "in each line"
+
+
+@pytest.mark.parametrize("rows", [1, 4, 140_000])
+def test_the_layouts_regex_runs_in_the_streaming_readers_query(tmp_path, monkeypatch, rows):
+    """Streamed, the lines are matched where polars reads them (no regex pass of the
+    loader's own), with the same records as the block path, which matches them itself."""
+    records = "".join(line + "\n" for line in LOGBACK.splitlines() if line[:1].isdigit())
+    path = write(tmp_path, records * 3)
+    extract = text.extract_groups
+    calls: list[int] = []
+    monkeypatch.setattr(text, "extract_groups",
+                        lambda lines, *a, **k: calls.append(len(lines)) or extract(lines, *a, **k))
+    monkeypatch.setattr(text, "can_stream", lambda path, ctx: False)
+    whole = load(path)
+    assert sum(calls) == 12  # (the block path matches every line itself)
+    monkeypatch.undo()
+    monkeypatch.setattr(columns, "STREAM_ROWS", rows)
+    monkeypatch.setattr(text, "extract_groups",
+                        lambda lines, *a, **k: calls.append(len(lines)) or extract(lines, *a, **k))
+    calls.clear()
+    got = load(path)
+    assert calls == []
+    pd.testing.assert_frame_equal(got, whole)

@@ -379,13 +379,13 @@ def narrowed(sample: pa.Array, line_rx: str) -> str:
     levels = sorted({v for v in want.field("level").to_pylist() if v}) if (
         want.type.get_field_index("level") >= 0) else []
     pieces: list[tuple[str, tuple[str, ...]]] = [(r"\d", ("[0-9]",))]
+    if levels:  # (first: the longest alternation, which every later check would compile)
+        pieces.append((r"(?P<level>" + _LEVEL_WORDS.replace(r"\d", "[0-9]") + ")", (
+            r"(?P<level>" + "|".join(re.escape(v) for v in levels) + ")",)))
     pieces += [(_time_groups(piece.replace(r"\d", "[0-9]")),
                 tuple(_time_groups(r.replace(r"\d", "[0-9]")) for r in rs))
                for piece, rs in _grouped(narrowings(line_rx.replace("_t_", "")))]
     pieces += list(_WIDE_PIECES)
-    if levels:
-        pieces.append((r"(?P<level>" + _LEVEL_WORDS.replace(r"\d", "[0-9]") + ")", (
-            r"(?P<level>" + "|".join(re.escape(v) for v in levels) + ")",)))
     kept: list[str] = []  # pieces left as they were, out of the way of the next search
 
     def same(rx: str) -> bool:

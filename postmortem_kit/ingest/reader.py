@@ -383,7 +383,8 @@ def _load_one(fmt: Format, path: Path, ctx: LoadContext) -> pd.DataFrame:
         df = fmt.load(path, ctx)
         layout = {"format": fmt.name, **df.attrs.get("layout", {})}
         events = finalize_events(df, source=ctx.source, kind=fmt.kind, tz=ctx.tz)
-        events = reject_implausible(events, ctx, str(path))
+        if not fmt.times_checked:
+            events = reject_implausible(events, ctx, str(path))
         events.attrs.pop("layout", None)
         if "samples" in layout:  # as the events frame has them (levels normalised)
             layout["samples"] = samples(events)

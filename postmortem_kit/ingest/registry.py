@@ -81,6 +81,9 @@ class Format:
     sniff: Sniffer
     kind: str  # default kind of the events it yields
     folder: bool = False  # True when the format reads a whole folder (a Slack export)
+    # True when the loader itself rejects the times outside ``valid_times`` (line by line,
+    # quoting each line): the reader then does not check its events again
+    times_checked: bool = False
 
 
 class FormatTable(MutableMapping[str, Format]):
@@ -168,9 +171,10 @@ def _warn(message: str) -> None:
 FORMATS = FormatTable()
 
 
-def register(name: str, *, sniff: Sniffer, kind: str = "log",
-             folder: bool = False) -> Callable[[Loader], Loader]:
-    """Decorator registering ``load`` as the loader of format ``name``.
+def register(name: str, *, sniff: Sniffer, kind: str = "log", folder: bool = False,
+             times_checked: bool = False) -> Callable[[Loader], Loader]:
+    """Decorator registering ``load`` as the loader of format ``name`` (``folder``,
+    ``times_checked``: see :class:`Format`).
 
     Examples
     --------
@@ -181,7 +185,7 @@ def register(name: str, *, sniff: Sniffer, kind: str = "log",
     """
 
     def decorate(load: Loader) -> Loader:
-        FORMATS.add(Format(name, load, sniff, kind, folder))
+        FORMATS.add(Format(name, load, sniff, kind, folder, times_checked))
         return load
 
     return decorate

@@ -90,7 +90,7 @@ def sniff(path: Path, head: str) -> float:
     return round(0.95 * int(hits.sum()) / len(lines), 3)
 
 
-@register("access", sniff=sniff, kind="request")
+@register("access", sniff=sniff, kind="request", times_checked=True)
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Load an nginx / Apache access log; see the module docstring.
 

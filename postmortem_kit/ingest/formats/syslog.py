@@ -113,7 +113,7 @@ def sniff(path: Path, head: str) -> float:
     return round(0.9 * tagged / len(lines), 3)
 
 
-@register("syslog", sniff=sniff, kind="log")
+@register("syslog", sniff=sniff, kind="log", times_checked=True)
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Load an RFC 3164 / RFC 5424 syslog file; see the module docstring.
 

@@ -293,7 +293,7 @@ class _Parser:
         )
 
 
-@register("text", sniff=sniff, kind="log")
+@register("text", sniff=sniff, kind="log", times_checked=True)
 def load(path: Path, ctx: LoadContext) -> pd.DataFrame:
     """Load a timestamp-prefixed text log; see the module docstring.
 

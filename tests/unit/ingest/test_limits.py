@@ -197,6 +197,32 @@ def test_every_line_format_rejects_implausible_times(tmp_path, fmt, old, new):
     assert line == old.count("\n") + 1 and "outside the plausible range" in why
 
 
+@pytest.mark.parametrize(("fmt", "old", "new"), [
+    ("access", '1.2.3.4 - - [01/Jan/1970:00:00:01 +0000] "GET / HTTP/1.1" 200 5',
+     '1.2.3.4 - - [12/Mar/2026:13:00:00 +0000] "GET / HTTP/1.1" 200 5'),
+    ("syslog", "<34>1 1970-01-01T00:00:01Z h app - - - old",
+     "<34>1 2026-03-12T13:00:00Z h app - - - new"),
+    ("text", "1970-01-01 00:00:01 INFO old", "2026-03-12 13:00:00 INFO new"),
+])
+def test_the_line_formats_check_times_themselves_quoting_the_line(tmp_path, monkeypatch, fmt,
+                                                                   old, new):
+    """Their loaders reject an implausible time line by line, with the line's text; the
+    reader's check of the loaded events (for the formats that do not) is not run again."""
+    from postmortem_kit.ingest import reader
+    from postmortem_kit.ingest.registry import FORMATS
+
+    assert FORMATS[fmt].times_checked
+    monkeypatch.setattr(reader, "reject_implausible",
+                        lambda *a: pytest.fail("the events were checked a second time"))
+    path = tmp_path / "f.log"
+    path.write_text(old + "\n" + new + "\n", encoding="utf-8")
+    ev = load(path, fmt)
+    assert len(ev) == 1
+    rejected = ev.attrs["rejected"]
+    assert rejected["text"].tolist() == [old] and rejected["line"].tolist() == [1]
+    assert "outside the plausible range" in rejected["reason"][0]
+
+
 def test_json_document_formats_reject_implausible_times(tmp_path):
     path = tmp_path / "deploys.json"
     path.write_text(json.dumps([

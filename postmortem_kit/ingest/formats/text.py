@@ -312,8 +312,8 @@ def _load(path: Path, ctx: LoadContext, *, stream: bool) -> pd.DataFrame:
     pending: Extracted | None = None
     seen_record = False
     # Reading, and matching, run a block ahead of the assembly on their own threads,
-    # unless the load stops at ``end=``:
-    # that must not read, nor reject lines of, the block after it.
+    # unless the load stops at ``end=``: that must not read, nor reject lines of, the
+    # block after it.
     ahead = ctx.end is None
     stream = stream and ahead and can_stream(path, ctx)
     # Streaming, the layout is detected on the first lines read apart

@@ -262,7 +262,7 @@ def with_groups(frame: pl.LazyFrame, column: str, rx: str,
     line = pl.col(column)
     kept = [pl.col(k) for k in keep]
     if not (rx.startswith("^") and rx.endswith(REST_OF_LINE)):
-        found = frame.select(*kept, line.str.extract_groups(rx).alias(_HEAD)).unnest(_HEAD)
+        found = frame.select(*kept, line.str.extract_groups(rx).alias(_GROUPS)).unnest(_GROUPS)
     else:
         head = "^(?P<" + _HEAD + ">" + rx[1:-len(REST_OF_LINE)] + ")"
         found = frame.select(*kept, line.str.extract_groups(head).alias(_GROUPS),

@@ -178,12 +178,18 @@ def test_valid_times_widens_and_narrows_the_window(tmp_path):
         read_events(path, format="jsonl", valid_times="1990")
 
 
-@pytest.mark.parametrize(("fmt", "old", "new"), [
+# A line of 1970 and a plausible one, in each format whose loader checks times line by line
+LINE_CHECKED = [
     ("access", '1.2.3.4 - - [01/Jan/1970:00:00:01 +0000] "GET / HTTP/1.1" 200 5',
      '1.2.3.4 - - [12/Mar/2026:13:00:00 +0000] "GET / HTTP/1.1" 200 5'),
     ("syslog", "<34>1 1970-01-01T00:00:01Z h app - - - old",
      "<34>1 2026-03-12T13:00:00Z h app - - - new"),
     ("text", "1970-01-01 00:00:01 INFO old", "2026-03-12 13:00:00 INFO new"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "old", "new"), [
+    *LINE_CHECKED,
     ("text", "0001-01-01 00:00:00 INFO zero", "2026-03-12 13:00:00 INFO new"),
     ("logfmt", "ts=1970-01-01T00:00:01Z msg=old", "ts=2026-03-12T13:00:00Z msg=new"),
     ("csv", "timestamp,message\n1970-01-01T00:00:01Z,old", "2026-03-12T13:00:00Z,new"),
@@ -197,13 +203,7 @@ def test_every_line_format_rejects_implausible_times(tmp_path, fmt, old, new):
     assert line == old.count("\n") + 1 and "outside the plausible range" in why
 
 
-@pytest.mark.parametrize(("fmt", "old", "new"), [
-    ("access", '1.2.3.4 - - [01/Jan/1970:00:00:01 +0000] "GET / HTTP/1.1" 200 5',
-     '1.2.3.4 - - [12/Mar/2026:13:00:00 +0000] "GET / HTTP/1.1" 200 5'),
-    ("syslog", "<34>1 1970-01-01T00:00:01Z h app - - - old",
-     "<34>1 2026-03-12T13:00:00Z h app - - - new"),
-    ("text", "1970-01-01 00:00:01 INFO old", "2026-03-12 13:00:00 INFO new"),
-])
+@pytest.mark.parametrize(("fmt", "old", "new"), LINE_CHECKED)
 def test_the_line_formats_check_times_themselves_quoting_the_line(tmp_path, monkeypatch, fmt,
                                                                    old, new):
     """Their loaders reject an implausible time line by line, with the line's text; the

@@ -285,15 +285,17 @@ def test_the_layouts_regex_runs_in_the_streaming_readers_query(tmp_path, monkeyp
     path = write(tmp_path, records * 3)
     extract = text.extract_groups
     calls: list[int] = []
-    monkeypatch.setattr(text, "extract_groups",
-                        lambda lines, *a, **k: calls.append(len(lines)) or extract(lines, *a, **k))
-    monkeypatch.setattr(text, "can_stream", lambda path, ctx: False)
-    whole = load(path)
+
+    def counted(lines, *args, **kwargs):
+        calls.append(len(lines))
+        return extract(lines, *args, **kwargs)
+
+    monkeypatch.setattr(text, "extract_groups", counted)
+    with monkeypatch.context() as m:
+        m.setattr(text, "can_stream", lambda path, ctx: False)
+        whole = load(path)
     assert sum(calls) == 12  # (the block path matches every line itself)
-    monkeypatch.undo()
     monkeypatch.setattr(columns, "STREAM_ROWS", rows)
-    monkeypatch.setattr(text, "extract_groups",
-                        lambda lines, *a, **k: calls.append(len(lines)) or extract(lines, *a, **k))
     calls.clear()
     got = load(path)
     assert calls == []
